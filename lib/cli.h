@@ -1,0 +1,70 @@
+/* The shared command line: -h -V -v -t SECONDS[:STATE] --output-format --extra-opts on
+ * every check, the help text built from one option table (so --help, the man page and
+ * the consumer definitions cannot drift apart), and clean UNKNOWN usage errors. */
+#ifndef SBTC_CLI_H
+#define SBTC_CLI_H
+
+#include <stddef.h>
+
+#include "output.h"
+#include "state.h"
+
+enum { SBTC_ARG_NONE = 0, SBTC_ARG_REQUIRED = 1, SBTC_ARG_OPTIONAL = 2 };
+
+/* Keys of the shared long-only options; a plugin's own long-only keys start at 0x200. */
+enum {
+	SBTC_OPT_OUTPUT_FORMAT = 0x100,
+	SBTC_OPT_EXTRA_OPTS,
+	SBTC_OPT_INSECURE,
+	SBTC_OPT_CACERT,
+	SBTC_OPT_PLUGIN_FIRST = 0x200
+};
+
+typedef struct {
+	const char *long_name;
+	int short_name;       /* 0 when there is none */
+	int has_arg;          /* SBTC_ARG_* */
+	const char *arg_name; /* "URL", "CONNINFO", ... */
+	int key;              /* passed to the handler: short_name, or a value >= 0x200 */
+	const char *help;     /* one paragraph; '\n' starts a new line */
+} sbtc_option;
+
+typedef struct {
+	const char *progname;       /* "check_sbtc_aggregate_key" */
+	const char *check_label;    /* "AGGREGATE_KEY", as in the status line */
+	const char *purpose;        /* one paragraph: what the check verifies */
+	const char *usage;          /* synopsis after the program name */
+	const sbtc_option *options; /* the plugin's own options */
+	size_t noptions;
+	const char *notes;          /* printed after the options: states, examples */
+	double default_timeout;
+} sbtc_plugin_info;
+
+typedef struct {
+	int verbose;
+	double timeout;
+	sbtc_state timeout_state;
+	sbtc_format format;
+} sbtc_common_opts;
+
+/* Called for each of the plugin's own options. Returns 0, or -1 with a message in err
+ * (the usage error then names it). */
+typedef int (*sbtc_option_handler)(void *ctx, int key, const char *arg, char *err, size_t errlen);
+
+/* Parses the command line (after expanding --extra-opts), handles the shared options,
+ * hands the others to handler, sets up the output and starts the deadline. Exits with
+ * UNKNOWN (3) after --help, --version, or a usage error, as the official plugins do. */
+void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_common_opts *common,
+		    sbtc_option_handler handler, void *ctx);
+
+/* The whole --help text (malloc'd); exposed for tests and the man page generator. */
+char *sbtc_cli_help(const sbtc_plugin_info *info);
+
+/* Reports a usage error the way sbtc_cli_parse does and exits 3. */
+_Noreturn void sbtc_usage_error(const sbtc_plugin_info *info, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "-t SECONDS[:STATE]": 0 or -1 with a message. */
+int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,160 @@
+#include "deadline.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "strbuf.h"
+
+/* The orderly deadline comes this much before the backstop (or at 90% for tiny -t). */
+#define BACKSTOP_MARGIN 0.3
+
+static double g_start;
+static double g_deadline;
+static double g_seconds;
+static bool g_started;
+static sbtc_state g_timeout_state = SBTC_UNKNOWN;
+
+/* Two slots and an index, so the handler never reads a half-written activity. */
+static char g_activity[2][160];
+static volatile sig_atomic_t g_activity_slot = -1;
+/* The backstop's whole message, prepared before the alarm is armed. */
+static char g_message_head[256];
+static char g_message_tail[64];
+static volatile sig_atomic_t g_exit_code = 3;
+
+double sbtc_now_monotonic(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void put(const char *s)
+{
+	size_t len = strlen(s);
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, s, len);
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Async-signal-safe: only write(), strlen() and _exit(). */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	int slot = g_activity_slot;
+	put(g_message_head);
+	if (slot >= 0 && g_activity[slot][0] != '\0') {
+		put(" while ");
+		put(g_activity[slot]);
+	}
+	put(g_message_tail);
+	_exit(g_exit_code);
+}
+
+void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
+{
+	double margin = seconds * 0.1 < BACKSTOP_MARGIN ? seconds * 0.1 : BACKSTOP_MARGIN;
+	g_start = sbtc_now_monotonic();
+	g_seconds = seconds;
+	g_deadline = g_start + seconds - margin;
+	g_timeout_state = timeout_state;
+	g_exit_code = (sig_atomic_t)timeout_state;
+	g_started = true;
+
+	char secs[32];
+	if (seconds == (double)(long)seconds)
+		snprintf(secs, sizeof secs, "%ld", (long)seconds);
+	else
+		snprintf(secs, sizeof secs, "%.1f", seconds);
+	if (sbtc_output_format() == SBTC_FORMAT_JSON) {
+		snprintf(g_message_head, sizeof g_message_head,
+			 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","
+			 "\"summary\":\"plugin timed out after %s s",
+			 SBTC_JSON_SCHEMA_VERSION, sbtc_output_check_label(), (int)timeout_state,
+			 sbtc_state_name(timeout_state), secs);
+		sbtc_strlcpy(g_message_tail, "\",\"checks\":[],\"perfdata\":[]}\n", sizeof g_message_tail);
+	} else {
+		snprintf(g_message_head, sizeof g_message_head, "SBTC %s %s - plugin timed out after %s s",
+			 sbtc_output_check_label(), sbtc_state_name(timeout_state), secs);
+		sbtc_strlcpy(g_message_tail, "\n", sizeof g_message_tail);
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		sbtc_die(SBTC_UNKNOWN, "cannot install the timeout handler");
+	struct itimerval it;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1000;
+	if (setitimer(ITIMER_REAL, &it, NULL) != 0)
+		sbtc_die(SBTC_UNKNOWN, "cannot arm the timeout");
+}
+
+double sbtc_deadline_remaining(void)
+{
+	if (!g_started)
+		return 1e9;
+	double left = g_deadline - sbtc_now_monotonic();
+	return left > 0 ? left : 0;
+}
+
+long sbtc_deadline_remaining_ms(void)
+{
+	double left = sbtc_deadline_remaining();
+	if (left <= 0)
+		return 0;
+	long ms = (long)(left * 1000.0);
+	return ms > 0 ? ms : 1;
+}
+
+bool sbtc_deadline_expired(void)
+{
+	return g_started && sbtc_deadline_remaining() <= 0;
+}
+
+sbtc_state sbtc_deadline_timeout_state(void)
+{
+	return g_timeout_state;
+}
+
+double sbtc_deadline_seconds(void)
+{
+	return g_seconds;
+}
+
+double sbtc_elapsed(void)
+{
+	return g_started ? sbtc_now_monotonic() - g_start : 0;
+}
+
+void sbtc_deadline_activity(const char *text)
+{
+	int next = g_activity_slot == 0 ? 1 : 0;
+	char *dst = g_activity[next];
+	size_t k = 0;
+	/* Keep the backstop's line one clean line. */
+	for (const char *p = text ? text : ""; *p && k + 1 < sizeof g_activity[0]; p++) {
+		unsigned char c = (unsigned char)*p;
+		char out = (char)c;
+		if (c < 0x20 || c == '|' || c == '"' || c == '\\')
+			out = ' ';
+		dst[k++] = out;
+	}
+	dst[k] = '\0';
+	g_activity_slot = next;
+}

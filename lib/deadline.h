@@ -1,0 +1,35 @@
+/* One deadline for the whole run. Every connect, request and query is bounded by what is
+ * left of it, and a SIGALRM backstop ends the plugin with the timeout state should any
+ * call still block (DNS lookups, for one, cannot be interrupted otherwise). */
+#ifndef SBTC_DEADLINE_H
+#define SBTC_DEADLINE_H
+
+#include <stdbool.h>
+
+#include "state.h"
+
+/* Starts the clock: work must be done within seconds. The backstop fires a little
+ * later than the orderly deadline so that a bounded operation reports first with a
+ * precise message. timeout_state is what a timeout reports (-t SECONDS:STATE). */
+void sbtc_deadline_start(double seconds, sbtc_state timeout_state);
+
+/* Seconds left before the orderly deadline (0 when passed; large when not started). */
+double sbtc_deadline_remaining(void);
+/* The same in whole milliseconds, at least 1 while time is left, 0 when passed. */
+long sbtc_deadline_remaining_ms(void);
+bool sbtc_deadline_expired(void);
+sbtc_state sbtc_deadline_timeout_state(void);
+/* The -t value, for messages ("timed out after 10 s"). */
+double sbtc_deadline_seconds(void);
+
+/* Seconds since sbtc_deadline_start (for the 'time' perfdata). */
+double sbtc_elapsed(void);
+
+/* Names what the plugin is doing now ("querying the database at 127.0.0.1:5432"), so
+ * that the backstop can say where it was stuck. The text is copied and cut. */
+void sbtc_deadline_activity(const char *text);
+
+/* Monotonic clock in seconds. */
+double sbtc_now_monotonic(void);
+
+#endif

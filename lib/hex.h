@@ -1,0 +1,19 @@
+/* Hexadecimal encoding and decoding of byte strings. */
+#ifndef SBTC_HEX_H
+#define SBTC_HEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes hex text (an optional "0x" or "0X" prefix, either letter case, even length, no
+ * spaces) into a newly malloc'd buffer. Returns 0 and sets *out and *outlen, or -1 with
+ * *out NULL and a message in err such as "invalid hex digit 'g' at offset 5" (offsets
+ * count from the start of the text, prefix included) or "odd number of hex digits (65)".
+ * *out is never NULL on success (an empty string decodes to a zero-length, non-NULL
+ * buffer); free it with free(). */
+int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
+/* Writes lower-case hex of len bytes into dst (needs 2*len+1 bytes); returns dst. */
+char *sbtc_hex_encode(const uint8_t *bytes, size_t len, char *dst);
+
+#endif

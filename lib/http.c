@@ -1,0 +1,433 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "deadline.h"
+#include "sanitize.h"
+#include "strbuf.h"
+
+int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg)
+{
+	if (key == SBTC_OPT_INSECURE) {
+		o->insecure = true;
+		return 1;
+	}
+	if (key == SBTC_OPT_CACERT) {
+		o->cacert = arg;
+		return 1;
+	}
+	return 0;
+}
+
+sbtc_state sbtc_fetch_state(sbtc_fetch_status s)
+{
+	switch (s) {
+	case SBTC_FETCH_OK: return SBTC_OK;
+	case SBTC_FETCH_UNREACHABLE:
+	case SBTC_FETCH_ERROR: return SBTC_CRITICAL;
+	case SBTC_FETCH_TIMEOUT: return sbtc_deadline_timeout_state();
+	case SBTC_FETCH_BAD_ANSWER:
+	case SBTC_FETCH_USAGE: return SBTC_UNKNOWN;
+	}
+	return SBTC_UNKNOWN;
+}
+
+char *sbtc_url_mask(const char *url)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	const char *scheme_end = strstr(url, "://");
+	const char *authority = scheme_end ? scheme_end + 3 : url;
+	size_t alen = strcspn(authority, "/?#");
+	const char *at = memchr(authority, '@', alen);
+	/* the last '@' of the authority ends the user info */
+	for (const char *p = authority; p < authority + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL) {
+		const char *colon = memchr(authority, ':', (size_t)(at - authority));
+		sbtc_strbuf_append(&b, url, (size_t)(authority - url));
+		if (colon != NULL) {
+			sbtc_strbuf_append(&b, authority, (size_t)(colon - authority));
+			sbtc_strbuf_puts(&b, ":***");
+		} else {
+			sbtc_strbuf_append(&b, authority, (size_t)(at - authority));
+		}
+		sbtc_strbuf_puts(&b, at);
+	} else {
+		sbtc_strbuf_puts(&b, url);
+	}
+	/* Tokens passed in a query string (access_token=, token=, key=) are secrets too. */
+	char *s = sbtc_strbuf_steal(&b);
+	static const char *const keys[] = {"access_token=", "token=", "apikey=", "api_key=", "password="};
+	char *q = strchr(s, '?');
+	if (q != NULL) {
+		sbtc_strbuf out = SBTC_STRBUF_INIT;
+		sbtc_strbuf_append(&out, s, (size_t)(q - s) + 1);
+		const char *p = q + 1;
+		while (*p) {
+			size_t n = strcspn(p, "&#");
+			bool secret = false;
+			for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+				if (strncasecmp(p, keys[k], strlen(keys[k])) == 0 && strlen(keys[k]) <= n) {
+					sbtc_strbuf_append(&out, p, strlen(keys[k]));
+					sbtc_strbuf_puts(&out, "***");
+					secret = true;
+					break;
+				}
+			if (!secret)
+				sbtc_strbuf_append(&out, p, n);
+			p += n;
+			if (*p) {
+				sbtc_strbuf_putc(&out, *p);
+				if (*p == '#') {
+					sbtc_strbuf_puts(&out, p + 1);
+					break;
+				}
+				p++;
+			}
+		}
+		free(s);
+		s = sbtc_strbuf_steal(&out);
+	}
+	return s;
+}
+
+char *sbtc_url_origin(const char *url)
+{
+	char *masked = sbtc_url_mask(url);
+	const char *scheme_end = strstr(masked, "://");
+	const char *authority = scheme_end ? scheme_end + 3 : masked;
+	size_t alen = strcspn(authority, "/?#");
+	char *origin = sbtc_xstrndup(masked, (size_t)(authority - masked) + alen);
+	free(masked);
+	return origin;
+}
+
+char *sbtc_url_join(const char *base, const char *path)
+{
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	while (*path == '/')
+		path++;
+	return sbtc_xasprintf("%.*s/%s", (int)bl, base, path);
+}
+
+int sbtc_url_check(const char *text, const char *what, char *err, size_t errlen)
+{
+	const char *rest = NULL;
+	if (strncasecmp(text, "http://", 7) == 0)
+		rest = text + 7;
+	else if (strncasecmp(text, "https://", 8) == 0)
+		rest = text + 8;
+	if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == ':' || *rest == '?') {
+		char *m = sbtc_url_mask(text);
+		char *clean = sbtc_sanitize(m, 120);
+		snprintf(err, errlen, "invalid %s '%s': expected http://HOST[:PORT][/PATH] or https://...",
+			 what, clean);
+		free(clean);
+		free(m);
+		return -1;
+	}
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			snprintf(err, errlen, "invalid %s: it contains a blank or control character", what);
+			return -1;
+		}
+	return 0;
+}
+
+typedef struct {
+	sbtc_strbuf body;
+	sbtc_strbuf headers;
+	size_t max;
+	bool too_large;
+} transfer;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	transfer *t = userp;
+	size_t n = size * nmemb;
+	if (t->body.len + n > t->max) {
+		t->too_large = true;
+		return 0; /* aborts the transfer */
+	}
+	sbtc_strbuf_append(&t->body, data, n);
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	transfer *t = userp;
+	size_t n = size * nmemb;
+	/* A new status line (after a redirect or 100-continue) starts a new header block. */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		t->headers.len = 0;
+	if (t->headers.len + n <= 65536)
+		sbtc_strbuf_append(&t->headers, data, n);
+	return n;
+}
+
+static bool g_curl_ready;
+
+static void curl_cleanup_at_exit(void)
+{
+	curl_global_cleanup();
+}
+
+static bool curl_ready(void)
+{
+	if (g_curl_ready)
+		return true;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return false;
+	if (atexit(curl_cleanup_at_exit) != 0)
+		return false;
+	g_curl_ready = true;
+	return true;
+}
+
+static sbtc_fetch_status classify(CURLcode rc, long os_errno, const transfer *t, const char *origin,
+				  const char *curl_err, char *err, size_t errlen)
+{
+	/* The system's word for a failed connect ("Connection refused") says more than
+	 * libcurl's sentence around it. */
+	const char *why = (rc == CURLE_COULDNT_CONNECT && os_errno != 0) ? strerror((int)os_errno)
+		: curl_err[0] ? curl_err : curl_easy_strerror(rc);
+	char *clean = sbtc_sanitize(why, SBTC_REMOTE_TEXT_MAX);
+	sbtc_fetch_status s;
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(err, errlen, "no answer from %s within the deadline of %g s", origin,
+			 sbtc_deadline_seconds());
+		s = SBTC_FETCH_TIMEOUT;
+		break;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+			snprintf(err, errlen, "answer from %s is larger than the %zu byte limit", origin, t->max);
+			s = SBTC_FETCH_BAD_ANSWER;
+			break;
+		}
+		snprintf(err, errlen, "%s: %s", origin, clean);
+		s = SBTC_FETCH_UNREACHABLE;
+		break;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		snprintf(err, errlen, "cannot use URL %s: %s", origin, clean);
+		s = SBTC_FETCH_USAGE;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		snprintf(err, errlen, "cannot connect to %s: %s", origin, clean);
+		s = SBTC_FETCH_UNREACHABLE;
+		break;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		snprintf(err, errlen, "connection to %s broke off: %s", origin, clean);
+		s = SBTC_FETCH_UNREACHABLE;
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(err, errlen, "TLS with %s failed: %s", origin, clean);
+		s = SBTC_FETCH_UNREACHABLE;
+		break;
+	default:
+		snprintf(err, errlen, "request to %s failed: %s", origin, clean);
+		s = SBTC_FETCH_UNREACHABLE;
+		break;
+	}
+	free(clean);
+	return s;
+}
+
+sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const char *content_type,
+				    const char *body, const sbtc_http_opts *o,
+				    sbtc_http_response *resp, char *err, size_t errlen)
+{
+	char curl_err[CURL_ERROR_SIZE];
+	transfer t;
+	struct curl_slist *hdrs = NULL;
+	sbtc_fetch_status status = SBTC_FETCH_OK;
+	char *masked = sbtc_url_mask(url);
+
+	memset(resp, 0, sizeof *resp);
+	memset(&t, 0, sizeof t);
+	t.max = o->max_body ? o->max_body : SBTC_HTTP_DEFAULT_MAX_BODY;
+	curl_err[0] = '\0';
+
+	long ms = sbtc_deadline_remaining_ms();
+	if (ms <= 0) {
+		snprintf(err, errlen, "no time left for a request to %s", masked);
+		free(masked);
+		return SBTC_FETCH_TIMEOUT;
+	}
+	if (!curl_ready()) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		free(masked);
+		return SBTC_FETCH_USAGE;
+	}
+	CURL *h = curl_easy_init();
+	if (h == NULL) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		free(masked);
+		return SBTC_FETCH_USAGE;
+	}
+
+	char activity[200];
+	snprintf(activity, sizeof activity, "waiting for %s", masked);
+	sbtc_deadline_activity(activity);
+
+	bool ok = true;
+#define SETOPT(opt, val) ok = ok && curl_easy_setopt(h, opt, val) == CURLE_OK
+	SETOPT(CURLOPT_URL, url);
+	SETOPT(CURLOPT_NOSIGNAL, 1L); /* our own SIGALRM is the backstop */
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_FOLLOWLOCATION, 1L);
+	SETOPT(CURLOPT_MAXREDIRS, 3L);
+	SETOPT(CURLOPT_TIMEOUT_MS, ms);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, ms);
+	SETOPT(CURLOPT_ERRORBUFFER, curl_err);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, &t);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, &t);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.max);
+	SETOPT(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	SETOPT(CURLOPT_ACCEPT_ENCODING, ""); /* whatever this libcurl can decode */
+	SETOPT(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+	if (o->cacert != NULL)
+		SETOPT(CURLOPT_CAINFO, o->cacert);
+	if (o->userpwd != NULL) {
+		SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SETOPT(CURLOPT_USERPWD, o->userpwd);
+	}
+	if (o->bearer != NULL) {
+		SETOPT(CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		SETOPT(CURLOPT_XOAUTH2_BEARER, o->bearer);
+	}
+	if (content_type != NULL) {
+		char line[128];
+		snprintf(line, sizeof line, "Content-Type: %s", content_type);
+		struct curl_slist *n = curl_slist_append(hdrs, line);
+		ok = ok && n != NULL;
+		if (n != NULL)
+			hdrs = n;
+	}
+	for (const char *const *hp = o->headers; hp != NULL && *hp != NULL; hp++) {
+		struct curl_slist *n = curl_slist_append(hdrs, *hp);
+		ok = ok && n != NULL;
+		if (n != NULL)
+			hdrs = n;
+	}
+	/* An empty Expect: keeps libcurl from waiting for "100 Continue" on larger bodies. */
+	struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
+	ok = ok && n != NULL;
+	if (n != NULL)
+		hdrs = n;
+	SETOPT(CURLOPT_HTTPHEADER, hdrs);
+	if (body != NULL) {
+		SETOPT(CURLOPT_POSTFIELDS, body);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+		SETOPT(CURLOPT_CUSTOMREQUEST, method);
+#undef SETOPT
+
+	if (!ok) {
+		snprintf(err, errlen, "cannot set up the request to %s (libcurl too old?)", masked);
+		status = SBTC_FETCH_USAGE;
+		goto out;
+	}
+	if (o->verbose >= 2)
+		fprintf(stderr, "> %s %s (%ld ms left)\n", method, masked, ms);
+
+	CURLcode rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		long os_errno = 0;
+		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+			os_errno = 0;
+		char *origin = sbtc_url_origin(url);
+		status = classify(rc, os_errno, &t, o->peer ? o->peer : origin, curl_err, err, errlen);
+		free(origin);
+		if (o->verbose >= 2)
+			fprintf(stderr, "< %s\n", err);
+		goto out;
+	}
+	long code = 0;
+	double total = 0;
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
+	    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &total) != CURLE_OK) {
+		snprintf(err, errlen, "cannot read the status of the answer from %s", masked);
+		status = SBTC_FETCH_BAD_ANSWER;
+		goto out;
+	}
+	resp->status = code;
+	resp->seconds = total;
+	resp->len = t.body.len;
+	resp->body = sbtc_strbuf_steal(&t.body);
+	resp->headers = sbtc_strbuf_steal(&t.headers);
+	if (o->verbose >= 2)
+		fprintf(stderr, "< HTTP %ld, %zu bytes in %.3f s\n", code, resp->len, total);
+	if (o->verbose >= 3) {
+		char *clean = sbtc_sanitize(resp->body, 2000);
+		fprintf(stderr, "< %s\n", clean);
+		free(clean);
+	}
+
+out:
+	sbtc_deadline_activity(NULL);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	sbtc_strbuf_free(&t.body);
+	sbtc_strbuf_free(&t.headers);
+	free(masked);
+	return status;
+}
+
+void sbtc_http_response_free(sbtc_http_response *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof *r);
+}
+
+bool sbtc_http_header(const sbtc_http_response *r, const char *name, char *dst, size_t dstlen)
+{
+	size_t nl = strlen(name);
+	const char *p = r->headers;
+	while (p != NULL && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			const char *end = p + len;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == '\r' || end[-1] == ' '))
+				end--;
+			size_t vl = (size_t)(end - v);
+			if (dstlen > 0) {
+				if (vl >= dstlen)
+					vl = dstlen - 1;
+				memcpy(dst, v, vl);
+				dst[vl] = '\0';
+			}
+			return true;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return false;
+}

@@ -1,0 +1,80 @@
+/* HTTP through libcurl: one request bounded by what is left of the deadline, a cap on
+ * the body, TLS verified unless --insecure, and URLs shown with credentials masked. */
+#ifndef SBTC_HTTP_H
+#define SBTC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "state.h"
+
+#define SBTC_HTTP_DEFAULT_MAX_BODY (1u << 20) /* 1 MiB: every answer we read is far smaller */
+
+typedef struct {
+	bool insecure;          /* --insecure: do not verify the peer's certificate */
+	const char *cacert;     /* --cacert FILE */
+	size_t max_body;        /* 0: SBTC_HTTP_DEFAULT_MAX_BODY */
+	const char *userpwd;    /* "user:password" for Basic auth; never shown */
+	const char *bearer;     /* token for "Authorization: Bearer"; never shown */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+	int verbose;            /* >= 2: request and answer summaries on stderr; >= 3: bodies */
+	const char *peer;       /* how messages name the peer ("Stacks node http://...");
+	                           NULL: the URL's origin */
+} sbtc_http_opts;
+
+/* The shared TLS options, for a plugin's option table. */
+#define SBTC_HTTP_TLS_OPTIONS                                                                    \
+	{"insecure", 0, SBTC_ARG_NONE, NULL, SBTC_OPT_INSECURE,                                  \
+	 "Do not verify TLS certificates (for a node behind a self-signed certificate)."},        \
+	{"cacert", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_CACERT,                                \
+	 "Verify TLS peers against the CA certificates in FILE (PEM)."}
+
+/* Handles the keys of SBTC_HTTP_TLS_OPTIONS: returns 1 when key was one of them. */
+int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg);
+
+/* How an exchange with a remote source ended, and so which state it earns. */
+typedef enum {
+	SBTC_FETCH_OK = 0,
+	SBTC_FETCH_UNREACHABLE, /* refused, reset, no route, TLS failure: CRITICAL */
+	SBTC_FETCH_ERROR,       /* the peer answered with an error: CRITICAL */
+	SBTC_FETCH_BAD_ANSWER,  /* an answer that cannot be used: UNKNOWN */
+	SBTC_FETCH_TIMEOUT,     /* the deadline passed: the -t state */
+	SBTC_FETCH_USAGE        /* a URL or option that cannot work: UNKNOWN */
+} sbtc_fetch_status;
+
+sbtc_state sbtc_fetch_state(sbtc_fetch_status s);
+
+typedef struct {
+	long status;      /* HTTP status code */
+	char *body;       /* NUL-terminated, malloc'd */
+	size_t len;
+	char *headers;    /* raw response header lines of the final response */
+	double seconds;   /* total time */
+} sbtc_http_response;
+
+/* Performs one request. body may be NULL (GET) and content_type NULL. Returns
+ * SBTC_FETCH_OK with any HTTP status (the caller judges it), or another status with a
+ * message that names the masked URL and what happened. */
+sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const char *content_type,
+				    const char *body, const sbtc_http_opts *o,
+				    sbtc_http_response *resp, char *err, size_t errlen);
+
+void sbtc_http_response_free(sbtc_http_response *r);
+
+/* The value of a response header (case-insensitive name), copied into dst; false if absent. */
+bool sbtc_http_header(const sbtc_http_response *r, const char *name, char *dst, size_t dstlen);
+
+/* The URL with any password (and a token in a query string) replaced by "***"; malloc'd. */
+char *sbtc_url_mask(const char *url);
+
+/* Scheme, host and port of a URL, credentials masked ("http://127.0.0.1:20443"); malloc'd. */
+char *sbtc_url_origin(const char *url);
+
+/* Joins a base URL and a path without doubling or dropping the '/'; malloc'd. */
+char *sbtc_url_join(const char *base, const char *path);
+
+/* Checks that text is an http:// or https:// URL with a host; 0 or -1 with a message. */
+int sbtc_url_check(const char *text, const char *what, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,466 @@
+#include "output.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "sanitize.h"
+#include "strbuf.h"
+
+/* Our own messages are short; anything longer came from a peer and is cut. */
+#define LINE_MAX_BYTES 1000
+
+static const char *g_label = "CHECK";
+static sbtc_format g_format = SBTC_FORMAT_MULTI_LINE;
+
+void sbtc_output_setup(const char *check_label, sbtc_format format)
+{
+	g_label = check_label;
+	g_format = format;
+}
+
+const char *sbtc_output_check_label(void)
+{
+	return g_label;
+}
+
+sbtc_format sbtc_output_format(void)
+{
+	return g_format;
+}
+
+int sbtc_format_parse(const char *text)
+{
+	if (text == NULL)
+		return -1;
+	if (strcmp(text, "multi-line") == 0)
+		return SBTC_FORMAT_MULTI_LINE;
+	if (strcmp(text, "one-line") == 0)
+		return SBTC_FORMAT_ONE_LINE;
+	if (strcmp(text, "json") == 0)
+		return SBTC_FORMAT_JSON;
+	return -1;
+}
+
+sbtc_result *sbtc_result_new(void)
+{
+	sbtc_result *r = sbtc_xcalloc(1, sizeof *r);
+	r->state = SBTC_OK;
+	return r;
+}
+
+void sbtc_result_free(sbtc_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nchildren; i++)
+		sbtc_result_free(r->children[i]);
+	free(r->children);
+	for (size_t i = 0; i < r->nperf; i++)
+		free(r->perf[i].label);
+	free(r->perf);
+	free(r->text);
+	free(r);
+}
+
+static void set_text(sbtc_result *r, const char *fmt, va_list ap)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	sbtc_strbuf_vprintf(&b, fmt, ap);
+	free(r->text);
+	r->text = sbtc_strbuf_steal(&b);
+}
+
+sbtc_result *sbtc_result_add(sbtc_result *parent, sbtc_state state, const char *fmt, ...)
+{
+	sbtc_result *r = sbtc_result_new();
+	va_list ap;
+	r->state = state;
+	va_start(ap, fmt);
+	set_text(r, fmt, ap);
+	va_end(ap);
+	if (parent->nchildren == parent->children_cap) {
+		parent->children_cap = parent->children_cap ? parent->children_cap * 2 : 4;
+		parent->children = sbtc_xrealloc(parent->children,
+						 parent->children_cap * sizeof *parent->children);
+	}
+	parent->children[parent->nchildren++] = r;
+	return r;
+}
+
+void sbtc_result_set(sbtc_result *r, sbtc_state state, const char *fmt, ...)
+{
+	va_list ap;
+	r->state = state;
+	va_start(ap, fmt);
+	set_text(r, fmt, ap);
+	va_end(ap);
+}
+
+sbtc_state sbtc_result_state(const sbtc_result *r)
+{
+	sbtc_state s = r->state;
+	for (size_t i = 0; i < r->nchildren; i++)
+		s = sbtc_state_worst(s, sbtc_result_state(r->children[i]));
+	return s;
+}
+
+void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *uom,
+		   const sbtc_thresholds *t, double min, double max)
+{
+	if (r->nperf == r->perf_cap) {
+		r->perf_cap = r->perf_cap ? r->perf_cap * 2 : 8;
+		r->perf = sbtc_xrealloc(r->perf, r->perf_cap * sizeof *r->perf);
+	}
+	sbtc_perf *p = &r->perf[r->nperf++];
+	memset(p, 0, sizeof *p);
+	p->label = sbtc_xstrdup(label);
+	p->value = value;
+	sbtc_strlcpy(p->uom, uom ? uom : "", sizeof p->uom);
+	if (t != NULL) {
+		p->warning = t->warning;
+		p->critical = t->critical;
+	}
+	p->min = min;
+	p->max = max;
+}
+
+void sbtc_perf_add_time(sbtc_result *r)
+{
+	sbtc_perf_add(r, "time", round(sbtc_elapsed() * 1e6) / 1e6, "s", NULL, 0, NAN);
+}
+
+/* Children in the order they are shown: worst first, otherwise as added. */
+static const sbtc_result **sorted_children(const sbtc_result *r)
+{
+	const sbtc_result **v = sbtc_xcalloc(r->nchildren + 1, sizeof *v);
+	size_t n = 0;
+	for (int rank = 3; rank >= 0; rank--)
+		for (size_t i = 0; i < r->nchildren; i++)
+			if (sbtc_state_rank(sbtc_result_state(r->children[i])) == rank)
+				v[n++] = r->children[i];
+	return v;
+}
+
+/* The summary: the root's own text, or the texts of the children in the worst state. */
+static void summary_append(sbtc_strbuf *b, const sbtc_result *root)
+{
+	if (root->text != NULL && root->text[0] != '\0') {
+		sbtc_sanitize_append(b, root->text, strlen(root->text), LINE_MAX_BYTES);
+		return;
+	}
+	/* The worst state among the children, not the root's own: a root that is worse
+	 * than all its children must still be summarised by its worst children. */
+	sbtc_state worst = SBTC_OK;
+	for (size_t i = 0; i < root->nchildren; i++)
+		worst = sbtc_state_worst(worst, sbtc_result_state(root->children[i]));
+	size_t before = b->len;
+	for (size_t i = 0; i < root->nchildren; i++) {
+		const sbtc_result *c = root->children[i];
+		if (sbtc_result_state(c) != worst || c->text == NULL)
+			continue;
+		size_t mark = b->len;
+		if (b->len > before)
+			sbtc_strbuf_puts(b, "; ");
+		size_t start = b->len;
+		sbtc_sanitize_append(b, c->text, strlen(c->text), LINE_MAX_BYTES);
+		if (b->len == start) {
+			/* A text that sanitises to nothing adds no separator either. */
+			b->len = mark;
+			b->data[mark] = '\0';
+		}
+	}
+	if (b->len == before)
+		sbtc_strbuf_puts(b, "no result");
+}
+
+static void collect_perf(sbtc_strbuf *b, const sbtc_result *r)
+{
+	for (size_t i = 0; i < r->nperf; i++) {
+		if (b->len > 0)
+			sbtc_strbuf_putc(b, ' ');
+		sbtc_perf_append(b, &r->perf[i]);
+	}
+	for (size_t i = 0; i < r->nchildren; i++)
+		collect_perf(b, r->children[i]);
+}
+
+static void lines_append(sbtc_strbuf *b, const sbtc_result *r, int depth, const char *sep)
+{
+	const sbtc_result **kids = sorted_children(r);
+	for (size_t i = 0; i < r->nchildren; i++) {
+		const sbtc_result *c = kids[i];
+		if (sep != NULL) {
+			sbtc_strbuf_puts(b, sep);
+		} else {
+			sbtc_strbuf_putc(b, '\n');
+			for (int d = 0; d <= depth; d++)
+				sbtc_strbuf_puts(b, "  ");
+		}
+		sbtc_strbuf_printf(b, "[%s] ", sbtc_state_name(sbtc_result_state(c)));
+		if (c->text != NULL)
+			sbtc_sanitize_append(b, c->text, strlen(c->text), LINE_MAX_BYTES);
+		lines_append(b, c, depth + 1, sep);
+	}
+	free(kids);
+}
+
+static json_object *json_number(double v)
+{
+	char buf[SBTC_NUMBER_MAX];
+	if (!isfinite(v))
+		return NULL;
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_object_new_int64((int64_t)v);
+	sbtc_format_number(v, buf, sizeof buf);
+	/* A whole number beyond 2^53 keeps a fraction part: written as a bare integer, readers
+	 * such as json-c take it for a 64-bit integer and saturate 1e20 to 2^64-1. */
+	if (strchr(buf, '.') == NULL && strlen(buf) + 2 < sizeof buf) {
+		size_t n = strlen(buf);
+		buf[n] = '.';
+		buf[n + 1] = '0';
+		buf[n + 2] = '\0';
+	}
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *json_threshold(const sbtc_range *r, json_object **range_text)
+{
+	double v;
+	*range_text = NULL;
+	if (!r->set)
+		return NULL;
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	sbtc_range_append(&b, r);
+	*range_text = json_object_new_string(sbtc_strbuf_str(&b));
+	sbtc_strbuf_free(&b);
+	return sbtc_range_perf_value(r, &v) ? json_number(v) : NULL;
+}
+
+static json_object *json_text(const char *text)
+{
+	char *clean = sbtc_sanitize(text ? text : "", LINE_MAX_BYTES);
+	json_object *o = json_object_new_string(clean);
+	free(clean);
+	return o;
+}
+
+static json_object *json_checks(const sbtc_result *r)
+{
+	json_object *arr = json_object_new_array();
+	const sbtc_result **kids = sorted_children(r);
+	for (size_t i = 0; i < r->nchildren; i++) {
+		const sbtc_result *c = kids[i];
+		sbtc_state s = sbtc_result_state(c);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "state", json_object_new_int(s));
+		json_object_object_add(o, "state_text", json_object_new_string(sbtc_state_name(s)));
+		json_object_object_add(o, "text", json_text(c->text));
+		json_object_object_add(o, "checks", json_checks(c));
+		json_object_array_add(arr, o);
+	}
+	free(kids);
+	return arr;
+}
+
+static void json_perf(json_object *arr, const sbtc_result *r)
+{
+	for (size_t i = 0; i < r->nperf; i++) {
+		const sbtc_perf *p = &r->perf[i];
+		json_object *o = json_object_new_object();
+		json_object *wr, *cr;
+		json_object_object_add(o, "label", json_object_new_string(p->label));
+		json_object_object_add(o, "value", json_number(p->value));
+		json_object_object_add(o, "uom", json_object_new_string(p->uom));
+		json_object_object_add(o, "warn", json_threshold(&p->warning, &wr));
+		json_object_object_add(o, "warn_range", wr);
+		json_object_object_add(o, "crit", json_threshold(&p->critical, &cr));
+		json_object_object_add(o, "crit_range", cr);
+		json_object_object_add(o, "min", json_number(p->min));
+		json_object_object_add(o, "max", json_number(p->max));
+		json_object_array_add(arr, o);
+	}
+	for (size_t i = 0; i < r->nchildren; i++)
+		json_perf(arr, r->children[i]);
+}
+
+static char *render_json(const sbtc_result *root, const char *check_label)
+{
+	sbtc_state s = sbtc_result_state(root);
+	sbtc_strbuf sum = SBTC_STRBUF_INIT;
+	summary_append(&sum, root);
+	json_object *o = json_object_new_object();
+	json_object *perf = json_object_new_array();
+	json_object_object_add(o, "schema_version", json_object_new_int(SBTC_JSON_SCHEMA_VERSION));
+	json_object_object_add(o, "check", json_object_new_string(check_label));
+	json_object_object_add(o, "state", json_object_new_int(s));
+	json_object_object_add(o, "state_text", json_object_new_string(sbtc_state_name(s)));
+	json_object_object_add(o, "summary", json_object_new_string(sbtc_strbuf_str(&sum)));
+	json_object_object_add(o, "checks", json_checks(root));
+	json_perf(perf, root);
+	json_object_object_add(o, "perfdata", perf);
+	sbtc_strbuf out = SBTC_STRBUF_INIT;
+	sbtc_strbuf_puts(&out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	sbtc_strbuf_putc(&out, '\n');
+	json_object_put(o);
+	sbtc_strbuf_free(&sum);
+	return sbtc_strbuf_steal(&out);
+}
+
+char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format format)
+{
+	if (format == SBTC_FORMAT_JSON)
+		return render_json(root, check_label);
+
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	sbtc_strbuf perf = SBTC_STRBUF_INIT;
+	sbtc_strbuf_printf(&b, "SBTC %s %s - ", check_label,
+			   sbtc_state_name(sbtc_result_state(root)));
+	summary_append(&b, root);
+	lines_append(&b, root, 0, format == SBTC_FORMAT_ONE_LINE ? "; " : NULL);
+	collect_perf(&perf, root);
+	if (perf.len > 0) {
+		/* After the long output, so every consumer sees the first line whole;
+		 * Nagios and Icinga 2 read perfdata from any line after a '|'. */
+		sbtc_strbuf_puts(&b, format == SBTC_FORMAT_ONE_LINE || root->nchildren == 0 ? " | " : "\n| ");
+		sbtc_strbuf_append(&b, perf.data, perf.len);
+	}
+	sbtc_strbuf_putc(&b, '\n');
+	sbtc_strbuf_free(&perf);
+	return sbtc_strbuf_steal(&b);
+}
+
+static void write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+		if (n <= 0)
+			return; /* nowhere left to report to */
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+int sbtc_finish(sbtc_result *root)
+{
+	char *out = sbtc_render(root, g_label, g_format);
+	sbtc_state s = sbtc_result_state(root);
+	fflush(stdout);
+	write_all(STDOUT_FILENO, out, strlen(out));
+	free(out);
+	sbtc_result_free(root);
+	return (int)s;
+}
+
+/* Length of the valid UTF-8 character at s (1 to 4), or 0 for a byte that does not
+ * start one (overlong forms, surrogates, beyond U+10FFFF, cut sequences). */
+static size_t utf8_char_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned long cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1fu;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0fu;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* In place and without allocation: control characters become blanks and bytes that are
+ * not UTF-8 become '?', so that the status is one line and the JSON document valid. */
+static void clean_status_text(char *msg)
+{
+	unsigned char *p = (unsigned char *)msg;
+	while (*p) {
+		size_t n = utf8_char_len(p);
+		if (n == 0) {
+			*p++ = '?';
+		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			*p++ = ' ';
+		} else if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f) {
+			p[0] = ' '; /* C1 control (NEL, CSI, ...) */
+			p[1] = ' ';
+			p += 2;
+		} else {
+			p += n;
+		}
+	}
+}
+
+void sbtc_print_status(sbtc_state state, const char *text)
+{
+	/* Built by hand so that running out of memory cannot recurse into allocation. */
+	char msg[1024];
+	sbtc_strlcpy(msg, text, sizeof msg);
+	clean_status_text(msg);
+	fflush(stdout);
+	if (g_format == SBTC_FORMAT_JSON) {
+		/* Plain JSON escaping of our own message; sanitising keeps it one line. */
+		char line[2200];
+		size_t k = 0;
+		for (const char *p = msg; *p && k + 8 < sizeof line; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c == '"' || c == '\\') {
+				line[k++] = '\\';
+				line[k++] = (char)c;
+			} else if (c < 0x20) {
+				line[k++] = ' ';
+			} else {
+				line[k++] = (char)c;
+			}
+		}
+		line[k] = '\0';
+		char out[2600];
+		int m = snprintf(out, sizeof out,
+				 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","
+				 "\"summary\":\"%s\",\"checks\":[],\"perfdata\":[]}\n",
+				 SBTC_JSON_SCHEMA_VERSION, g_label, (int)state, sbtc_state_name(state), line);
+		if (m > 0)
+			write_all(STDOUT_FILENO, out, strlen(out));
+	} else {
+		char out[1200];
+		for (char *p = msg; *p; p++)
+			if (*p == '|' || (unsigned char)*p < 0x20)
+				*p = (*p == '|') ? '/' : ' ';
+		int m = snprintf(out, sizeof out, "SBTC %s %s - %s\n", g_label, sbtc_state_name(state), msg);
+		if (m > 0)
+			write_all(STDOUT_FILENO, out, strlen(out));
+	}
+}
+
+void sbtc_die(sbtc_state state, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		sbtc_strlcpy(msg, "(message could not be formatted)", sizeof msg);
+	sbtc_print_status(state, msg);
+	exit((int)state);
+}

@@ -1,0 +1,74 @@
+/* The result tree (check -> sub-results -> perfdata), the state rules, and the three
+ * output formats: multi-line (Nagios long output), one-line, and versioned JSON. */
+#ifndef SBTC_OUTPUT_H
+#define SBTC_OUTPUT_H
+
+#include <stddef.h>
+
+#include "perfdata.h"
+#include "state.h"
+
+/* Version of the JSON document written by --output-format=json (README.md, "JSON output"). */
+#define SBTC_JSON_SCHEMA_VERSION 1
+
+typedef enum {
+	SBTC_FORMAT_MULTI_LINE = 0,
+	SBTC_FORMAT_ONE_LINE,
+	SBTC_FORMAT_JSON
+} sbtc_format;
+
+/* "multi-line", "one-line", "json"; -1 for anything else. */
+int sbtc_format_parse(const char *text);
+
+typedef struct sbtc_result sbtc_result;
+struct sbtc_result {
+	sbtc_state state; /* this node's own state; rendering combines it with the children's */
+	char *text;       /* for the root: the summary (NULL: derived from the worst children) */
+	sbtc_result **children;
+	size_t nchildren;
+	size_t children_cap;
+	sbtc_perf *perf;
+	size_t nperf;
+	size_t perf_cap;
+};
+
+/* Who is speaking: set once, before anything can fail, so that sbtc_die() and the
+ * timeout backstop print in the right name and format. */
+void sbtc_output_setup(const char *check_label, sbtc_format format);
+const char *sbtc_output_check_label(void);
+sbtc_format sbtc_output_format(void);
+
+sbtc_result *sbtc_result_new(void);
+void sbtc_result_free(sbtc_result *r);
+
+/* Adds a sub-result with a state and a message (printf-style). */
+sbtc_result *sbtc_result_add(sbtc_result *parent, sbtc_state state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Replaces state and message of r. */
+void sbtc_result_set(sbtc_result *r, sbtc_state state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The effective state: the worst of r's own state and all its descendants'. */
+sbtc_state sbtc_result_state(const sbtc_result *r);
+
+/* Adds perfdata to r. t may be NULL; min/max NaN for none. uom must be a base unit. */
+void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *uom,
+		   const sbtc_thresholds *t, double min, double max);
+
+/* Adds the 'time' perfdata: seconds since the deadline started, to the microsecond. */
+void sbtc_perf_add_time(sbtc_result *r);
+
+/* Renders the tree as the plugin's whole output (ends with a newline); malloc'd. */
+char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format format);
+
+/* Prints root in the configured format on stdout, frees it and returns the exit code. */
+int sbtc_finish(sbtc_result *root);
+
+/* Prints a single result line (or JSON document) with no perfdata; no allocation. */
+void sbtc_print_status(sbtc_state state, const char *text);
+
+/* Prints a single result with the given state and message and exits with that state.
+ * For usage errors, out of memory and other conditions where no tree exists yet. */
+_Noreturn void sbtc_die(sbtc_state state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,29 @@
+/* PostgreSQL through libpq: connect within the deadline, then work inside one read-only
+ * transaction with statement_timeout set, so a check can never write to the signer's
+ * database nor hold a query open past its deadline. Credentials come from libpq's own
+ * means only (conninfo, service file, PGPASSFILE, PGPASSWORD). */
+#ifndef SBTC_PG_H
+#define SBTC_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "http.h" /* sbtc_fetch_status */
+
+/* Connects with conninfo (keyword/value string or URI; NULL or "" uses libpq's
+ * environment and defaults), names the connection application_name (unless the
+ * conninfo does), and opens a read-only transaction. Returns the connection, or NULL
+ * with *status (UNREACHABLE for refused/auth failures, TIMEOUT) and a one-line message. */
+PGconn *sbtc_pg_connect(const char *conninfo, const char *application_name,
+			sbtc_fetch_status *status, char *err, size_t errlen);
+
+/* Runs one statement with text parameters, bounded by the deadline (cancelled when it
+ * passes). Returns the result (PQclear it) when it produced rows or a command status,
+ * or NULL with *status and a message. */
+PGresult *sbtc_pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+			sbtc_fetch_status *status, char *err, size_t errlen);
+
+/* "host:port/dbname" (or the socket directory) of a connection, for messages. */
+void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen);
+
+#endif

@@ -1,0 +1,23 @@
+/* Text from a remote peer (a node's error message, a version string, a database error)
+ * must never break the plugin output format: '|' would start perfdata, a newline would
+ * start a new long-output line, and an endless string would fill NRPE's buffer. */
+#ifndef SBTC_SANITIZE_H
+#define SBTC_SANITIZE_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* Default cap for one remote string inside a message. */
+#define SBTC_REMOTE_TEXT_MAX 200
+
+/* Appends len bytes of text to b, made safe: '|' becomes '/', control characters
+ * (newlines and tabs included) and bytes that are not valid UTF-8 become ' ' or '?',
+ * runs of blanks collapse into one, leading and trailing blanks go, and the result is
+ * cut to at most max bytes on a character boundary, ending in "..." when cut. */
+void sbtc_sanitize_append(sbtc_strbuf *b, const char *text, size_t len, size_t max);
+
+/* The same into a new malloc'd string (NULL text gives ""). */
+char *sbtc_sanitize(const char *text, size_t max);
+
+#endif
