@@ -1,0 +1,120 @@
+-- monitoring-role.sql: a least-privilege login role for the check_sbtc_* plugins
+--
+-- Creates (or brings back in line) the role sbtc_monitor for the sBTC signer's
+-- PostgreSQL database. The role can:
+--   * CONNECT to the signer's database,
+--   * USAGE the schema sbtc_signer,
+--   * SELECT exactly these tables:
+--       sbtc_signer.dkg_shares, sbtc_signer.bitcoin_blocks, sbtc_signer.stacks_blocks,
+--       sbtc_signer.rotate_keys_transactions, public.__sbtc_migrations
+-- and nothing else granted by this script: no other table, no sequence, no
+-- INSERT/UPDATE/DELETE/TRUNCATE, no CREATE. Its sessions default to read-only
+-- transactions (default_transaction_read_only = on).
+--
+-- Safe to re-run (after a signer upgrade, or to undo extra grants): the role is
+-- created only when missing, its attributes are reset, every table privilege it
+-- holds in sbtc_signer and public is revoked and the list above granted again.
+-- A table of the list that does not exist (an older or newer signer) is skipped
+-- with a NOTICE.
+--
+-- Run it as a superuser, or as the owner of the signer's tables who also has
+-- CREATEROLE, connected to the signer's database:
+--
+--   psql -X -v ON_ERROR_STOP=1 -d signer -f monitoring-role.sql
+--   psql -X -v ON_ERROR_STOP=1 -d signer -v dbname=signer -f monitoring-role.sql
+--
+-- (dbname defaults to the database psql is connected to.) Then set the password
+-- interactively, so that it appears neither on a command line nor in a log:
+--
+--   psql -X -d signer -c '\password sbtc_monitor'
+--
+-- and give it to the checks through libpq's own means, never on a command line:
+-- a ~/.pgpass line for the user running the checks (mode 0600)
+--
+--   db.example.net:5432:signer:sbtc_monitor:<password>
+--
+-- or a pg_service.conf section used as --dbname='service=sbtc_signer':
+--
+--   [sbtc_signer]
+--   host=db.example.net
+--   port=5432
+--   dbname=signer
+--   user=sbtc_monitor
+--   sslmode=verify-full
+--
+-- pg_hba.conf must let sbtc_monitor in from the monitoring host, e.g.
+--   hostssl  signer  sbtc_monitor  192.0.2.10/32  scram-sha-256
+--
+-- Privileges every role gets through PUBLIC stay (this script cannot take them
+-- from one role alone): CONNECT and TEMPORARY on databases, EXECUTE on
+-- functions, and on PostgreSQL 14 or older CREATE on schema public. Optional
+-- hardening, not done here because it affects every role of the database:
+--   REVOKE CONNECT, TEMPORARY ON DATABASE signer FROM PUBLIC;
+--     (then GRANT CONNECT ON DATABASE signer TO <the signer's own role>;)
+--   REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+--
+-- To remove the role:
+--   REVOKE ALL ON ALL TABLES IN SCHEMA sbtc_signer FROM sbtc_monitor;
+--   REVOKE ALL ON ALL TABLES IN SCHEMA public FROM sbtc_monitor;
+--   REVOKE ALL ON SCHEMA sbtc_signer FROM sbtc_monitor;
+--   REVOKE ALL ON DATABASE signer FROM sbtc_monitor;
+--   DROP ROLE sbtc_monitor;
+
+\set ON_ERROR_STOP on
+
+\if :{?dbname}
+\else
+\set dbname :DBNAME
+\endif
+
+BEGIN;
+
+-- The role: created without a password (set it with \password), so that no
+-- secret is ever part of this file or of a shell history.
+DO $role$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'sbtc_monitor') THEN
+        CREATE ROLE sbtc_monitor LOGIN;
+    END IF;
+END
+$role$;
+
+ALTER ROLE sbtc_monitor WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+    NOREPLICATION NOBYPASSRLS;
+ALTER ROLE sbtc_monitor SET default_transaction_read_only = on;
+
+-- Database: connect, nothing else (no CREATE of schemas, no TEMP tables).
+REVOKE ALL ON DATABASE :"dbname" FROM sbtc_monitor;
+GRANT CONNECT ON DATABASE :"dbname" TO sbtc_monitor;
+
+-- Schemas: look up names in sbtc_signer; public is usable through PUBLIC's default.
+REVOKE ALL ON SCHEMA sbtc_signer FROM sbtc_monitor;
+GRANT USAGE ON SCHEMA sbtc_signer TO sbtc_monitor;
+
+-- Tables: start from nothing, then grant SELECT on exactly the tables the checks read.
+REVOKE ALL ON ALL TABLES IN SCHEMA sbtc_signer FROM sbtc_monitor;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA sbtc_signer FROM sbtc_monitor;
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM sbtc_monitor;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM sbtc_monitor;
+
+DO $grants$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY[
+        'sbtc_signer.dkg_shares',
+        'sbtc_signer.bitcoin_blocks',
+        'sbtc_signer.stacks_blocks',
+        'sbtc_signer.rotate_keys_transactions',
+        'public.__sbtc_migrations'
+    ] LOOP
+        IF pg_catalog.to_regclass(t) IS NULL THEN
+            RAISE NOTICE 'table % does not exist in this database; not granted', t;
+        ELSE
+            EXECUTE pg_catalog.format('GRANT SELECT ON TABLE %s TO sbtc_monitor', t);
+        END IF;
+    END LOOP;
+END
+$grants$;
+
+COMMIT;

@@ -1,0 +1,68 @@
+/* The signer's DKG shares (sbtc_signer.dkg_shares) and the verdict the operators' guide
+ * asks for: is the registry's current aggregate key the newest verified share this
+ * database (or backup) holds? Loading is separate from judging, so that a backup read
+ * from a dump file is judged by the same code as a live database. */
+#ifndef SBTC_DKG_H
+#define SBTC_DKG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "output.h"
+#include "stacks.h"
+
+typedef enum {
+	SBTC_SHARE_UNVERIFIED = 0,
+	SBTC_SHARE_VERIFIED,
+	SBTC_SHARE_FAILED,
+	SBTC_SHARE_NO_STATUS /* a database from before migration 0012 */
+} sbtc_share_status;
+
+typedef struct {
+	uint8_t key[SBTC_AGGREGATE_KEY_LEN];
+	sbtc_share_status status;
+	double created_at; /* Unix time */
+} sbtc_dkg_share;
+
+typedef struct {
+	sbtc_dkg_share *v; /* newest first */
+	size_t n;
+	bool has_status;   /* false: schema before migration 0012 */
+	double now;        /* the clock the ages are measured against (the database's) */
+	size_t malformed;  /* rows whose aggregate_key is not a 33-byte compressed key */
+} sbtc_dkg_shares;
+
+/* "verified", "unverified", "failed", "(no status)". */
+const char *sbtc_share_status_name(sbtc_share_status s);
+
+/* Parses the enum's text; -1 when unknown. */
+int sbtc_share_status_parse(const char *text);
+
+/* Reads every share from a connection made by sbtc_pg_connect. A database without the
+ * table is ERROR ("is this the signer's database?"); one without dkg_shares_status is
+ * loaded with has_status false. */
+sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen);
+
+/* Sorts newest first (created_at, then key, both descending, so the order is total). */
+void sbtc_dkg_sort(sbtc_dkg_shares *s);
+
+void sbtc_dkg_shares_free(sbtc_dkg_shares *s);
+
+typedef struct {
+	size_t verified, unverified, failed, no_status;
+	const sbtc_dkg_share *newest_verified; /* NULL when none */
+} sbtc_dkg_counts;
+
+void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c);
+
+/* Judges the registry's key against the shares and adds the verdict as a sub-result of
+ * parent (returned). where names the shares' origin ("the database", "the backup").
+ * rotation_grace: seconds a pending rotation is a WARNING before it is CRITICAL. */
+sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
+			      const sbtc_registry_key *onchain, double rotation_grace,
+			      const char *where, int verbose);
+
+#endif

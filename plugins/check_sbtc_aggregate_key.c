@@ -1,0 +1,251 @@
+/* check_sbtc_aggregate_key: does this signer database (or a restored backup of it) hold
+ * the key that the sBTC registry holds on chain? The operators' guide's backup-integrity
+ * verification, made a check: the newest verified DKG share in sbtc_signer.dkg_shares
+ * must be the registry's current aggregate key. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "deadline.h"
+#include "dkg.h"
+#include "http.h"
+#include "human.h"
+#include "output.h"
+#include "pg.h"
+#include "range.h"
+#include "stacks.h"
+
+#define DEFAULT_ROTATION_GRACE "6h"
+
+enum {
+	OPT_CONTRACT = SBTC_OPT_PLUGIN_FIRST,
+	OPT_SENDER,
+	OPT_ROTATION_GRACE,
+};
+
+typedef struct {
+	const char *dbconn;
+	const char *stacks_url;
+	const char *reference_url;
+	const char *contract_text;
+	const char *sender;
+	double rotation_grace;
+	sbtc_contract_id contract;
+	sbtc_http_opts http;
+} config;
+
+static const sbtc_option options[] = {
+	{"dbconn", 'd', SBTC_ARG_REQUIRED, "CONNINFO", 'd',
+	 "The signer's database: a libpq conninfo string or URI, such as the signer's own\n"
+	 "db_endpoint (\"host=127.0.0.1 dbname=signer user=sbtc_monitor\"). Put the password in\n"
+	 "~/.pgpass, PGPASSFILE or a service file (service=NAME), not here: command lines are\n"
+	 "visible to every user. Default: libpq's environment (PGHOST, PGDATABASE, ...)."},
+	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
+	 "The Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL ")."},
+	{"reference-url", 'r', SBTC_ARG_REQUIRED, "URL", 'r',
+	 "A second, independent Stacks node or API (for example a public one) that must report\n"
+	 "the same key; a disagreement is CRITICAL."},
+	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", OPT_CONTRACT,
+	 "The sBTC registry contract (default " SBTC_MAINNET_REGISTRY ")."},
+	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", OPT_SENDER,
+	 "Sender of the read-only call (default: the contract's address)."},
+	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_ROTATION_GRACE,
+	 "How long a newer verified share may wait for its key rotation to reach the chain\n"
+	 "before WARNING becomes CRITICAL (default " DEFAULT_ROTATION_GRACE "; 90s, 45m, 6h, 2d)."},
+	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_plugin_info info = {
+	.progname = "check_sbtc_aggregate_key",
+	.check_label = "AGGREGATE_KEY",
+	.purpose =
+		"Checks that the signer's database holds the key the sBTC registry holds on chain:\n"
+		"the newest verified share in sbtc_signer.dkg_shares must be the registry's current\n"
+		"aggregate key. Pointed at a database restored from a backup, it verifies that backup.",
+	.usage = "[-d CONNINFO] [-u URL] [-r URL] [--contract ADDRESS.NAME] [--rotation-grace DURATION]\n"
+		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
+	.options = options,
+	.noptions = sizeof options / sizeof options[0],
+	.notes =
+		"States:\n"
+		"  OK        the on-chain key is the newest verified share.\n"
+		"  WARNING   a newer verified share exists and the rotation to it is pending (within\n"
+		"            --rotation-grace); the registry holds no key yet; the database predates\n"
+		"            migration 0012 (signer v1.0.x, shares carry no verification status).\n"
+		"  CRITICAL  the on-chain key is not a verified share of this database (absent, or only\n"
+		"            unverified/failed): this database cannot sign for it; no verified share at\n"
+		"            all; a pending rotation older than --rotation-grace; the reference node\n"
+		"            disagrees; the database or a node is unreachable or answers with an error.\n"
+		"  UNKNOWN   bad arguments, an answer that cannot be decoded, the deadline (or the\n"
+		"            state given with -t SECONDS:STATE).\n"
+		"\n"
+		"Perfdata: verified_shares, unverified_shares, failed_shares, newest_verified_age (s),\n"
+		"time (s).\n"
+		"\n"
+		"The database role needs only SELECT on sbtc_signer.dkg_shares (contrib/sql/).\n"
+		"\n"
+		"Examples:\n"
+		"  check_sbtc_aggregate_key -d 'service=sbtc-signer' -u http://127.0.0.1:20443\n"
+		"  check_sbtc_aggregate_key -d 'host=restore-test dbname=signer' -r https://api.hiro.so",
+	.default_timeout = 10,
+};
+
+static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	config *cfg = ctx;
+	if (sbtc_http_tls_option(&cfg->http, key, arg))
+		return 0;
+	switch (key) {
+	case 'd': cfg->dbconn = arg; return 0;
+	case 'u': cfg->stacks_url = arg; return sbtc_url_check(arg, "--stacks-url", err, errlen);
+	case 'r': cfg->reference_url = arg; return sbtc_url_check(arg, "--reference-url", err, errlen);
+	case OPT_CONTRACT: cfg->contract_text = arg; return 0;
+	case OPT_SENDER: cfg->sender = arg; return sbtc_principal_check(arg, "--sender", err, errlen);
+	case OPT_ROTATION_GRACE:
+		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->rotation_grace, err, errlen);
+	}
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+/* Asks one node for the registry's key; adds its sub-result. Returns true with *key set
+ * when the node answered usably. */
+static bool fetch_key(sbtc_result *root, const config *cfg, const char *url, const char *role,
+		      int verbose, sbtc_registry_key *key)
+{
+	char err[700], k[80];
+	sbtc_fetch_status st = sbtc_registry_aggregate_key(url, role, &cfg->contract, cfg->sender, &cfg->http, key,
+							   err, sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		return false;
+	}
+	char *masked = sbtc_url_origin(url);
+	if (key->has_key)
+		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", role, masked,
+				cfg->contract.address, cfg->contract.name,
+				verbose ? sbtc_key_hex(key->key, k, sizeof k) : sbtc_key_short(key->key, k, sizeof k));
+	else
+		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", role, masked,
+				cfg->contract.address, cfg->contract.name);
+	free(masked);
+	return true;
+}
+
+static void compare_reference(sbtc_result *root, const config *cfg, const sbtc_registry_key *primary,
+			      const sbtc_registry_key *ref, int verbose)
+{
+	char a[80] = "none", b[80] = "none";
+	bool same = primary->has_key == ref->has_key &&
+		    (!primary->has_key || memcmp(primary->key, ref->key, SBTC_AGGREGATE_KEY_LEN) == 0);
+	if (same)
+		return;
+	if (primary->has_key)
+		verbose ? sbtc_key_hex(primary->key, a, sizeof a) : sbtc_key_short(primary->key, a, sizeof a);
+	if (ref->has_key)
+		verbose ? sbtc_key_hex(ref->key, b, sizeof b) : sbtc_key_short(ref->key, b, sizeof b);
+	char *m1 = sbtc_url_origin(cfg->stacks_url), *m2 = sbtc_url_origin(cfg->reference_url);
+	sbtc_result_add(root, SBTC_CRITICAL,
+			"nodes disagree on the registry's key: %s reports %s, reference %s reports %s", m1, a, m2,
+			b);
+	free(m1);
+	free(m2);
+}
+
+/* Loads the shares; adds the database's sub-result. Returns true when shares were read. */
+static bool load_shares(sbtc_result *root, const config *cfg, sbtc_dkg_shares *shares)
+{
+	char err[700], where[200], age[32];
+	sbtc_fetch_status st;
+	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &st, err, sizeof err);
+	if (conn == NULL) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		return false;
+	}
+	sbtc_pg_describe(conn, where, sizeof where);
+	st = sbtc_dkg_load(conn, shares, err, sizeof err);
+	PQfinish(conn);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "database %s: %s", where, err);
+		return false;
+	}
+	sbtc_dkg_counts c;
+	sbtc_dkg_count(shares, &c);
+	sbtc_result *r;
+	if (!shares->has_status) {
+		r = sbtc_result_add(root, SBTC_WARNING,
+				    "database %s predates migration 0012 (signer v1.0.x): its %zu shares carry no "
+				    "verification status; upgrade the signer",
+				    where, shares->n);
+	} else if (c.newest_verified != NULL) {
+		sbtc_format_duration(shares->now - c.newest_verified->created_at, age, sizeof age);
+		r = sbtc_result_add(root, SBTC_OK,
+				    "database %s: %zu verified, %zu unverified, %zu failed shares; newest verified "
+				    "created %s ago",
+				    where, c.verified, c.unverified, c.failed, age);
+	} else {
+		r = sbtc_result_add(root, SBTC_OK, "database %s: %zu verified, %zu unverified, %zu failed shares",
+				    where, c.verified, c.unverified, c.failed);
+	}
+	if (shares->malformed > 0)
+		sbtc_result_add(r, SBTC_WARNING, "%zu rows with an aggregate_key that is not a 33-byte compressed "
+				"key were ignored", shares->malformed);
+
+	if (shares->has_status) {
+		sbtc_perf_add(root, "verified_shares", (double)c.verified, "", NULL, 0, NAN);
+		sbtc_perf_add(root, "unverified_shares", (double)c.unverified, "", NULL, 0, NAN);
+		sbtc_perf_add(root, "failed_shares", (double)c.failed, "", NULL, 0, NAN);
+	} else {
+		sbtc_perf_add(root, "shares", (double)shares->n, "", NULL, 0, NAN);
+	}
+	if (c.newest_verified != NULL)
+		sbtc_perf_add(root, "newest_verified_age", round(shares->now - c.newest_verified->created_at),
+			      "s", NULL, NAN, NAN);
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	config cfg = {
+		.stacks_url = SBTC_DEFAULT_STACKS_URL,
+		.contract_text = SBTC_MAINNET_REGISTRY,
+	};
+	sbtc_common_opts common;
+	char err[600];
+
+	if (sbtc_quantity_parse(DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &cfg.rotation_grace, err,
+				sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
+	if (sbtc_contract_id_parse(cfg.contract_text, &cfg.contract, err, sizeof err) != 0)
+		sbtc_usage_error(&info, "%s", err);
+	if (cfg.sender == NULL)
+		cfg.sender = cfg.contract.address;
+	cfg.http.verbose = common.verbose;
+
+	/* Acquisition: the chain's view, then the database's. */
+	sbtc_result *root = sbtc_result_new();
+	sbtc_registry_key onchain, reference;
+	bool have_onchain = fetch_key(root, &cfg, cfg.stacks_url, "Stacks node", common.verbose, &onchain);
+	if (cfg.reference_url != NULL &&
+	    fetch_key(root, &cfg, cfg.reference_url, "reference node", common.verbose, &reference) && have_onchain)
+		compare_reference(root, &cfg, &onchain, &reference, common.verbose);
+	sbtc_dkg_shares shares;
+	bool have_shares = load_shares(root, &cfg, &shares);
+
+	/* Evaluation: the verdict leads the status line whenever it is the worst news. */
+	if (have_onchain && have_shares) {
+		sbtc_result *verdict = sbtc_dkg_verdict(root, &shares, &onchain, cfg.rotation_grace,
+							"the database", common.verbose);
+		if (sbtc_result_state(verdict) == sbtc_result_state(root))
+			root->text = sbtc_xstrdup(verdict->text);
+	}
+	if (have_shares)
+		sbtc_dkg_shares_free(&shares);
+	sbtc_perf_add_time(root);
+
+	/* Presentation. */
+	return sbtc_finish(root);
+}
