@@ -37,17 +37,41 @@ sbtc_state sbtc_fetch_state(sbtc_fetch_status s)
 	return SBTC_UNKNOWN;
 }
 
+/* Where the authority (user info, host, port) starts: after "scheme://" when the URL has
+ * one before any '/', '?' or '#', else at the beginning. */
+static const char *url_authority(const char *url)
+{
+	const char *scheme_end = strstr(url, "://");
+	if (scheme_end != NULL && (size_t)(scheme_end - url) <= strcspn(url, "/?#"))
+		return scheme_end + 3;
+	return url;
+}
+
+/* True when a query or fragment parameter name (len bytes) names a secret: it ends,
+ * in any case, with token (access_token, refresh_token), key (apikey, api_key), secret
+ * (client_secret), password or passwd, or signature. */
+static bool secret_param(const char *name, size_t len)
+{
+	static const char *const suffixes[] = {"token", "key", "secret", "password", "passwd", "signature"};
+	for (size_t k = 0; k < sizeof suffixes / sizeof suffixes[0]; k++) {
+		size_t sl = strlen(suffixes[k]);
+		if (len >= sl && strncasecmp(name + len - sl, suffixes[k], sl) == 0)
+			return true;
+	}
+	return false;
+}
+
 char *sbtc_url_mask(const char *url)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	const char *scheme_end = strstr(url, "://");
-	const char *authority = scheme_end ? scheme_end + 3 : url;
+	const char *authority = url_authority(url);
 	size_t alen = strcspn(authority, "/?#");
-	const char *at = memchr(authority, '@', alen);
+	const char *at = NULL;
 	/* the last '@' of the authority ends the user info */
 	for (const char *p = authority; p < authority + alen; p++)
 		if (*p == '@')
 			at = p;
+	const char *rest = authority + alen;
 	if (at != NULL) {
 		const char *colon = memchr(authority, ':', (size_t)(at - authority));
 		sbtc_strbuf_append(&b, url, (size_t)(authority - url));
@@ -57,51 +81,37 @@ char *sbtc_url_mask(const char *url)
 		} else {
 			sbtc_strbuf_append(&b, authority, (size_t)(at - authority));
 		}
-		sbtc_strbuf_puts(&b, at);
+		sbtc_strbuf_append(&b, at, (size_t)(rest - at));
 	} else {
-		sbtc_strbuf_puts(&b, url);
+		sbtc_strbuf_append(&b, url, (size_t)(rest - url));
 	}
-	/* Tokens passed in a query string (access_token=, token=, key=) are secrets too. */
-	char *s = sbtc_strbuf_steal(&b);
-	static const char *const keys[] = {"access_token=", "token=", "apikey=", "api_key=", "password="};
-	char *q = strchr(s, '?');
-	if (q != NULL) {
-		sbtc_strbuf out = SBTC_STRBUF_INIT;
-		sbtc_strbuf_append(&out, s, (size_t)(q - s) + 1);
-		const char *p = q + 1;
-		while (*p) {
-			size_t n = strcspn(p, "&#");
-			bool secret = false;
-			for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-				if (strncasecmp(p, keys[k], strlen(keys[k])) == 0 && strlen(keys[k]) <= n) {
-					sbtc_strbuf_append(&out, p, strlen(keys[k]));
-					sbtc_strbuf_puts(&out, "***");
-					secret = true;
-					break;
-				}
-			if (!secret)
-				sbtc_strbuf_append(&out, p, n);
-			p += n;
-			if (*p) {
-				sbtc_strbuf_putc(&out, *p);
-				if (*p == '#') {
-					sbtc_strbuf_puts(&out, p + 1);
-					break;
-				}
-				p++;
-			}
+	/* The path as it is, then the query and the fragment parameter by parameter: tokens
+	 * passed there (token=, access_token=, api_key=, OAuth's #access_token=) are secrets. */
+	size_t plen = strcspn(rest, "?#");
+	sbtc_strbuf_append(&b, rest, plen);
+	const char *p = rest + plen;
+	while (*p) {
+		if (strchr("?#&;", *p) != NULL) {
+			sbtc_strbuf_putc(&b, *p++);
+			continue;
 		}
-		free(s);
-		s = sbtc_strbuf_steal(&out);
+		size_t n = strcspn(p, "?#&;");
+		const char *eq = memchr(p, '=', n);
+		if (eq != NULL && secret_param(p, (size_t)(eq - p))) {
+			sbtc_strbuf_append(&b, p, (size_t)(eq - p) + 1);
+			sbtc_strbuf_puts(&b, "***");
+		} else {
+			sbtc_strbuf_append(&b, p, n);
+		}
+		p += n;
 	}
-	return s;
+	return sbtc_strbuf_steal(&b);
 }
 
 char *sbtc_url_origin(const char *url)
 {
 	char *masked = sbtc_url_mask(url);
-	const char *scheme_end = strstr(masked, "://");
-	const char *authority = scheme_end ? scheme_end + 3 : masked;
+	const char *authority = url_authority(masked);
 	size_t alen = strcspn(authority, "/?#");
 	char *origin = sbtc_xstrndup(masked, (size_t)(authority - masked) + alen);
 	free(masked);
@@ -120,12 +130,35 @@ char *sbtc_url_join(const char *base, const char *path)
 
 int sbtc_url_check(const char *text, const char *what, char *err, size_t errlen)
 {
+	/* Blanks and controls first: the message must not show a URL that looks fine. */
+	for (const char *p = text; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
+			snprintf(err, errlen, "invalid %s: it contains a blank or control character", what);
+			return -1;
+		}
+		if ((unsigned char)*p >= 0x80) {
+			snprintf(err, errlen,
+				 "invalid %s: it contains a byte that is not ASCII (write the host in punycode "
+				 "and escape the path with %%XX)", what);
+			return -1;
+		}
+	}
 	const char *rest = NULL;
 	if (strncasecmp(text, "http://", 7) == 0)
 		rest = text + 7;
 	else if (strncasecmp(text, "https://", 8) == 0)
 		rest = text + 8;
-	if (rest == NULL || *rest == '\0' || *rest == '/' || *rest == ':' || *rest == '?') {
+	/* A host must follow, after any user info: not "http://", "http://:80", "http://u@". */
+	bool has_host = false;
+	if (rest != NULL) {
+		size_t alen = strcspn(rest, "/?#");
+		const char *host = rest;
+		for (const char *p = rest; p < rest + alen; p++)
+			if (*p == '@')
+				host = p + 1;
+		has_host = host < rest + alen && *host != ':';
+	}
+	if (!has_host) {
 		char *m = sbtc_url_mask(text);
 		char *clean = sbtc_sanitize(m, 120);
 		snprintf(err, errlen, "invalid %s '%s': expected http://HOST[:PORT][/PATH] or https://...",
@@ -134,11 +167,6 @@ int sbtc_url_check(const char *text, const char *what, char *err, size_t errlen)
 		free(m);
 		return -1;
 	}
-	for (const char *p = text; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-			snprintf(err, errlen, "invalid %s: it contains a blank or control character", what);
-			return -1;
-		}
 	return 0;
 }
 
@@ -268,7 +296,9 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 
 	long ms = sbtc_deadline_remaining_ms();
 	if (ms <= 0) {
-		snprintf(err, errlen, "no time left for a request to %s", masked);
+		char *origin = sbtc_url_origin(url);
+		snprintf(err, errlen, "%s not asked: no time left before the deadline", o->peer ? o->peer : origin);
+		free(origin);
 		free(masked);
 		return SBTC_FETCH_TIMEOUT;
 	}

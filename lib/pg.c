@@ -47,9 +47,9 @@ void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen)
 	const char *port = PQport(conn);
 	const char *db = PQdb(conn);
 	if (host != NULL && host[0] == '/')
-		snprintf(dst, dstlen, "%s (socket) port %s database %s", host, port ? port : "?", db ? db : "?");
+		snprintf(dst, dstlen, "%s on socket %s/.s.PGSQL.%s", db ? db : "?", host, port ? port : "?");
 	else
-		snprintf(dst, dstlen, "%s:%s database %s", host ? host : "?", port ? port : "?", db ? db : "?");
+		snprintf(dst, dstlen, "%s at %s:%s", db ? db : "?", host ? host : "?", port ? port : "?");
 }
 
 PGconn *sbtc_pg_connect(const char *conninfo, const char *application_name,
@@ -73,6 +73,11 @@ PGconn *sbtc_pg_connect(const char *conninfo, const char *application_name,
 		PQconninfoFree(opts);
 	}
 
+	if (sbtc_deadline_expired()) {
+		snprintf(err, errlen, "database not queried: no time left before the deadline");
+		*status = SBTC_FETCH_TIMEOUT;
+		return NULL;
+	}
 	sbtc_deadline_activity("connecting to the database");
 	PGconn *conn = PQconnectStartParams(keys, vals, 1);
 	if (conn == NULL) {

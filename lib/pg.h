@@ -23,7 +23,7 @@ PGconn *sbtc_pg_connect(const char *conninfo, const char *application_name,
 PGresult *sbtc_pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 			sbtc_fetch_status *status, char *err, size_t errlen);
 
-/* "host:port/dbname" (or the socket directory) of a connection, for messages. */
+/* "dbname at host:port" (or on its socket) of a connection, for messages. */
 void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen);
 
 #endif
