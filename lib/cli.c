@@ -31,12 +31,24 @@ static const sbtc_option common_options[] = {
 };
 #define NCOMMON (sizeof common_options / sizeof common_options[0])
 
-/* The expanded arguments live until exit: handlers may keep pointers to their values. */
+/* The expanded arguments live until exit: handlers may keep pointers to their values.
+ * The getopt tables are kept here too, so that exiting from inside the parse (--help, a
+ * usage error) frees them as well and leaves valgrind nothing to report. */
 static int g_xargc;
 static char **g_xargv;
+static struct option *g_longopts;
+static sbtc_strbuf g_shortopts = SBTC_STRBUF_INIT;
+
+static void free_getopt_tables(void)
+{
+	free(g_longopts);
+	g_longopts = NULL;
+	sbtc_strbuf_free(&g_shortopts);
+}
 
 static void free_expanded_args(void)
 {
+	free_getopt_tables();
 	sbtc_extra_opts_free(g_xargc, g_xargv);
 	g_xargv = NULL;
 }
@@ -116,7 +128,6 @@ int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, cha
 			 text);
 		return -1;
 	}
-	*seconds = v;
 	if (*end == ':') {
 		int s = sbtc_state_parse(end + 1);
 		if (s < 0) {
@@ -126,6 +137,7 @@ int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, cha
 		}
 		*state = (sbtc_state)s;
 	}
+	*seconds = v; /* only once all of it is valid: a failure changes nothing */
 	return 0;
 }
 
@@ -182,19 +194,22 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	if (atexit(free_expanded_args) != 0)
 		sbtc_die(SBTC_UNKNOWN, "cannot register exit handler");
 
-	struct option *lo = sbtc_xcalloc(NCOMMON + info->noptions + 1, sizeof *lo);
+	free_getopt_tables();
+	g_longopts = sbtc_xcalloc(NCOMMON + info->noptions + 1, sizeof *g_longopts);
+	struct option *lo = g_longopts;
 	size_t nlo = 0;
-	sbtc_strbuf shorts = SBTC_STRBUF_INIT;
-	sbtc_strbuf_putc(&shorts, ':'); /* report a missing argument as ':' */
+	sbtc_strbuf *shorts_buf = &g_shortopts;
+	sbtc_strbuf_putc(shorts_buf, ':'); /* report a missing argument as ':' */
 	for (size_t i = 0; i < NCOMMON; i++)
-		add_getopt(lo, &nlo, &shorts, &common_options[i]);
+		add_getopt(lo, &nlo, shorts_buf, &common_options[i]);
 	for (size_t i = 0; i < info->noptions; i++)
-		add_getopt(lo, &nlo, &shorts, &info->options[i]);
+		add_getopt(lo, &nlo, shorts_buf, &info->options[i]);
+	const char *shorts = sbtc_strbuf_str(shorts_buf);
 
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(xargc, xargv, sbtc_strbuf_str(&shorts), lo, NULL)) != -1) {
+	while ((c = getopt_long(xargc, xargv, shorts, lo, NULL)) != -1) {
 		const char *bad = xargv[optind - 1];
 		switch (c) {
 		case 'h': {
@@ -212,11 +227,17 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 			if (common->verbose < 3)
 				common->verbose++;
 			break;
-		case 't':
-			if (sbtc_parse_timeout(optarg, &common->timeout, &common->timeout_state, err,
-					       sizeof err) != 0)
+		case 't': {
+			/* Each -t stands whole: "-t 5" after an ini file's "timeout = 30:WARNING"
+			 * means 5 seconds and the default state, not WARNING. */
+			double seconds;
+			sbtc_state state = SBTC_UNKNOWN;
+			if (sbtc_parse_timeout(optarg, &seconds, &state, err, sizeof err) != 0)
 				sbtc_usage_error(info, "%s", err);
+			common->timeout = seconds;
+			common->timeout_state = state;
 			break;
+		}
 		case SBTC_OPT_OUTPUT_FORMAT: {
 			int f = sbtc_format_parse(optarg);
 			if (f < 0)
@@ -225,9 +246,25 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 			common->format = (sbtc_format)f;
 			break;
 		}
+		case SBTC_OPT_EXTRA_OPTS:
+			/* Expanded above when written in full on the command line; reaching here it
+			 * was abbreviated or came from an ini file, and must not pass unread. */
+			sbtc_usage_error(info, "option '%s': write --extra-opts in full, and only on the "
+					       "command line", bad);
 		case ':':
+			/* A short option takes its value from the next argument, so it was the last
+			 * character of bad ("-vt"): name it alone. */
+			if (strncmp(bad, "--", 2) != 0 && optopt > 0 && optopt < 0x100)
+				sbtc_usage_error(info, "option '-%c' needs a value", optopt);
 			sbtc_usage_error(info, "option '%s' needs a value", bad);
 		case '?':
+			/* getopt sets optopt to the character of an unknown short option, to 0 for an
+			 * unknown or ambiguous long one, and to the option's key for a long option
+			 * given a value it does not take. bad is reliable only for long options: an
+			 * unknown short option inside a cluster ("-xv") leaves optind behind. */
+			if (optopt > 0 && optopt < 0x100 && optopt != ':' &&
+			    strchr(shorts, optopt) == NULL)
+				sbtc_usage_error(info, "unknown option '-%c'", optopt);
 			if (optopt > 0 && optopt < 0x100 && strncmp(bad, "--", 2) != 0)
 				sbtc_usage_error(info, "unknown option '-%c'", optopt);
 			sbtc_usage_error(info, "unknown option or unexpected value in '%s'", bad);
@@ -240,8 +277,7 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	if (optind < xargc)
 		sbtc_usage_error(info, "unexpected argument '%s'", xargv[optind]);
 
-	free(lo);
-	sbtc_strbuf_free(&shorts);
+	free_getopt_tables();
 	sbtc_output_setup(info->check_label, common->format);
 	sbtc_deadline_start(common->timeout, common->timeout_state);
 }

@@ -43,7 +43,11 @@ int sbtc_ini_read_section(const char *path, const char *section, char ***list, s
 	int rc = 0;
 	while ((n = getline(&line, &cap, f)) != -1) {
 		lineno++;
-		char *s = trim(line);
+		char *s = line;
+		/* A byte order mark, as some editors write, is not part of the first line. */
+		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		s = trim(s);
 		if (*s == '\0' || *s == '#' || *s == ';')
 			continue;
 		if (*s == '[') {

@@ -100,6 +100,18 @@ char *sbtc_url_mask(const char *url)
 		if (eq != NULL && secret_param(p, (size_t)(eq - p))) {
 			sbtc_strbuf_append(&b, p, (size_t)(eq - p) + 1);
 			sbtc_strbuf_puts(&b, "***");
+		} else if (eq != NULL) {
+			/* A URL inside a parameter (?next=http://u:pw@host/) hides no less. */
+			sbtc_strbuf_append(&b, p, (size_t)(eq - p) + 1);
+			char *value = sbtc_xstrndup(eq + 1, n - (size_t)(eq + 1 - p));
+			if (strstr(value, "://") != NULL) {
+				char *inner = sbtc_url_mask(value);
+				sbtc_strbuf_puts(&b, inner);
+				free(inner);
+			} else {
+				sbtc_strbuf_puts(&b, value);
+			}
+			free(value);
 		} else {
 			sbtc_strbuf_append(&b, p, n);
 		}

@@ -1,0 +1,556 @@
+/* Unit tests for lib/cli.c: -t parsing, the help text, and the shared command line
+ * (each sbtc_cli_parse runs in a child, since it exits and starts the deadline). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include "cli.h"
+#include "strbuf.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the demo plugin -------------------------------------------------------------- */
+
+enum { OPT_FLAG = SBTC_OPT_PLUGIN_FIRST, OPT_LEVEL, OPT_FAIL, OPT_PLAIN };
+
+static const sbtc_option demo_options[] = {
+	{"url", 'u', SBTC_ARG_REQUIRED, "URL", 'u', "The node's URL."},
+	{"number", 'n', SBTC_ARG_REQUIRED, "NUMBER", 'n', "A number\nover two lines."},
+	{"flag", 0, SBTC_ARG_NONE, NULL, OPT_FLAG, "A flag."},
+	{"level", 0, SBTC_ARG_OPTIONAL, "LEVEL", OPT_LEVEL, "An optional value."},
+	{"fail", 0, SBTC_ARG_REQUIRED, "WHY", OPT_FAIL, "Makes the handler refuse WHY."},
+	{"plain", 0, SBTC_ARG_REQUIRED, NULL, OPT_PLAIN, "An argument without a name."},
+};
+
+static const sbtc_plugin_info demo_info = {
+	.progname = "check_sbtc_demo",
+	.check_label = "DEMO",
+	.purpose = "Checks the demo.\nSecond line of purpose.",
+	.usage = "[-u URL] [-n NUMBER] [--flag]",
+	.options = demo_options,
+	.noptions = N_ELEMS(demo_options),
+	.notes = "States:\n  OK  all is fine.",
+	.default_timeout = 15,
+};
+
+#define USAGE_LINES                                                                              \
+	"Usage: check_sbtc_demo [-u URL] [-n NUMBER] [--flag]\n"                                 \
+	"Run 'check_sbtc_demo --help' for details.\n"
+
+struct demo_ctx {
+	sbtc_strbuf log;
+	const char *url;
+};
+
+static int demo_handler(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	struct demo_ctx *c = ctx;
+	if (key == OPT_FAIL) {
+		snprintf(err, errlen, "handler refused '%s'", arg);
+		return -1;
+	}
+	if (key == 'u')
+		c->url = arg;
+	sbtc_strbuf_printf(&c->log, "%d=%s\n", key, arg ? arg : "(none)");
+	return 0;
+}
+
+/* ---- running a command line in a child ---------------------------------------------- */
+
+struct run {
+	int code;
+	char *out;
+};
+
+/* Replaces every "FILE" in pattern by path (malloc'd). */
+static char *with_path(const char *pattern, const char *path)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	const char *p = pattern;
+	const char *hit;
+	while (path != NULL && (hit = strstr(p, "FILE")) != NULL) {
+		sbtc_strbuf_append(&b, p, (size_t)(hit - p));
+		sbtc_strbuf_puts(&b, path);
+		p = hit + 4;
+	}
+	sbtc_strbuf_puts(&b, p);
+	return sbtc_strbuf_steal(&b);
+}
+
+/* In the child: parse, then report what was parsed and exit 0. */
+static void child_parse(char **argv)
+{
+	int argc = 0;
+	while (argv[argc] != NULL)
+		argc++;
+	struct demo_ctx ctx = {SBTC_STRBUF_INIT, NULL};
+	sbtc_common_opts common;
+	sbtc_cli_parse(&demo_info, argc, argv, &common, demo_handler, &ctx);
+	printf("verbose=%d timeout=%g timeout_state=%s format=%d label=%s url=%s\n%s", common.verbose,
+	       common.timeout, sbtc_state_name(common.timeout_state), (int)common.format,
+	       sbtc_output_check_label(), ctx.url ? ctx.url : "(none)", sbtc_strbuf_str(&ctx.log));
+	sbtc_strbuf_free(&ctx.log);
+	exit(0);
+}
+
+/* Runs the demo plugin with args (NULL-terminated; "FILE" replaced by path). */
+static struct run run_args(const char *const *args, const char *path)
+{
+	char *argv[32];
+	size_t n = 0;
+	argv[n++] = sbtc_xstrdup("check_sbtc_demo");
+	for (; args[n - 1] != NULL && n < N_ELEMS(argv) - 1; n++)
+		argv[n] = with_path(args[n - 1], path);
+	argv[n] = NULL;
+
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(98);
+		close(fds[1]);
+		child_parse(argv);
+		_exit(99);
+	}
+	close(fds[1]);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	sbtc_strbuf out = SBTC_STRBUF_INIT;
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(fds[0], buf, sizeof buf)) > 0)
+		sbtc_strbuf_append(&out, buf, (size_t)r);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("child did not exit normally (status 0x%x)", (unsigned)status);
+	struct run res = {WEXITSTATUS(status), sbtc_strbuf_steal(&out)};
+	return res;
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void expect_run(const char *const *args, const char *path, int code, const char *want)
+{
+	struct run r = run_args(args, path);
+	char *w = with_path(want, path);
+	if (r.code != code || strcmp(r.out, w) != 0) {
+		sbtc_strbuf cmd = SBTC_STRBUF_INIT;
+		for (size_t i = 0; args[i] != NULL; i++)
+			sbtc_strbuf_printf(&cmd, " %s", args[i]);
+		fail_msg("check_sbtc_demo%s: exit %d\n%s\nexpected exit %d\n%s", sbtc_strbuf_str(&cmd), r.code,
+			 r.out, code, w);
+	}
+	free(w);
+	free(r.out);
+}
+
+/* ---- sbtc_parse_timeout ------------------------------------------------------------- */
+
+static void test_parse_timeout(void **unused)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		double seconds;
+		sbtc_state state;
+		const char *err;
+	} cases[] = {
+		{"10", 0, 10, SBTC_UNKNOWN, NULL},
+		{"2.5", 0, 2.5, SBTC_UNKNOWN, NULL},
+		{"86400", 0, 86400, SBTC_UNKNOWN, NULL},
+		{"0.001", 0, 0.001, SBTC_UNKNOWN, NULL},
+		{"10:CRITICAL", 0, 10, SBTC_CRITICAL, NULL},
+		{"10:critical", 0, 10, SBTC_CRITICAL, NULL},
+		{"10:OK", 0, 10, SBTC_OK, NULL},
+		{"10:warning", 0, 10, SBTC_WARNING, NULL},
+		{"10:UNKNOWN", 0, 10, SBTC_UNKNOWN, NULL},
+		{"10:2", 0, 10, SBTC_CRITICAL, NULL},
+		{"10:0", 0, 10, SBTC_OK, NULL},
+		{"10:crit", -1, 0, 0, "invalid timeout state 'crit': use OK, WARNING, CRITICAL or UNKNOWN"},
+		{"10:", -1, 0, 0, "invalid timeout state '': use OK, WARNING, CRITICAL or UNKNOWN"},
+		{"10:4", -1, 0, 0, "invalid timeout state '4': use OK, WARNING, CRITICAL or UNKNOWN"},
+		{"10:CRITICAL:x", -1, 0, 0,
+		 "invalid timeout state 'CRITICAL:x': use OK, WARNING, CRITICAL or UNKNOWN"},
+		{"0", -1, 0, 0, "invalid timeout '0': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"-1", -1, 0, 0, "invalid timeout '-1': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"abc", -1, 0, 0, "invalid timeout 'abc': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"86401", -1, 0, 0, "invalid timeout '86401': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"", -1, 0, 0, "invalid timeout '': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"10s", -1, 0, 0, "invalid timeout '10s': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"nan", -1, 0, 0, "invalid timeout 'nan': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{"inf", -1, 0, 0, "invalid timeout 'inf': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{":CRITICAL", -1, 0, 0,
+		 "invalid timeout ':CRITICAL': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		double seconds = -7;
+		sbtc_state st = SBTC_UNKNOWN;
+		char err[200] = "";
+		int rc = sbtc_parse_timeout(cases[i].text, &seconds, &st, err, sizeof err);
+		if (rc != cases[i].rc)
+			fail_msg("parse_timeout(\"%s\") = %d, expected %d (%s)", cases[i].text, rc, cases[i].rc, err);
+		if (rc == 0) {
+			assert_true(seconds == cases[i].seconds);
+			assert_int_equal(st, cases[i].state);
+		} else {
+			assert_string_equal(err, cases[i].err);
+			/* Nothing is changed on failure. */
+			assert_true(seconds == -7);
+			assert_int_equal(st, SBTC_UNKNOWN);
+		}
+	}
+}
+
+/* ---- the help text ------------------------------------------------------------------ */
+
+static void test_help_text(void **unused)
+{
+	static const char *const must_contain[] = {
+		"check_sbtc_demo " PACKAGE_VERSION " (" PACKAGE_NAME ")\n\n",
+		"\nChecks the demo.\nSecond line of purpose.\n",
+		"\nUsage:\n  check_sbtc_demo [-u URL] [-n NUMBER] [--flag]\n",
+		"\nOptions:\n",
+		/* the shared options */
+		"\n -h, --help\n    Print this help and exit (state UNKNOWN).\n",
+		"\n -V, --version\n    Print the version and exit (state UNKNOWN).\n",
+		"\n -v, --verbose\n    ",
+		"\n -t, --timeout=SECONDS[:STATE]\n    ",
+		"\n --output-format=FORMAT\n    ",
+		"\n --extra-opts[=[SECTION][@FILE]]\n    ",
+		/* the plugin's */
+		"\n -u, --url=URL\n    The node's URL.\n",
+		"\n -n, --number=NUMBER\n    A number\n    over two lines.\n",
+		"\n --flag\n    A flag.\n",
+		"\n --level[=LEVEL]\n    An optional value.\n",
+		"\n --fail=WHY\n    Makes the handler refuse WHY.\n",
+		"\n --plain=VALUE\n    An argument without a name.\n",
+		"\nStates:\n  OK  all is fine.\n",
+	};
+	(void)unused;
+	char *help = sbtc_cli_help(&demo_info);
+	for (size_t i = 0; i < N_ELEMS(must_contain); i++)
+		if (strstr(help, must_contain[i]) == NULL)
+			fail_msg("help lacks \"%s\":\n%s", must_contain[i], help);
+	/* The shared options come first, the notes last. */
+	assert_true(strstr(help, "--help") < strstr(help, "--url"));
+	assert_true(strstr(help, "--extra-opts") < strstr(help, "--url"));
+	size_t len = strlen(help);
+	assert_string_equal(help + len - strlen("  OK  all is fine.\n"), "  OK  all is fine.\n");
+	/* Every line of an option's help is indented. */
+	assert_null(strstr(help, "\nover two lines"));
+	free(help);
+
+	/* No notes: the help ends with the last option. */
+	sbtc_plugin_info bare = demo_info;
+	bare.notes = NULL;
+	bare.noptions = 1;
+	help = sbtc_cli_help(&bare);
+	len = strlen(help);
+	assert_string_equal(help + len - strlen("    The node's URL.\n"), "    The node's URL.\n");
+	assert_null(strstr(help, "--number"));
+	free(help);
+}
+
+/* ---- sbtc_cli_parse ----------------------------------------------------------------- */
+
+static void test_help_and_version(void **unused)
+{
+	(void)unused;
+	char *help = sbtc_cli_help(&demo_info);
+	expect_run(ARGS("--help"), NULL, 3, help);
+	expect_run(ARGS("-h"), NULL, 3, help);
+	/* Before anything else is judged, even in JSON mode. */
+	expect_run(ARGS("-v", "-h", "--bogus"), NULL, 3, help);
+	expect_run(ARGS("--output-format=json", "--help"), NULL, 3, help);
+	free(help);
+	static const char version[] = "check_sbtc_demo (" PACKAGE_NAME ") " PACKAGE_VERSION "\n";
+	expect_run(ARGS("-V"), NULL, 3, version);
+	expect_run(ARGS("--version"), NULL, 3, version);
+	expect_run(ARGS("-vV"), NULL, 3, version);
+	assert_string_equal(version, "check_sbtc_demo (monitoring-plugins-sbtc) " PACKAGE_VERSION "\n");
+}
+
+static void test_defaults(void **unused)
+{
+	(void)unused;
+	expect_run(ARGS(NULL), NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+}
+
+static void test_usage_errors(void **unused)
+{
+	static const struct {
+		const char *args[6];
+		const char *message;
+	} cases[] = {
+		{{"--bogus"}, "unknown option or unexpected value in '--bogus'"},
+		{{"--bogus=1"}, "unknown option or unexpected value in '--bogus=1'"},
+		{{"-x"}, "unknown option '-x'"},
+		{{"-vx"}, "unknown option '-x'"},
+		{{"-xv"}, "unknown option '-x'"},
+		/* a short option after a long one is still named as itself */
+		{{"--flag", "-xv"}, "unknown option '-x'"},
+		{{"--output-format=one-line", "-vxv"}, "unknown option '-x'"},
+		{{"--url=http://a", "-x"}, "unknown option '-x'"},
+		/* a value given to an option that takes none */
+		{{"--flag=1"}, "unknown option or unexpected value in '--flag=1'"},
+		{{"--verbose=3"}, "unknown option or unexpected value in '--verbose=3'"},
+		{{"--help=me"}, "unknown option or unexpected value in '--help=me'"},
+		/* ambiguous abbreviation */
+		{{"--ver"}, "unknown option or unexpected value in '--ver'"},
+		/* missing arguments */
+		{{"-u"}, "option '-u' needs a value"},
+		{{"--url"}, "option '--url' needs a value"},
+		{{"-vu"}, "option '-u' needs a value"},
+		{{"--flag", "-t"}, "option '-t' needs a value"},
+		{{"--timeout"}, "option '--timeout' needs a value"},
+		/* positional arguments */
+		{{"extra"}, "unexpected argument 'extra'"},
+		{{"-v", "extra", "-t", "5"}, "unexpected argument 'extra'"},
+		{{"--", "-v"}, "unexpected argument '-v'"},
+		/* shared option values */
+		{{"-t", "0"}, "invalid timeout '0': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
+		{{"--timeout=10:crit"}, "invalid timeout state 'crit': use OK, WARNING, CRITICAL or UNKNOWN"},
+		{{"--output-format=xml"}, "invalid --output-format 'xml': use multi-line, one-line or json"},
+		/* the handler's own message */
+		{{"--fail=because"}, "handler refused 'because'"},
+		{{"-u", "http://a", "--fail", "no way"}, "handler refused 'no way'"},
+		/* --extra-opts only in full, on the command line */
+		{{"--extra=@/dev/null"},
+		 "option '--extra=@/dev/null': write --extra-opts in full, and only on the command line"},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		const char *args[7];
+		size_t n = 0;
+		for (; n < 6 && cases[i].args[n] != NULL; n++)
+			args[n] = cases[i].args[n];
+		args[n] = NULL;
+		char *want = sbtc_xasprintf("SBTC DEMO UNKNOWN - %s\n" USAGE_LINES, cases[i].message);
+		expect_run(args, NULL, 3, want);
+		free(want);
+	}
+}
+
+static void expect_json_usage_error(const char *const *args, const char *summary)
+{
+	struct run r = run_args(args, NULL);
+	assert_int_equal(r.code, 3);
+	size_t len = strlen(r.out);
+	/* One JSON document, nothing else (no Usage line). */
+	assert_true(len > 0);
+	assert_int_equal(r.out[len - 1], '\n');
+	assert_null(memchr(r.out, '\n', len - 1));
+	json_object *o = json_tokener_parse(r.out);
+	if (o == NULL)
+		fail_msg("not JSON: %s", r.out);
+	json_object *v;
+	assert_true(json_object_object_get_ex(o, "schema_version", &v));
+	assert_int_equal(json_object_get_int(v), 1);
+	assert_true(json_object_object_get_ex(o, "check", &v));
+	assert_string_equal(json_object_get_string(v), "DEMO");
+	assert_true(json_object_object_get_ex(o, "state", &v));
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int(v), 3);
+	assert_true(json_object_object_get_ex(o, "state_text", &v));
+	assert_string_equal(json_object_get_string(v), "UNKNOWN");
+	assert_true(json_object_object_get_ex(o, "summary", &v));
+	assert_string_equal(json_object_get_string(v), summary);
+	json_object_put(o);
+	free(r.out);
+}
+
+static void test_json_usage_errors(void **unused)
+{
+	(void)unused;
+	expect_json_usage_error(ARGS("--output-format=json", "--bogus"),
+				"unknown option or unexpected value in '--bogus'");
+	/* The format is known even when the error comes first. */
+	expect_json_usage_error(ARGS("--bogus", "--output-format=json"),
+				"unknown option or unexpected value in '--bogus'");
+	expect_json_usage_error(ARGS("--output-format", "json", "-u"), "option '-u' needs a value");
+	expect_json_usage_error(ARGS("--output-format=json", "extra"), "unexpected argument 'extra'");
+	expect_json_usage_error(ARGS("--output-format=json", "--fail=\"q\""), "handler refused '\"q\"'");
+	/* The last --output-format wins, as for the parse itself. */
+	expect_run(ARGS("--output-format=json", "--output-format=one-line", "-x"), NULL, 3,
+		   "SBTC DEMO UNKNOWN - unknown option '-x'\n" USAGE_LINES);
+}
+
+static void test_parsed_values(void **unused)
+{
+	(void)unused;
+	expect_run(ARGS("-v"), NULL, 0, "verbose=1 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("-vv"), NULL, 0, "verbose=2 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("-vvvv"), NULL, 0,
+		   "verbose=3 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("-v", "--verbose", "-vv", "-v"), NULL, 0,
+		   "verbose=3 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("-t", "2.5:CRITICAL", "--output-format", "one-line"), NULL, 0,
+		   "verbose=0 timeout=2.5 timeout_state=CRITICAL format=1 label=DEMO url=(none)\n");
+	/* Each -t stands whole: the last one's state is its own or the default. */
+	expect_run(ARGS("-t", "30:WARNING", "-t", "5"), NULL, 0,
+		   "verbose=0 timeout=5 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("-t", "30", "-t", "5:OK"), NULL, 0,
+		   "verbose=0 timeout=5 timeout_state=OK format=0 label=DEMO url=(none)\n");
+	expect_run(ARGS("--timeout=30", "--output-format=json"), NULL, 0,
+		   "verbose=0 timeout=30 timeout_state=UNKNOWN format=2 label=DEMO url=(none)\n");
+	/* The handler sees the plugin's options, in order, with their values. */
+	expect_run(ARGS("-u", "http://a", "-n5", "--flag", "--level", "--level=2", "--number", "7", "--plain=p"),
+		   NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=http://a\n"
+		   "117=http://a\n110=5\n512=(none)\n513=(none)\n513=2\n110=7\n515=p\n");
+	/* Options after a positional-looking "--" are not parsed. */
+	expect_run(ARGS("-v", "--"), NULL, 0,
+		   "verbose=1 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
+	/* Unambiguous abbreviations work as with getopt_long. */
+	expect_run(ARGS("--fl", "--url=http://b"), NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=http://b\n"
+		   "512=(none)\n117=http://b\n");
+}
+
+/* The ini file of test_extra_opts, removed by remove_ini even when the test fails. */
+static char g_ini_path[64];
+
+static int remove_ini(void **unused)
+{
+	(void)unused;
+	if (g_ini_path[0] != '\0')
+		unlink(g_ini_path);
+	g_ini_path[0] = '\0';
+	unsetenv("MP_CONFIG_FILE");
+	return 0;
+}
+
+static void test_extra_opts(void **unused)
+{
+	static const char ini[] =
+		"[check_sbtc_demo]\n"
+		"url = http://ini:20443\n"
+		"flag\n"
+		"timeout = 30:WARNING\n"
+		"verbose\n"
+		"[json]\n"
+		"output-format = json\n"
+		"[nested]\n"
+		"extra-opts = other\n"
+		"[bad]\n"
+		"fail = from the ini\n";
+	char path[64];
+	(void)unused;
+	sbtc_strlcpy(path, "/tmp/sbtc_cli_XXXXXX", sizeof path);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	sbtc_strlcpy(g_ini_path, path, sizeof g_ini_path);
+	assert_int_equal(write(fd, ini, sizeof ini - 1), (ssize_t)(sizeof ini - 1));
+	assert_int_equal(close(fd), 0);
+
+	/* The handler sees the ini options, before the command line's. */
+	expect_run(ARGS("-n", "1", "--extra-opts=@FILE"), path, 0,
+		   "verbose=1 timeout=30 timeout_state=WARNING format=0 label=DEMO url=http://ini:20443\n"
+		   "117=http://ini:20443\n512=(none)\n110=1\n");
+	/* The command line wins for a single-valued option, wherever it stands. */
+	expect_run(ARGS("-u", "http://cli", "--extra-opts=@FILE", "-t", "5"), path, 0,
+		   "verbose=1 timeout=5 timeout_state=UNKNOWN format=0 label=DEMO url=http://cli\n"
+		   "117=http://ini:20443\n512=(none)\n117=http://cli\n");
+	expect_run(ARGS("--extra-opts=@FILE", "--url=http://cli", "-vv"), path, 0,
+		   "verbose=3 timeout=30 timeout_state=WARNING format=0 label=DEMO url=http://cli\n"
+		   "117=http://ini:20443\n512=(none)\n117=http://cli\n");
+	/* The default section is the program's name; the file may come from MP_CONFIG_FILE. */
+	setenv("MP_CONFIG_FILE", path, 1);
+	expect_run(ARGS("--extra-opts"), NULL, 0,
+		   "verbose=1 timeout=30 timeout_state=WARNING format=0 label=DEMO url=http://ini:20443\n"
+		   "117=http://ini:20443\n512=(none)\n");
+	expect_run(ARGS("--extra-opts=json"), NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=2 label=DEMO url=(none)\n");
+	unsetenv("MP_CONFIG_FILE");
+	/* Errors in the ini file are usage errors. */
+	expect_run(ARGS("--extra-opts=missing@FILE"), path, 3,
+		   "SBTC DEMO UNKNOWN - section [missing] not found in FILE\n" USAGE_LINES);
+	expect_run(ARGS("--extra-opts=bad@FILE"), path, 3,
+		   "SBTC DEMO UNKNOWN - handler refused 'from the ini'\n" USAGE_LINES);
+	expect_run(ARGS("--extra-opts=nested@FILE"), path, 3,
+		   "SBTC DEMO UNKNOWN - option '--extra-opts=other': write --extra-opts in full, and only on "
+		   "the command line\n" USAGE_LINES);
+	expect_run(ARGS("--extra-opts=@FILE.none"), path, 3,
+		   "SBTC DEMO UNKNOWN - cannot open extra-opts file FILE.none: No such file or directory\n" USAGE_LINES);
+	expect_json_usage_error(ARGS("--output-format=json", "--extra-opts=missing@/nonexistent.ini"),
+				"cannot open extra-opts file /nonexistent.ini: No such file or directory");
+	assert_int_equal(unlink(path), 0);
+	g_ini_path[0] = '\0';
+}
+
+/* sbtc_usage_error called by a plugin after parsing. */
+static void child_usage_error(char **argv)
+{
+	(void)argv;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_usage_error(&demo_info, "--url is required (%d given)", 0);
+}
+
+static void test_usage_error_direct(void **unused)
+{
+	int fds[2];
+	(void)unused;
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(98);
+		close(fds[1]);
+		child_usage_error(NULL);
+		_exit(99);
+	}
+	close(fds[1]);
+	char buf[1024];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof buf - 1 && (r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 3);
+	assert_string_equal(buf, "SBTC DEMO UNKNOWN - --url is required (0 given)\n" USAGE_LINES);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_timeout),
+		cmocka_unit_test(test_help_text),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_json_usage_errors),
+		cmocka_unit_test(test_parsed_values),
+		cmocka_unit_test_teardown(test_extra_opts, remove_ini),
+		cmocka_unit_test(test_usage_error_direct),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

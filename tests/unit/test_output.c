@@ -1,0 +1,858 @@
+/* Unit tests for lib/output.c: the result tree, the state rules and the three formats. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "strbuf.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- shared test code ------------------------------------------------------------- */
+
+/* Runs fn(arg) in a child with its stdout captured; returns what it wrote (malloc'd) and
+ * sets *exit_code. The child must exit by itself. */
+static char *run_in_child(void (*fn)(const void *), const void *arg, int *exit_code)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(98);
+		close(fds[1]);
+		fn(arg);
+		_exit(99); /* fn was expected to exit */
+	}
+	close(fds[1]);
+	sbtc_strbuf out = SBTC_STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fds[0], buf, sizeof buf)) > 0)
+		sbtc_strbuf_append(&out, buf, (size_t)n);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("child did not exit normally (status 0x%x)", (unsigned)status);
+	*exit_code = WEXITSTATUS(status);
+	return sbtc_strbuf_steal(&out);
+}
+
+/* Parses one JSON document ending in a newline, strictly and with UTF-8 checked. */
+static json_object *parse_json_line(const char *text)
+{
+	size_t len = strlen(text);
+	assert_true(len > 0);
+	assert_int_equal(text[len - 1], '\n');
+	assert_null(memchr(text, '\n', len - 1));
+	json_tokener *tok = json_tokener_new();
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len - 1);
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (o == NULL || e != json_tokener_success)
+		fail_msg("not a JSON document (%s): %s", json_tokener_error_desc(e), text);
+	/* The lenient parser a consumer would use agrees. */
+	json_object *again = json_tokener_parse(text);
+	assert_non_null(again);
+	json_object_put(again);
+	return o;
+}
+
+static json_object *field(json_object *o, const char *name)
+{
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(o, name, &v))
+		fail_msg("JSON field '%s' missing in %s", name, json_object_to_json_string(o));
+	return v;
+}
+
+static void expect_int_field(json_object *o, const char *name, int64_t want)
+{
+	json_object *v = field(o, name);
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int64(v), want);
+}
+
+static void expect_string_field(json_object *o, const char *name, const char *want)
+{
+	json_object *v = field(o, name);
+	if (want == NULL) {
+		assert_null(v);
+		return;
+	}
+	assert_true(json_object_is_type(v, json_type_string));
+	assert_string_equal(json_object_get_string(v), want);
+}
+
+static void expect_null_field(json_object *o, const char *name)
+{
+	assert_null(field(o, name));
+}
+
+/* A number (int or double) with the given value. */
+static void expect_number_field(json_object *o, const char *name, double want)
+{
+	json_object *v = field(o, name);
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		fail_msg("JSON field '%s' is not a number: %s", name, json_object_to_json_string(o));
+	double got = json_object_get_double(v);
+	if (!(got == want || fabs(got - want) <= fabs(want) * 1e-15))
+		fail_msg("JSON field '%s' is %.17g, expected %.17g", name, got, want);
+}
+
+static char *render(const sbtc_result *r, sbtc_format f)
+{
+	return sbtc_render(r, "TEST", f);
+}
+
+static void expect_render(const sbtc_result *r, sbtc_format f, const char *want)
+{
+	char *got = render(r, f);
+	if (strcmp(got, want) != 0)
+		fail_msg("format %d rendered\n%s\nexpected\n%s", (int)f, got, want);
+	free(got);
+}
+
+/* ---- formats and tree basics ------------------------------------------------------ */
+
+static void test_format_parse(void **unused)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{"multi-line", SBTC_FORMAT_MULTI_LINE},
+		{"one-line", SBTC_FORMAT_ONE_LINE},
+		{"json", SBTC_FORMAT_JSON},
+		{"JSON", -1},
+		{"multiline", -1},
+		{"one_line", -1},
+		{"", -1},
+		{"json ", -1},
+		{NULL, -1},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++)
+		assert_int_equal(sbtc_format_parse(cases[i].text), cases[i].want);
+}
+
+static void test_setup(void **unused)
+{
+	(void)unused;
+	assert_string_equal(sbtc_output_check_label(), "CHECK");
+	assert_int_equal(sbtc_output_format(), SBTC_FORMAT_MULTI_LINE);
+	sbtc_output_setup("LABEL", SBTC_FORMAT_JSON);
+	assert_string_equal(sbtc_output_check_label(), "LABEL");
+	assert_int_equal(sbtc_output_format(), SBTC_FORMAT_JSON);
+	sbtc_output_setup("CHECK", SBTC_FORMAT_MULTI_LINE);
+}
+
+static void test_result_state(void **unused)
+{
+	static const struct {
+		sbtc_state own;
+		size_t n;
+		sbtc_state kids[4];
+		sbtc_state want;
+	} cases[] = {
+		{SBTC_OK, 0, {SBTC_OK}, SBTC_OK},
+		{SBTC_WARNING, 0, {SBTC_OK}, SBTC_WARNING},
+		{SBTC_UNKNOWN, 0, {SBTC_OK}, SBTC_UNKNOWN},
+		{SBTC_OK, 2, {SBTC_OK, SBTC_OK}, SBTC_OK},
+		{SBTC_OK, 2, {SBTC_OK, SBTC_UNKNOWN}, SBTC_UNKNOWN},
+		{SBTC_OK, 3, {SBTC_UNKNOWN, SBTC_WARNING, SBTC_OK}, SBTC_WARNING},
+		{SBTC_OK, 4, {SBTC_WARNING, SBTC_CRITICAL, SBTC_UNKNOWN, SBTC_OK}, SBTC_CRITICAL},
+		{SBTC_UNKNOWN, 1, {SBTC_WARNING}, SBTC_WARNING},
+		{SBTC_CRITICAL, 2, {SBTC_OK, SBTC_WARNING}, SBTC_CRITICAL},
+		{SBTC_WARNING, 1, {SBTC_UNKNOWN}, SBTC_WARNING},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		sbtc_result *r = sbtc_result_new();
+		r->state = cases[i].own;
+		for (size_t k = 0; k < cases[i].n; k++)
+			sbtc_result_add(r, cases[i].kids[k], "child %zu", k);
+		assert_int_equal(sbtc_result_state(r), cases[i].want);
+		sbtc_result_free(r);
+	}
+
+	/* A grandchild's state reaches the root through an OK child. */
+	sbtc_result *r = sbtc_result_new();
+	sbtc_result *c = sbtc_result_add(r, SBTC_OK, "child");
+	sbtc_result *g = sbtc_result_add(c, SBTC_OK, "grandchild");
+	sbtc_result_add(g, SBTC_CRITICAL, "great-grandchild");
+	assert_int_equal(r->state, SBTC_OK);
+	assert_int_equal(sbtc_result_state(g), SBTC_CRITICAL);
+	assert_int_equal(sbtc_result_state(r), SBTC_CRITICAL);
+	sbtc_result_free(r);
+	sbtc_result_free(NULL);
+}
+
+static void test_result_set_and_add(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	(void)unused;
+	assert_int_equal(r->state, SBTC_OK);
+	assert_null(r->text);
+	sbtc_result_set(r, SBTC_WARNING, "first %d", 1);
+	assert_int_equal(r->state, SBTC_WARNING);
+	assert_string_equal(r->text, "first 1");
+	sbtc_result_set(r, SBTC_OK, "%s", "second");
+	assert_int_equal(r->state, SBTC_OK);
+	assert_string_equal(r->text, "second");
+	/* Many children: the array grows and keeps their order. */
+	for (int i = 0; i < 50; i++)
+		sbtc_result_add(r, SBTC_OK, "c%d", i);
+	assert_int_equal(r->nchildren, 50);
+	assert_string_equal(r->children[0]->text, "c0");
+	assert_string_equal(r->children[49]->text, "c49");
+
+	/* Perfdata: thresholds copied, uom cut to its field, NULL uom empty. */
+	sbtc_thresholds t = {{true, false, false, false, 0, 10}, {true, false, false, false, 0, 20}};
+	for (int i = 0; i < 20; i++)
+		sbtc_perf_add(r, "p", i, NULL, NULL, NAN, NAN);
+	sbtc_perf_add(r, "q", 1.5, "s", &t, 0, 100);
+	sbtc_perf_add(r, "long_uom", 1, "abcdef", NULL, NAN, NAN);
+	assert_int_equal(r->nperf, 22);
+	assert_string_equal(r->perf[0].uom, "");
+	assert_false(r->perf[0].warning.set);
+	assert_false(r->perf[0].critical.set);
+	assert_string_equal(r->perf[20].label, "q");
+	assert_true(r->perf[20].warning.set);
+	assert_true(r->perf[20].warning.end == 10);
+	assert_true(r->perf[20].critical.end == 20);
+	assert_true(r->perf[20].min == 0);
+	assert_true(r->perf[20].max == 100);
+	assert_string_equal(r->perf[21].uom, "abc");
+
+	sbtc_perf_add_time(r);
+	assert_string_equal(r->perf[22].label, "time");
+	assert_string_equal(r->perf[22].uom, "s");
+	assert_true(r->perf[22].value >= 0);
+	assert_true(r->perf[22].min == 0);
+	assert_true(isnan(r->perf[22].max));
+	sbtc_result_free(r);
+}
+
+/* ---- text formats ----------------------------------------------------------------- */
+
+static void test_root_only(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	(void)unused;
+	sbtc_result_set(r, SBTC_OK, "all good");
+	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - all good\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST OK - all good\n");
+
+	/* Without children the perfdata stays on the first line in both text formats. */
+	sbtc_perf_add(r, "time", 0.5, "s", NULL, 0, NAN);
+	sbtc_perf_add(r, "count", 3, "", NULL, NAN, NAN);
+	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - all good | 'time'=0.5s;;;0 'count'=3\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST OK - all good | 'time'=0.5s;;;0 'count'=3\n");
+
+	sbtc_result_set(r, SBTC_CRITICAL, "down");
+	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST CRITICAL - down | 'time'=0.5s;;;0 'count'=3\n");
+	sbtc_result_free(r);
+
+	/* Nothing at all. */
+	r = sbtc_result_new();
+	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - no result\n");
+	r->state = SBTC_UNKNOWN;
+	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST UNKNOWN - no result\n");
+	sbtc_result_free(r);
+}
+
+static sbtc_result *mixed_tree(void)
+{
+	sbtc_result *r = sbtc_result_new();
+	sbtc_result_add(r, SBTC_OK, "a ok");
+	sbtc_result_add(r, SBTC_CRITICAL, "b crit");
+	sbtc_result_add(r, SBTC_WARNING, "c warn");
+	sbtc_result_add(r, SBTC_UNKNOWN, "d unknown");
+	sbtc_result_add(r, SBTC_CRITICAL, "e crit");
+	sbtc_result_add(r, SBTC_OK, "f ok");
+	sbtc_result_add(r, SBTC_WARNING, "g warn");
+	return r;
+}
+
+static void test_mixed_children(void **unused)
+{
+	sbtc_result *r = mixed_tree();
+	(void)unused;
+	/* Worst first, in the order added within a state; the summary names the worst. */
+	expect_render(r, SBTC_FORMAT_MULTI_LINE,
+		      "SBTC TEST CRITICAL - b crit; e crit\n"
+		      "  [CRITICAL] b crit\n"
+		      "  [CRITICAL] e crit\n"
+		      "  [WARNING] c warn\n"
+		      "  [WARNING] g warn\n"
+		      "  [UNKNOWN] d unknown\n"
+		      "  [OK] a ok\n"
+		      "  [OK] f ok\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE,
+		      "SBTC TEST CRITICAL - b crit; e crit; [CRITICAL] b crit; [CRITICAL] e crit; "
+		      "[WARNING] c warn; [WARNING] g warn; [UNKNOWN] d unknown; [OK] a ok; [OK] f ok\n");
+	/* Rendering does not reorder the tree itself. */
+	assert_string_equal(r->children[0]->text, "a ok");
+	sbtc_result_free(r);
+}
+
+static sbtc_result *nested_tree(void)
+{
+	sbtc_result *r = sbtc_result_new();
+	sbtc_result_set(r, SBTC_OK, "summary text");
+	sbtc_result *a = sbtc_result_add(r, SBTC_OK, "parent");
+	sbtc_result_add(a, SBTC_OK, "g1");
+	sbtc_result *g2 = sbtc_result_add(a, SBTC_WARNING, "g2");
+	sbtc_result_add(g2, SBTC_OK, "gg");
+	sbtc_result_add(r, SBTC_OK, "sibling");
+	sbtc_result_add(r, SBTC_UNKNOWN, "unsure");
+	return r;
+}
+
+static void test_nested(void **unused)
+{
+	sbtc_result *r = nested_tree();
+	(void)unused;
+	/* A child is ranked by its effective state: "parent" is WARNING through g2. */
+	expect_render(r, SBTC_FORMAT_MULTI_LINE,
+		      "SBTC TEST WARNING - summary text\n"
+		      "  [WARNING] parent\n"
+		      "    [WARNING] g2\n"
+		      "      [OK] gg\n"
+		      "    [OK] g1\n"
+		      "  [UNKNOWN] unsure\n"
+		      "  [OK] sibling\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE,
+		      "SBTC TEST WARNING - summary text; [WARNING] parent; [WARNING] g2; [OK] gg; "
+		      "[OK] g1; [UNKNOWN] unsure; [OK] sibling\n");
+	sbtc_result_free(r);
+}
+
+struct summary_case {
+	const char *root_text;
+	sbtc_state root_state;
+	size_t n;
+	struct {
+		sbtc_state s;
+		const char *text;
+	} kids[4];
+	const char *want_first_line;
+};
+
+static void test_summary(void **unused)
+{
+	static const struct summary_case cases[] = {
+		/* the root's text wins, even over worse children */
+		{"own words", SBTC_OK, 2, {{SBTC_CRITICAL, "bad"}, {SBTC_OK, "fine"}},
+		 "SBTC TEST CRITICAL - own words"},
+		/* otherwise the worst children's texts, in the order added */
+		{NULL, SBTC_OK, 3, {{SBTC_WARNING, "w1"}, {SBTC_OK, "fine"}, {SBTC_WARNING, "w2"}},
+		 "SBTC TEST WARNING - w1; w2"},
+		{NULL, SBTC_OK, 2, {{SBTC_OK, "one"}, {SBTC_OK, "two"}}, "SBTC TEST OK - one; two"},
+		{NULL, SBTC_OK, 2, {{SBTC_UNKNOWN, "unk"}, {SBTC_OK, "fine"}}, "SBTC TEST UNKNOWN - unk"},
+		{NULL, SBTC_OK, 2, {{SBTC_UNKNOWN, "unk"}, {SBTC_WARNING, "warn"}}, "SBTC TEST WARNING - warn"},
+		/* an empty root text counts as none */
+		{"", SBTC_OK, 1, {{SBTC_CRITICAL, "crit"}}, "SBTC TEST CRITICAL - crit"},
+		/* a root worse than its children is still summarised by its worst children */
+		{NULL, SBTC_CRITICAL, 2, {{SBTC_OK, "fine"}, {SBTC_WARNING, "warn"}},
+		 "SBTC TEST CRITICAL - warn"},
+		/* texts that clean up to nothing leave no stray separators */
+		{NULL, SBTC_OK, 3, {{SBTC_WARNING, "w1"}, {SBTC_WARNING, " \n "}, {SBTC_WARNING, ""}},
+		 "SBTC TEST WARNING - w1"},
+		{NULL, SBTC_OK, 3, {{SBTC_WARNING, ""}, {SBTC_WARNING, "w2"}, {SBTC_WARNING, "w3"}},
+		 "SBTC TEST WARNING - w2; w3"},
+		{NULL, SBTC_OK, 1, {{SBTC_WARNING, "\t"}}, "SBTC TEST WARNING - no result"},
+		/* sanitised inside the summary as well */
+		{NULL, SBTC_OK, 2, {{SBTC_CRITICAL, "a|b\nc"}, {SBTC_CRITICAL, "d"}},
+		 "SBTC TEST CRITICAL - a/b c; d"},
+		{"x | y\r\nz", SBTC_OK, 0, {{SBTC_OK, NULL}}, "SBTC TEST OK - x / y z"},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		sbtc_result *r = sbtc_result_new();
+		r->state = cases[i].root_state;
+		if (cases[i].root_text != NULL)
+			r->text = sbtc_xstrdup(cases[i].root_text);
+		for (size_t k = 0; k < cases[i].n; k++)
+			sbtc_result_add(r, cases[i].kids[k].s, "%s", cases[i].kids[k].text);
+		for (int f = SBTC_FORMAT_MULTI_LINE; f <= SBTC_FORMAT_ONE_LINE; f++) {
+			char *out = render(r, (sbtc_format)f);
+			size_t first = strcspn(out, "\n");
+			size_t wl = strlen(cases[i].want_first_line);
+			/* one-line goes on with "; [STATE] ..." */
+			bool ok = f == SBTC_FORMAT_MULTI_LINE
+					  ? first == wl && strncmp(out, cases[i].want_first_line, wl) == 0
+					  : strncmp(out, cases[i].want_first_line, wl) == 0 &&
+						    (out[wl] == '\n' || strncmp(out + wl, "; [", 3) == 0);
+			if (!ok)
+				fail_msg("case %zu format %d: got %s, expected first line %s", i, f, out,
+					 cases[i].want_first_line);
+			free(out);
+		}
+		/* The JSON summary is the same text. */
+		char *js = render(r, SBTC_FORMAT_JSON);
+		json_object *o = parse_json_line(js);
+		const char *dash = strstr(cases[i].want_first_line, " - ");
+		expect_string_field(o, "summary", dash + 3);
+		json_object_put(o);
+		free(js);
+		sbtc_result_free(r);
+	}
+}
+
+static void test_perf_placement(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	(void)unused;
+	sbtc_result_set(r, SBTC_OK, "sum");
+	sbtc_perf_add(r, "time", 1, "s", NULL, NAN, NAN);
+	sbtc_result *a = sbtc_result_add(r, SBTC_OK, "a");
+	sbtc_perf_add(a, "a_val", 2, "B", NULL, 0, NAN);
+	sbtc_result *b = sbtc_result_add(r, SBTC_WARNING, "b");
+	sbtc_result *g = sbtc_result_add(a, SBTC_OK, "g");
+	sbtc_perf_add(g, "g val", 3, "", NULL, NAN, NAN);
+	sbtc_perf_add(b, "b_val", NAN, "s", NULL, NAN, NAN);
+	/* Perfdata of every node, in tree order (not display order), after the long output. */
+	expect_render(r, SBTC_FORMAT_MULTI_LINE,
+		      "SBTC TEST WARNING - sum\n"
+		      "  [WARNING] b\n"
+		      "  [OK] a\n"
+		      "    [OK] g\n"
+		      "| 'time'=1s 'a_val'=2B;;;0 'g val'=3 'b_val'=U\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE,
+		      "SBTC TEST WARNING - sum; [WARNING] b; [OK] a; [OK] g | 'time'=1s 'a_val'=2B;;;0 "
+		      "'g val'=3 'b_val'=U\n");
+	sbtc_result_free(r);
+
+	/* Perfdata only below the root. */
+	r = sbtc_result_new();
+	a = sbtc_result_add(r, SBTC_OK, "only");
+	sbtc_perf_add(a, "x", 1, "", NULL, NAN, NAN);
+	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - only\n  [OK] only\n| 'x'=1\n");
+	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST OK - only; [OK] only | 'x'=1\n");
+	sbtc_result_free(r);
+}
+
+static void test_sanitize_texts(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	(void)unused;
+	sbtc_result_set(r, SBTC_OK, "peer said: a|b\nsecond line");
+	sbtc_result_add(r, SBTC_WARNING, "child | with\tpipe\r\nand newline");
+	sbtc_result *c = sbtc_result_add(r, SBTC_OK, "bad \xff byte");
+	sbtc_result_add(c, SBTC_OK, "  padded  ");
+	sbtc_perf_add(r, "lab|el=x", 1, "", NULL, NAN, NAN);
+	expect_render(r, SBTC_FORMAT_MULTI_LINE,
+		      "SBTC TEST WARNING - peer said: a/b second line\n"
+		      "  [WARNING] child / with pipe and newline\n"
+		      "  [OK] bad ? byte\n"
+		      "    [OK] padded\n"
+		      "| 'lab_el_x'=1\n");
+	/* Exactly one '|' in the whole output. */
+	char *out = render(r, SBTC_FORMAT_ONE_LINE);
+	assert_non_null(strchr(out, '|'));
+	assert_ptr_equal(strchr(out, '|'), strrchr(out, '|'));
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	sbtc_result_free(r);
+
+	/* An endless text is cut. */
+	char *longtext = malloc(5001);
+	assert_non_null(longtext);
+	memset(longtext, 'x', 5000);
+	longtext[5000] = '\0';
+	r = sbtc_result_new();
+	sbtc_result_add(r, SBTC_CRITICAL, "%s", longtext);
+	out = render(r, SBTC_FORMAT_MULTI_LINE);
+	const char *line2 = strchr(out, '\n') + 1;
+	assert_true(strlen(out) < 2200);
+	assert_memory_equal(line2, "  [CRITICAL] xxx", 16);
+	assert_string_equal(out + strlen(out) - 4, "...\n");
+	free(out);
+	sbtc_result_free(r);
+	free(longtext);
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static void check_json_child(json_object *c, int state, const char *state_text, const char *text,
+			     size_t nchecks)
+{
+	expect_int_field(c, "state", state);
+	expect_string_field(c, "state_text", state_text);
+	expect_string_field(c, "text", text);
+	json_object *kids = field(c, "checks");
+	assert_true(json_object_is_type(kids, json_type_array));
+	assert_int_equal(json_object_array_length(kids), nchecks);
+}
+
+static void test_json_tree(void **unused)
+{
+	sbtc_result *r = nested_tree();
+	(void)unused;
+	char *out = render(r, SBTC_FORMAT_JSON);
+	json_object *o = parse_json_line(out);
+	expect_int_field(o, "schema_version", 1);
+	expect_int_field(o, "schema_version", SBTC_JSON_SCHEMA_VERSION);
+	expect_string_field(o, "check", "TEST");
+	expect_int_field(o, "state", SBTC_WARNING);
+	expect_string_field(o, "state_text", "WARNING");
+	expect_string_field(o, "summary", "summary text");
+	json_object *perf = field(o, "perfdata");
+	assert_true(json_object_is_type(perf, json_type_array));
+	assert_int_equal(json_object_array_length(perf), 0);
+
+	json_object *checks = field(o, "checks");
+	assert_true(json_object_is_type(checks, json_type_array));
+	assert_int_equal(json_object_array_length(checks), 3);
+	json_object *parent = json_object_array_get_idx(checks, 0);
+	check_json_child(parent, SBTC_WARNING, "WARNING", "parent", 2);
+	check_json_child(json_object_array_get_idx(checks, 1), SBTC_UNKNOWN, "UNKNOWN", "unsure", 0);
+	check_json_child(json_object_array_get_idx(checks, 2), SBTC_OK, "OK", "sibling", 0);
+	json_object *pk = field(parent, "checks");
+	json_object *g2 = json_object_array_get_idx(pk, 0);
+	check_json_child(g2, SBTC_WARNING, "WARNING", "g2", 1);
+	check_json_child(json_object_array_get_idx(pk, 1), SBTC_OK, "OK", "g1", 0);
+	check_json_child(json_object_array_get_idx(field(g2, "checks"), 0), SBTC_OK, "OK", "gg", 0);
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+
+	/* The mixed tree: state 2, worst first. */
+	r = mixed_tree();
+	out = render(r, SBTC_FORMAT_JSON);
+	o = parse_json_line(out);
+	expect_int_field(o, "state", SBTC_CRITICAL);
+	expect_string_field(o, "state_text", "CRITICAL");
+	expect_string_field(o, "summary", "b crit; e crit");
+	checks = field(o, "checks");
+	static const char *const order[] = {"b crit", "e crit", "c warn", "g warn", "d unknown", "a ok", "f ok"};
+	assert_int_equal(json_object_array_length(checks), N_ELEMS(order));
+	for (size_t i = 0; i < N_ELEMS(order); i++)
+		expect_string_field(json_object_array_get_idx(checks, i), "text", order[i]);
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+
+	/* A root with nothing. */
+	r = sbtc_result_new();
+	out = render(r, SBTC_FORMAT_JSON);
+	o = parse_json_line(out);
+	expect_int_field(o, "state", 0);
+	expect_string_field(o, "summary", "no result");
+	assert_int_equal(json_object_array_length(field(o, "checks")), 0);
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+}
+
+static void test_json_text_sanitised(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	(void)unused;
+	sbtc_result_add(r, SBTC_CRITICAL, "quote \" back\\slash | pipe\nnew \xc3\xa9 \xff");
+	char *out = render(r, SBTC_FORMAT_JSON);
+	json_object *o = parse_json_line(out);
+	expect_string_field(o, "summary", "quote \" back\\slash / pipe new \xc3\xa9 ?");
+	expect_string_field(json_object_array_get_idx(field(o, "checks"), 0), "text",
+			    "quote \" back\\slash / pipe new \xc3\xa9 ?");
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+}
+
+static void test_json_perfdata(void **unused)
+{
+	sbtc_result *r = sbtc_result_new();
+	sbtc_thresholds plain_t = {{true, false, false, false, 0, 10}, {true, false, false, false, 0, 20}};
+	sbtc_thresholds range_t = {{true, false, false, false, 10, 20}, {true, true, false, false, 0, 5}};
+	sbtc_thresholds lower_t = {{true, false, false, true, 2.5, HUGE_VAL}, {false, false, false, false, 0, 0}};
+	(void)unused;
+	sbtc_result_set(r, SBTC_OK, "perf");
+	sbtc_perf_add(r, "int", 5, "B", &plain_t, 0, 100);
+	sbtc_perf_add(r, "frac", 0.25, "s", &range_t, NAN, 1.5);
+	sbtc_perf_add(r, "tiny", 1e-7, "", &lower_t, NAN, NAN);
+	sbtc_result *c = sbtc_result_add(r, SBTC_OK, "child");
+	sbtc_perf_add(c, "nan", NAN, "s", NULL, 0, NAN);
+	sbtc_perf_add(c, "huge", 1e20, "B", NULL, -1e20, NAN);
+	sbtc_perf_add(c, "neg", -3, "", NULL, -0.0, NAN);
+
+	char *out = render(r, SBTC_FORMAT_JSON);
+	json_object *o = parse_json_line(out);
+	json_object *perf = field(o, "perfdata");
+	assert_int_equal(json_object_array_length(perf), 6);
+
+	json_object *p = json_object_array_get_idx(perf, 0);
+	expect_string_field(p, "label", "int");
+	expect_int_field(p, "value", 5);
+	expect_string_field(p, "uom", "B");
+	expect_int_field(p, "warn", 10);
+	expect_string_field(p, "warn_range", "10");
+	expect_int_field(p, "crit", 20);
+	expect_string_field(p, "crit_range", "20");
+	expect_int_field(p, "min", 0);
+	expect_int_field(p, "max", 100);
+
+	p = json_object_array_get_idx(perf, 1);
+	expect_string_field(p, "label", "frac");
+	assert_true(json_object_is_type(field(p, "value"), json_type_double));
+	expect_number_field(p, "value", 0.25);
+	expect_null_field(p, "warn");
+	expect_string_field(p, "warn_range", "10:20");
+	expect_null_field(p, "crit");
+	expect_string_field(p, "crit_range", "@5");
+	expect_null_field(p, "min");
+	expect_number_field(p, "max", 1.5);
+
+	p = json_object_array_get_idx(perf, 2);
+	expect_number_field(p, "value", 1e-7);
+	expect_number_field(p, "warn", 2.5);
+	expect_string_field(p, "warn_range", "2.5:");
+	expect_null_field(p, "crit");
+	expect_null_field(p, "crit_range");
+	expect_null_field(p, "min");
+	expect_null_field(p, "max");
+
+	p = json_object_array_get_idx(perf, 3);
+	expect_string_field(p, "label", "nan");
+	expect_null_field(p, "value");
+	expect_string_field(p, "uom", "s");
+	expect_null_field(p, "warn");
+	expect_null_field(p, "warn_range");
+	expect_int_field(p, "min", 0);
+
+	/* Beyond 2^53 still a number, and read back as the right one. */
+	p = json_object_array_get_idx(perf, 4);
+	expect_number_field(p, "value", 1e20);
+	expect_number_field(p, "min", -1e20);
+
+	p = json_object_array_get_idx(perf, 5);
+	expect_int_field(p, "value", -3);
+	expect_int_field(p, "min", 0);
+
+	/* The numbers are written without exponents, as in the perfdata. */
+	assert_non_null(strstr(out, "\"value\":0.0000001"));
+	assert_null(strstr(out, "e-07"));
+	assert_null(strstr(out, "e+20"));
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+}
+
+/* ---- exiting and printing (in a child) -------------------------------------------- */
+
+struct die_args {
+	sbtc_format format;
+	sbtc_state state;
+	const char *text; /* passed through "%s" */
+};
+
+static void child_die(const void *arg)
+{
+	const struct die_args *a = arg;
+	sbtc_output_setup("DIE", a->format);
+	sbtc_die(a->state, "%s", a->text);
+}
+
+static void child_die_formatted(const void *arg)
+{
+	(void)arg;
+	sbtc_output_setup("DIE", SBTC_FORMAT_MULTI_LINE);
+	sbtc_die(SBTC_UNKNOWN, "cannot read %s: %d errors", "file.ini", 3);
+}
+
+static void child_print_status(const void *arg)
+{
+	const struct die_args *a = arg;
+	sbtc_output_setup("PRINT", a->format);
+	/* Unflushed stdio output comes first. */
+	fputs("before\n", stdout);
+	sbtc_print_status(a->state, a->text);
+	exit(0);
+}
+
+static void test_die_text(void **unused)
+{
+	static const struct {
+		sbtc_state state;
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{SBTC_UNKNOWN, "bad arguments", "SBTC DIE UNKNOWN - bad arguments\n"},
+		{SBTC_CRITICAL, "down", "SBTC DIE CRITICAL - down\n"},
+		{SBTC_WARNING, "meh", "SBTC DIE WARNING - meh\n"},
+		{SBTC_OK, "fine", "SBTC DIE OK - fine\n"},
+		{SBTC_UNKNOWN, "a|b\nc\td\x7f" "e", "SBTC DIE UNKNOWN - a/b c d e\n"},
+		{SBTC_UNKNOWN, "bad \xff\xc3 utf8 \xc3\xa9 \xc2\x85!", "SBTC DIE UNKNOWN - bad ?? utf8 \xc3\xa9   !\n"},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct die_args a = {SBTC_FORMAT_MULTI_LINE, cases[i].state, cases[i].text};
+		int code;
+		char *out = run_in_child(child_die, &a, &code);
+		assert_int_equal(code, (int)cases[i].state);
+		assert_string_equal(out, cases[i].want);
+		free(out);
+	}
+
+	int code;
+	char *out = run_in_child(child_die_formatted, NULL, &code);
+	assert_int_equal(code, 3);
+	assert_string_equal(out, "SBTC DIE UNKNOWN - cannot read file.ini: 3 errors\n");
+	free(out);
+
+	/* A very long message stays one line. */
+	char *longtext = malloc(3001);
+	assert_non_null(longtext);
+	memset(longtext, 'y', 3000);
+	longtext[3000] = '\0';
+	struct die_args a = {SBTC_FORMAT_MULTI_LINE, SBTC_UNKNOWN, longtext};
+	out = run_in_child(child_die, &a, &code);
+	assert_int_equal(code, 3);
+	assert_memory_equal(out, "SBTC DIE UNKNOWN - yyy", 22);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	free(longtext);
+}
+
+static void test_die_json(void **unused)
+{
+	static const struct {
+		sbtc_state state;
+		const char *text;
+		const char *summary;
+	} cases[] = {
+		{SBTC_UNKNOWN, "bad arguments", "bad arguments"},
+		{SBTC_CRITICAL, "say \"hi\" \\o/ | x", "say \"hi\" \\o/ | x"},
+		{SBTC_UNKNOWN, "line\nbreak\ttab\x01", "line break tab "},
+		{SBTC_UNKNOWN, "bad \xff utf8 \xe2\x82\xac", "bad ? utf8 \xe2\x82\xac"},
+	};
+	(void)unused;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct die_args a = {SBTC_FORMAT_JSON, cases[i].state, cases[i].text};
+		int code;
+		char *out = run_in_child(child_die, &a, &code);
+		assert_int_equal(code, (int)cases[i].state);
+		json_object *o = parse_json_line(out);
+		expect_int_field(o, "schema_version", 1);
+		expect_string_field(o, "check", "DIE");
+		expect_int_field(o, "state", cases[i].state);
+		expect_string_field(o, "state_text", sbtc_state_name(cases[i].state));
+		expect_string_field(o, "summary", cases[i].summary);
+		assert_int_equal(json_object_array_length(field(o, "checks")), 0);
+		assert_int_equal(json_object_array_length(field(o, "perfdata")), 0);
+		json_object_put(o);
+		free(out);
+	}
+
+	/* Long and full of characters to escape: still one valid document. */
+	char *longtext = malloc(3001);
+	assert_non_null(longtext);
+	memset(longtext, '"', 3000);
+	longtext[3000] = '\0';
+	struct die_args a = {SBTC_FORMAT_JSON, SBTC_UNKNOWN, longtext};
+	int code;
+	char *out = run_in_child(child_die, &a, &code);
+	assert_int_equal(code, 3);
+	json_object *o = parse_json_line(out);
+	const char *s = json_object_get_string(field(o, "summary"));
+	assert_true(strlen(s) > 500);
+	assert_true(strspn(s, "\"") == strlen(s));
+	json_object_put(o);
+	free(out);
+	free(longtext);
+}
+
+static void test_print_status(void **unused)
+{
+	struct die_args t = {SBTC_FORMAT_MULTI_LINE, SBTC_WARNING, "status | text"};
+	struct die_args j = {SBTC_FORMAT_JSON, SBTC_CRITICAL, "status | text"};
+	int code;
+	(void)unused;
+	char *out = run_in_child(child_print_status, &t, &code);
+	assert_int_equal(code, 0);
+	assert_string_equal(out, "before\nSBTC PRINT WARNING - status / text\n");
+	free(out);
+	out = run_in_child(child_print_status, &j, &code);
+	assert_int_equal(code, 0);
+	assert_memory_equal(out, "before\n", 7);
+	json_object *o = parse_json_line(out + 7);
+	expect_string_field(o, "check", "PRINT");
+	expect_int_field(o, "state", 2);
+	expect_string_field(o, "state_text", "CRITICAL");
+	expect_string_field(o, "summary", "status | text");
+	json_object_put(o);
+	free(out);
+}
+
+struct finish_args {
+	sbtc_format format;
+};
+
+static void child_finish(const void *arg)
+{
+	const struct finish_args *a = arg;
+	sbtc_output_setup("FIN", a->format);
+	exit(sbtc_finish(mixed_tree()));
+}
+
+static void test_finish(void **unused)
+{
+	(void)unused;
+	for (int f = SBTC_FORMAT_MULTI_LINE; f <= SBTC_FORMAT_JSON; f++) {
+		struct finish_args a = {(sbtc_format)f};
+		int code;
+		char *out = run_in_child(child_finish, &a, &code);
+		sbtc_result *r = mixed_tree();
+		char *want = sbtc_render(r, "FIN", (sbtc_format)f);
+		assert_int_equal(code, SBTC_CRITICAL);
+		assert_string_equal(out, want);
+		free(want);
+		free(out);
+		sbtc_result_free(r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_setup),
+		cmocka_unit_test(test_result_state),
+		cmocka_unit_test(test_result_set_and_add),
+		cmocka_unit_test(test_root_only),
+		cmocka_unit_test(test_mixed_children),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_perf_placement),
+		cmocka_unit_test(test_sanitize_texts),
+		cmocka_unit_test(test_json_tree),
+		cmocka_unit_test(test_json_text_sanitised),
+		cmocka_unit_test(test_json_perfdata),
+		cmocka_unit_test(test_die_text),
+		cmocka_unit_test(test_die_json),
+		cmocka_unit_test(test_print_status),
+		cmocka_unit_test(test_finish),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
