@@ -60,4 +60,27 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 /* The whole key in hex. dst >= 67 bytes. */
 char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
 
+/* GET /v2/info: what block_lag and version read of it. */
+typedef struct {
+	int64_t stacks_tip_height;
+	int64_t burn_block_height;  /* the Bitcoin height the node has processed */
+	int64_t network_id;         /* 1 mainnet, 0x80000000 testnet */
+	bool has_is_fully_synced;
+	bool is_fully_synced;
+	char server_version[200];   /* sanitised */
+} sbtc_stacks_info;
+
+sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+				       sbtc_stacks_info *out, char *err, size_t errlen);
+
+/* GET /v3/health (3.1.0.0.13+). SBTC_FETCH_ERROR for 404/500 (the caller notes it). */
+typedef struct {
+	int64_t difference_from_max_peer;
+	int64_t max_stacks_height_of_neighbors;
+	int64_t node_stacks_tip_height;
+} sbtc_stacks_health;
+
+sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+					 sbtc_stacks_health *out, char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,75 @@
+/* Bitcoin Core's JSON-RPC 1.0: POST / with Basic auth (cookie file re-read every run, or
+ * user and password file), errors as HTTP 500 with a JSON body, 401 with an empty body. */
+#ifndef SBTC_BITCOIN_H
+#define SBTC_BITCOIN_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define SBTC_DEFAULT_BITCOIN_URL "http://127.0.0.1:8332"
+
+typedef struct {
+	const char *url;           /* http://host:port[/wallet/...] */
+	const char *cookie_file;   /* <datadir>[/<chain>]/.cookie: "__cookie__:<password>" */
+	const char *user;          /* with password_file */
+	const char *password_file; /* first line is the password */
+	sbtc_http_opts http;       /* TLS options, verbosity; userpwd is set by the call */
+} sbtc_bitcoin_conn;
+
+/* Calls method with params (a JSON array text, NULL for []). On success *result holds
+ * the "result" member (json_object_put it). Failures: unreachable / 401 ("credentials
+ * refused") -> UNREACHABLE; an RPC error object -> ERROR with "code N: message";
+ * anything undecodable -> BAD_ANSWER; unreadable cookie or password file -> USAGE.
+ * Messages never contain the password. */
+sbtc_fetch_status sbtc_bitcoin_call(const sbtc_bitcoin_conn *c, const char *method, const char *params,
+				    json_object **result, char *err, size_t errlen);
+
+typedef struct {
+	char chain[16];         /* "main", "test", "testnet4", "signet", "regtest" */
+	int64_t blocks;
+	int64_t headers;
+	char bestblockhash[65];
+	int64_t time;           /* best block's header time; -1 before 24.0 */
+	int64_t mediantime;
+	double verificationprogress;
+	bool initialblockdownload;
+	bool pruned;
+	char *warnings;         /* string, or array joined with "; "; "" when none (malloc'd) */
+} sbtc_bitcoin_chaininfo;
+
+sbtc_fetch_status sbtc_bitcoin_chaininfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_chaininfo *out,
+					     char *err, size_t errlen);
+void sbtc_bitcoin_chaininfo_free(sbtc_bitcoin_chaininfo *ci);
+
+typedef struct {
+	int64_t version;        /* 250100 */
+	char subversion[128];   /* "/Satoshi:25.1.0/" (sanitised) */
+	int64_t connections;
+} sbtc_bitcoin_netinfo;
+
+sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
+					   char *err, size_t errlen);
+
+/* The shared options for a plugin's table, and their handler (returns 1 when handled). */
+enum {
+	SBTC_OPT_BITCOIN_URL = 0x180,
+	SBTC_OPT_BITCOIN_COOKIE,
+	SBTC_OPT_BITCOIN_USER,
+	SBTC_OPT_BITCOIN_PASSWORD_FILE
+};
+#define SBTC_BITCOIN_OPTIONS                                                                             \
+	{"bitcoin-url", 0, SBTC_ARG_REQUIRED, "URL", SBTC_OPT_BITCOIN_URL,                                \
+	 "Bitcoin Core's RPC (default " SBTC_DEFAULT_BITCOIN_URL ")."},                                   \
+	{"bitcoin-cookie", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_COOKIE,                         \
+	 "Bitcoin Core's cookie file (<datadir>/.cookie), read at every run."},                           \
+	{"bitcoin-user", 0, SBTC_ARG_REQUIRED, "USER", SBTC_OPT_BITCOIN_USER,                             \
+	 "RPC user (with --bitcoin-password-file)."},                                                     \
+	{"bitcoin-password-file", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_PASSWORD_FILE,           \
+	 "File whose first line is the RPC password (never give it on the command line)."}
+int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,39 @@
+/* The sBTC signer's own API (signer.event_observer.bind, default 127.0.0.1:8801):
+ * GET /info never fails and sends null for what the signer could not learn. */
+#ifndef SBTC_SIGNER_API_H
+#define SBTC_SIGNER_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define SBTC_DEFAULT_SIGNER_URL "http://127.0.0.1:8801"
+
+typedef struct {
+	bool known;        /* false when /info sent null */
+	int64_t height;
+	char hash[65];     /* hex as /info sends it; "" when null */
+} sbtc_signer_tip;
+
+typedef struct {
+	sbtc_signer_tip bitcoin_signer_tip, bitcoin_node_tip;
+	sbtc_signer_tip stacks_signer_tip, stacks_node_tip;
+	bool has_stacks_node_bitcoin_height;
+	int64_t stacks_node_bitcoin_height;
+	char bitcoin_node_chain[16];     /* "" when null */
+	char bitcoin_node_subversion[128];
+	char stacks_node_version[160];
+	char network[16];                /* config.network: "mainnet", "testnet", "regtest"; "" */
+	char git_revision[64];           /* build_info.git_revision: "v1.3.3" or a 40-hex commit */
+	char rust_version[64];
+	char current_aggregate_key[67];  /* dkg.current_aggregate_key hex, "" when null */
+	char contract_aggregate_key[67]; /* dkg.contract_aggregate_key hex, "" when null */
+} sbtc_signer_info;
+
+/* GET /info and parse it; every string is sanitised. */
+sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+				       char *err, size_t errlen);
+
+#endif
