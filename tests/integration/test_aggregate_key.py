@@ -6,7 +6,9 @@ and the perfdata.
 
 import json
 import os
+import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import unittest
@@ -449,6 +451,63 @@ class NodeFailures(AggregateKeyCase):
         r = self.mood("slow-headers", "-t", "2:CRITICAL", stall_seconds=30)
         self.assertState(r, 2, "within the deadline of 2 s")
         self.assertLess(r.elapsed, 3, r)
+
+
+def self_signed_cert(directory):
+    """A certificate for 127.0.0.1 and localhost, and its key (openssl, no shell)."""
+    cert, key = os.path.join(directory, "node.crt"), os.path.join(directory, "node.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", key, "-out", cert,
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class Transport(AggregateKeyCase):
+    """TLS is verified by default; --cacert and --insecure are explicit. IPv6 works."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="sbtc-tls-")
+        cls.cert, cls.key = self_signed_cert(cls.tmp)
+        cls.tls_node = harness.StacksNodeFixture(aggregate_key=CUR, tls=(cls.cert, cls.key))
+        cls.tls_node.start()
+        cls.sharedb = harness.scenario_db("0022")
+        cls.sharedb.insert_dkg_shares(CUR, "verified", created_at=DAY)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tls_node.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
+
+    def run_tls(self, *args):
+        return harness.run(CHECK, ["-u", self.tls_node.url, "-d", self.sharedb.conninfo()] + list(args))
+
+    def test_untrusted_certificate_is_critical(self):
+        r = self.run_tls()
+        self.assertState(r, 2, "TLS with Stacks node %s failed" % self.tls_node.url)
+
+    def test_cacert_makes_it_trusted(self):
+        r = self.run_tls("--cacert", self.cert)
+        self.assertState(r, 0, "is the newest verified share")
+        self.assertTrue(self.tls_node.url.startswith("https://127.0.0.1:"))
+
+    def test_insecure_skips_verification(self):
+        r = self.run_tls("--insecure")
+        self.assertState(r, 0, "is the newest verified share")
+
+    def test_missing_cacert_file(self):
+        r = self.run_tls("--cacert", os.path.join(self.tmp, "nope.pem"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("TLS with Stacks node", r.first_line)
+
+    def test_ipv6_node(self):
+        with harness.StacksNodeFixture(host="::1", aggregate_key=CUR) as node6:
+            r = harness.run(CHECK, ["-u", node6.url, "-d", self.sharedb.conninfo()])
+        self.assertState(r, 0, "is the newest verified share")
+        self.assertIn("Stacks node http://[::1]:", "\n".join(r.long_text))
 
 
 class OutputAndArguments(AggregateKeyCase):
