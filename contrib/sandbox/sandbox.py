@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 
 import harness  # noqa: E402
 from harness import signerdb  # noqa: E402
+from harness.net import closed_port  # noqa: E402
 
 PLUGINS = os.environ["SBTC_PLUGIN_DIR"]
 DAY = 86400
@@ -100,15 +101,6 @@ def main():
         except OSError:
             pass
     print("\nsandbox stopped.")
-
-
-def closed_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 if __name__ == "__main__":

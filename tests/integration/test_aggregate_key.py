@@ -7,14 +7,13 @@ and the perfdata.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import unittest
 
 import harness
 from harness import signerdb, under_valgrind
+from harness.net import SilentServer, closed_port
 
 CHECK = "check_sbtc_aggregate_key"
 CUR = signerdb.CURRENT_KEY
@@ -26,47 +25,6 @@ DAY = 86400
 
 def short(key):
     return "%s...%s" % (key[:10], key[-6:])
-
-
-class SilentServer:
-    """Accepts TCP connections on loopback and never says a word: a stalled peer."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-                self.conns.append(conn)
-            except OSError:
-                continue
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopped.set()
-        self.thread.join(2)
-        for c in self.conns:
-            c.close()
-        self.sock.close()
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class AggregateKeyCase(unittest.TestCase):

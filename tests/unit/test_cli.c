@@ -17,6 +17,7 @@
 
 #include "config.h"
 
+#include "child.h"
 #include "cli.h"
 #include "strbuf.h"
 
@@ -106,6 +107,11 @@ static void child_parse(char **argv)
 	exit(0);
 }
 
+static void child_parse_arg(const void *argv)
+{
+	child_parse((char **)argv);
+}
+
 /* Runs the demo plugin with args (NULL-terminated; "FILE" replaced by path). */
 static struct run run_args(const char *const *args, const char *path)
 {
@@ -116,34 +122,10 @@ static struct run run_args(const char *const *args, const char *path)
 		argv[n] = with_path(args[n - 1], path);
 	argv[n] = NULL;
 
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(98);
-		close(fds[1]);
-		child_parse(argv);
-		_exit(99);
-	}
-	close(fds[1]);
+	struct run res;
+	res.out = run_in_child(child_parse_arg, argv, &res.code);
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
-	sbtc_strbuf out = SBTC_STRBUF_INIT;
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(fds[0], buf, sizeof buf)) > 0)
-		sbtc_strbuf_append(&out, buf, (size_t)r);
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status))
-		fail_msg("child did not exit normally (status 0x%x)", (unsigned)status);
-	struct run res = {WEXITSTATUS(status), sbtc_strbuf_steal(&out)};
 	return res;
 }
 
@@ -501,42 +483,21 @@ static void test_extra_opts(void **unused)
 }
 
 /* sbtc_usage_error called by a plugin after parsing. */
-static void child_usage_error(char **argv)
+static void child_usage_error(const void *unused)
 {
-	(void)argv;
+	(void)unused;
 	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
 	sbtc_usage_error(&demo_info, "--url is required (%d given)", 0);
 }
 
 static void test_usage_error_direct(void **unused)
 {
-	int fds[2];
 	(void)unused;
-	assert_int_equal(pipe(fds), 0);
-	fflush(stdout);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(98);
-		close(fds[1]);
-		child_usage_error(NULL);
-		_exit(99);
-	}
-	close(fds[1]);
-	char buf[1024];
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof buf - 1 && (r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 3);
-	assert_string_equal(buf, "SBTC DEMO UNKNOWN - --url is required (0 given)\n" USAGE_LINES);
+	int code;
+	char *out = run_in_child(child_usage_error, NULL, &code);
+	assert_int_equal(code, 3);
+	assert_string_equal(out, "SBTC DEMO UNKNOWN - --url is required (0 given)\n" USAGE_LINES);
+	free(out);
 }
 
 int main(void)

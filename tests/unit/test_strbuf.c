@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -260,38 +261,22 @@ const char *__asan_default_options(void)
 #endif
 
 /* Running out of memory ends the plugin with UNKNOWN and a status line. */
+static void child_out_of_memory(const void *unused)
+{
+	(void)unused;
+	/* Too large for any machine, small enough not to look negative. */
+	void *p = sbtc_xmalloc((size_t)1 << 62);
+	free(p);
+}
+
 static void test_out_of_memory(void **unused)
 {
 	(void)unused;
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(98);
-		close(fds[1]);
-		/* Too large for any machine, small enough not to look negative. */
-		void *p = sbtc_xmalloc((size_t)1 << 62);
-		free(p);
-		_exit(99);
-	}
-	close(fds[1]);
-	char buf[512];
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof buf - 1 && (r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 3);
-	assert_string_equal(buf, "SBTC CHECK UNKNOWN - out of memory\n");
+	int code;
+	char *out = run_in_child(child_out_of_memory, NULL, &code);
+	assert_int_equal(code, 3);
+	assert_string_equal(out, "SBTC CHECK UNKNOWN - out of memory\n");
+	free(out);
 }
 
 int main(void)
