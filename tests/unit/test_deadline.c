@@ -1,0 +1,141 @@
+/* The deadline: what is left of it, and the SIGALRM backstop that ends a run stuck in a
+ * call nothing else can bound, in the plugin's format and with the -t state. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "deadline.h"
+#include "output.h"
+
+static void sleep_long(void)
+{
+	/* Stuck: several times longer than any deadline below. */
+	for (int i = 0; i < 50; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void child_stuck_text(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_deadline_start(0.5, SBTC_CRITICAL);
+	sbtc_deadline_activity("waiting for http://127.0.0.1:1 | with\na newline");
+	sleep_long();
+	exit(0);
+}
+
+static void child_stuck_json(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_JSON);
+	sbtc_deadline_start(0.5, SBTC_UNKNOWN);
+	sbtc_deadline_activity("connecting to \"the\" database");
+	sleep_long();
+	exit(0);
+}
+
+static void child_stuck_no_activity(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_deadline_start(1, SBTC_WARNING);
+	sbtc_deadline_activity("something");
+	sbtc_deadline_activity(NULL);
+	sleep_long();
+	exit(0);
+}
+
+static void test_backstop_text(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_stuck_text, NULL, &code);
+	assert_int_equal(code, SBTC_CRITICAL);
+	assert_string_equal(out, "SBTC DEMO CRITICAL - plugin timed out after 0.5 s while waiting for "
+				 "http://127.0.0.1:1   with a newline\n");
+	free(out);
+}
+
+static void test_backstop_json(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_stuck_json, NULL, &code);
+	assert_int_equal(code, SBTC_UNKNOWN);
+	json_object *doc = json_tokener_parse(out);
+	assert_non_null(doc);
+	json_object *v;
+	assert_true(json_object_object_get_ex(doc, "state", &v));
+	assert_int_equal(json_object_get_int(v), 3);
+	assert_true(json_object_object_get_ex(doc, "summary", &v));
+	assert_string_equal(json_object_get_string(v),
+			    "plugin timed out after 0.5 s while connecting to  the  database");
+	assert_true(json_object_object_get_ex(doc, "checks", &v));
+	assert_true(json_object_is_type(v, json_type_array));
+	json_object_put(doc);
+	free(out);
+}
+
+static void test_backstop_without_activity(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_stuck_no_activity, NULL, &code);
+	assert_int_equal(code, SBTC_WARNING);
+	assert_string_equal(out, "SBTC DEMO WARNING - plugin timed out after 1 s\n");
+	free(out);
+}
+
+static void test_remaining(void **unused)
+{
+	(void)unused;
+	/* Not started: effectively unbounded, never expired. */
+	assert_false(sbtc_deadline_expired());
+	assert_true(sbtc_deadline_remaining() > 1e6);
+}
+
+static void child_remaining(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_deadline_start(3, SBTC_UNKNOWN);
+	double left = sbtc_deadline_remaining();
+	long ms = sbtc_deadline_remaining_ms();
+	/* The orderly deadline comes before the backstop, and both count down. */
+	int ok = left > 2.0 && left < 3.0 && ms > 2000 && ms <= 3000 && !sbtc_deadline_expired() &&
+		 sbtc_deadline_timeout_state() == SBTC_UNKNOWN && sbtc_deadline_seconds() == 3 &&
+		 sbtc_elapsed() >= 0 && sbtc_elapsed() < 1;
+	exit(ok ? 0 : 1);
+}
+
+static void test_remaining_started(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_remaining, NULL, &code);
+	assert_int_equal(code, 0);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backstop_text),
+		cmocka_unit_test(test_backstop_json),
+		cmocka_unit_test(test_backstop_without_activity),
+		cmocka_unit_test(test_remaining),
+		cmocka_unit_test(test_remaining_started),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
