@@ -33,7 +33,7 @@
 --
 --   db.example.net:5432:signer:sbtc_monitor:<password>
 --
--- or a pg_service.conf section used as --dbname='service=sbtc_signer':
+-- or a pg_service.conf section used as --dbconn='service=sbtc_signer':
 --
 --   [sbtc_signer]
 --   host=db.example.net
