@@ -72,4 +72,12 @@ enum {
 	 "File whose first line is the RPC password (never give it on the command line)."}
 int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen);
 
+/* Pure helpers, exposed for the unit tests. */
+/* A cookie file's first line "__cookie__:<password>" (any USER:PASSWORD) -> malloc'd
+ * "user:password" for Basic auth; NULL with a message that never shows the line. */
+char *sbtc_bitcoin_cookie_parse(const char *line, char *err, size_t errlen);
+/* getblockchaininfo's warnings: a string (before 28) or an array of strings (28+), or
+ * NULL; -> malloc'd sanitised text, array items joined with "; ". 0, or -1 with a message. */
+int sbtc_bitcoin_warnings_join(json_object *warnings, char **out, char *err, size_t errlen);
+
 #endif

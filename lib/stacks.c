@@ -244,3 +244,97 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 	snprintf(dst, dstlen, "%.10s...%s", full, full + 2 * SBTC_AGGREGATE_KEY_LEN - 6);
 	return dst;
 }
+
+/* GET path on a node; OK with the parsed document, or a status and a message naming the
+ * node. A non-200 answer is ERROR. */
+static sbtc_fetch_status node_get_json(const char *node_url, const char *role, const char *path,
+				       const sbtc_http_opts *o, json_object **doc, char **peer, char *err,
+				       size_t errlen)
+{
+	char inner[400];
+	sbtc_http_response resp;
+	char *origin = sbtc_url_origin(node_url);
+	*peer = sbtc_xasprintf("%s %s", role, origin);
+	free(origin);
+	*doc = NULL;
+	char *url = sbtc_url_join(node_url, path);
+	sbtc_http_opts ho = *o;
+	ho.peer = *peer;
+	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
+	free(url);
+	if (st != SBTC_FETCH_OK)
+		return st;
+	if (resp.status != 200) {
+		char *ex = body_excerpt(&resp);
+		snprintf(err, errlen, "%s answered HTTP %ld to /%s: %s", *peer, resp.status, path, ex);
+		free(ex);
+		st = SBTC_FETCH_ERROR;
+	} else if (sbtc_json_parse(resp.body, resp.len, doc, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "%s: /%s answer is %s", *peer, path, inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	}
+	sbtc_http_response_free(&resp);
+	return st;
+}
+
+sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+				       sbtc_stacks_info *out, char *err, size_t errlen)
+{
+	char inner[300];
+	json_object *doc;
+	char *peer;
+	const char *ver;
+	memset(out, 0, sizeof *out);
+	sbtc_fetch_status st = node_get_json(node_url, role, "v2/info", o, &doc, &peer, err, errlen);
+	if (st != SBTC_FETCH_OK) {
+		free(peer);
+		return st;
+	}
+	int r;
+	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, inner, sizeof inner) != 0 ||
+	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, inner, sizeof inner) != 0 ||
+	    sbtc_json_get_int64(doc, "network_id", &out->network_id, inner, sizeof inner) != 0 ||
+	    sbtc_json_get_string(doc, "server_version", &ver, inner, sizeof inner) != 0 ||
+	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, inner,
+					sizeof inner)) < 0) {
+		snprintf(err, errlen, "%s: unexpected /v2/info answer: %s", peer, inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	} else if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
+		snprintf(err, errlen, "%s: unexpected /v2/info answer: negative height", peer);
+		st = SBTC_FETCH_BAD_ANSWER;
+	} else {
+		out->has_is_fully_synced = r == 0;
+		char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
+		sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
+		free(clean);
+	}
+	json_object_put(doc);
+	free(peer);
+	return st;
+}
+
+sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+					 sbtc_stacks_health *out, char *err, size_t errlen)
+{
+	char inner[300];
+	json_object *doc;
+	char *peer;
+	memset(out, 0, sizeof *out);
+	sbtc_fetch_status st = node_get_json(node_url, role, "v3/health", o, &doc, &peer, err, errlen);
+	if (st != SBTC_FETCH_OK) {
+		free(peer);
+		return st;
+	}
+	if (sbtc_json_get_int64(doc, "difference_from_max_peer", &out->difference_from_max_peer, inner,
+				sizeof inner) != 0 ||
+	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, inner,
+				sizeof inner) != 0 ||
+	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, inner,
+				sizeof inner) != 0) {
+		snprintf(err, errlen, "%s: unexpected /v3/health answer: %s", peer, inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	}
+	json_object_put(doc);
+	free(peer);
+	return st;
+}

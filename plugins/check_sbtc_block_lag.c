@@ -1,0 +1,783 @@
+/* check_sbtc_block_lag: do the signer's Bitcoin node, its Stacks node and the signer
+ * itself keep up with the chain? Each link is measured against the next one up: Bitcoin
+ * Core against its own headers (and a reference), the Stacks node's Bitcoin view against
+ * Bitcoin Core (and its Stacks tip against a reference and its peers), the signer's tips
+ * against its nodes'. A signer stuck while its nodes advance is what no generic check sees. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bitcoin.h"
+#include "cli.h"
+#include "deadline.h"
+#include "http.h"
+#include "human.h"
+#include "json_field.h"
+#include "output.h"
+#include "pg.h"
+#include "range.h"
+#include "sanitize.h"
+#include "signer_api.h"
+#include "stacks.h"
+#include "strbuf.h"
+
+/* Mainnet defaults: a Bitcoin node one block behind for seconds is normal, three is not;
+ * Nakamoto Stacks blocks come every few seconds and public APIs trail by a few. */
+#define DEFAULT_BTC_WARNING "1"
+#define DEFAULT_BTC_CRITICAL "2"
+#define DEFAULT_STX_WARNING "10"
+#define DEFAULT_STX_CRITICAL "30"
+/* An hour between Bitcoin blocks happens a few times a week; three hours almost never. */
+#define DEFAULT_TIP_AGE_WARNING "90m"
+#define DEFAULT_TIP_AGE_CRITICAL "3h"
+
+enum {
+	OPT_SIGNER_URL = SBTC_OPT_PLUGIN_FIRST,
+	OPT_BITCOIN_REFERENCE,
+	OPT_BITCOIN_REFERENCE_RPC,
+	OPT_BITCOIN_REFERENCE_COOKIE,
+	OPT_BITCOIN_REFERENCE_USER,
+	OPT_BITCOIN_REFERENCE_PASSWORD_FILE,
+	OPT_STACKS_REFERENCE,
+	OPT_TIP_AGE_WARNING,
+	OPT_TIP_AGE_CRITICAL,
+	OPT_BITCOIN_WARNING,
+	OPT_BITCOIN_CRITICAL,
+	OPT_STACKS_WARNING,
+	OPT_STACKS_CRITICAL,
+	OPT_SIGNER_WARNING,
+	OPT_SIGNER_CRITICAL,
+};
+
+/* Which sub-check a lag belongs to (for --bitcoin-warning and friends), and in which
+ * blocks it is counted (for the defaults). */
+typedef enum { SRC_BITCOIN, SRC_STACKS, SRC_SIGNER, SRC_COUNT } source;
+typedef enum { BLOCKS_BTC, BLOCKS_STX } block_kind;
+
+typedef struct {
+	bool bitcoin_on, stacks_on, signer_on;
+	sbtc_bitcoin_conn bitcoin;
+	sbtc_bitcoin_conn bitcoin_ref_rpc;
+	const char *bitcoin_ref;
+	const char *stacks_url;
+	const char *stacks_ref;
+	const char *signer_url;
+	const char *dbconn;
+	bool signer_url_given;
+	sbtc_range lag_w, lag_c;                  /* -w/-c; .set false when not given */
+	sbtc_range src_w[SRC_COUNT], src_c[SRC_COUNT];
+	sbtc_thresholds tip_age;
+	sbtc_http_opts http;
+	int verbose;
+} config;
+
+/* What was measured, for the comparisons between sources. */
+typedef struct {
+	bool have_bitcoin;
+	sbtc_bitcoin_chaininfo btc;
+	bool have_stacks;
+	sbtc_stacks_info stx;
+	char bitcoin_peer[160], stacks_peer[160];
+	bool have_signer_btc, have_signer_stx;
+	int64_t signer_btc, signer_stx;
+} measured;
+
+static const sbtc_option options[] = {
+	SBTC_BITCOIN_OPTIONS,
+	{"bitcoin-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE,
+	 "An Esplora-style API (GET .../api/blocks/tip/height, e.g. https://mempool.space): Bitcoin\n"
+	 "Core's lag behind it counts as a lag."},
+	{"bitcoin-reference-rpc", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE_RPC,
+	 "A second Bitcoin Core as the reference (its chain must match), with the two options below."},
+	{"bitcoin-reference-cookie", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_COOKIE,
+	 "Cookie file of the reference Bitcoin Core."},
+	{"bitcoin-reference-user", 0, SBTC_ARG_REQUIRED, "USER", OPT_BITCOIN_REFERENCE_USER,
+	 "RPC user of the reference Bitcoin Core (with --bitcoin-reference-password-file)."},
+	{"bitcoin-reference-password-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_PASSWORD_FILE,
+	 "File whose first line is the reference Bitcoin Core's RPC password."},
+	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
+	 "The Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL ")."},
+	{"stacks-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_STACKS_REFERENCE,
+	 "A Hiro-style API (GET /extended, e.g. https://api.hiro.so) or another Stacks node\n"
+	 "(GET /v2/info): the Stacks node's lag behind it counts as a lag."},
+	{"signer-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_SIGNER_URL,
+	 "The signer's API (default " SBTC_DEFAULT_SIGNER_URL "): its Bitcoin and Stacks tips against\n"
+	 "its nodes' tips."},
+	{"dbconn", 'd', SBTC_ARG_REQUIRED, "CONNINFO", 'd',
+	 "The signer's database (libpq conninfo or URI; passwords in ~/.pgpass or a service file):\n"
+	 "the tip of sbtc_signer.bitcoin_blocks against Bitcoin Core, and how long ago the signer\n"
+	 "last recorded a block. Instead of, or beside, --signer-url."},
+	{"warning", 'w', SBTC_ARG_REQUIRED, "RANGE", 'w',
+	 "Lag in blocks that is a WARNING, for every lag (defaults: " DEFAULT_BTC_WARNING
+	 " Bitcoin block, " DEFAULT_STX_WARNING " Stacks blocks)."},
+	{"critical", 'c', SBTC_ARG_REQUIRED, "RANGE", 'c',
+	 "Lag in blocks that is CRITICAL, for every lag (defaults: " DEFAULT_BTC_CRITICAL
+	 " Bitcoin blocks, " DEFAULT_STX_CRITICAL " Stacks blocks)."},
+	{"bitcoin-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_BITCOIN_WARNING,
+	 "-w for Bitcoin Core's lags only."},
+	{"bitcoin-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_BITCOIN_CRITICAL,
+	 "-c for Bitcoin Core's lags only."},
+	{"stacks-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_STACKS_WARNING,
+	 "-w for the Stacks node's lags only."},
+	{"stacks-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_STACKS_CRITICAL,
+	 "-c for the Stacks node's lags only."},
+	{"signer-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_SIGNER_WARNING,
+	 "-w for the signer's lags only."},
+	{"signer-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_SIGNER_CRITICAL,
+	 "-c for the signer's lags only."},
+	{"tip-age-warning", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_TIP_AGE_WARNING,
+	 "Age of Bitcoin Core's best block (its header time) that is a WARNING; also how long ago\n"
+	 "the signer's database last recorded a block (default " DEFAULT_TIP_AGE_WARNING ")."},
+	{"tip-age-critical", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_TIP_AGE_CRITICAL,
+	 "The same, CRITICAL (default " DEFAULT_TIP_AGE_CRITICAL ")."},
+	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_plugin_info info = {
+	.progname = "check_sbtc_block_lag",
+	.check_label = "BLOCK_LAG",
+	.purpose =
+		"Checks that the signer's Bitcoin node, its Stacks node and the signer itself keep up\n"
+		"with the chain: Bitcoin Core against its headers, its best block's age and an optional\n"
+		"reference; the Stacks node's Bitcoin height against Bitcoin Core and its Stacks height\n"
+		"against a reference and its peers; the signer's tips against its nodes' tips.",
+	.usage = "[--bitcoin-url URL] [--bitcoin-cookie FILE | --bitcoin-user USER --bitcoin-password-file FILE]\n"
+		 "  [--bitcoin-reference URL] [-u URL] [--stacks-reference URL] [--signer-url URL] [-d CONNINFO]\n"
+		 "  [-w RANGE] [-c RANGE] [--tip-age-warning DURATION] [--tip-age-critical DURATION]\n"
+		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
+	.options = options,
+	.noptions = sizeof options / sizeof options[0],
+	.notes =
+		"Sources: the check asks the sources named by their options (--bitcoin-*, --stacks-*,\n"
+		"--signer-url, --dbconn); with none of them it asks all three at their default URLs.\n"
+		"Lags below zero (a node ahead of its reference) count as 0.\n"
+		"\n"
+		"States:\n"
+		"  OK        every lag and the best block's age within their thresholds.\n"
+		"  WARNING   a lag or age past its warning threshold; Bitcoin Core reports warnings;\n"
+		"            the Stacks node is not fully synced; the signer reports no node tip.\n"
+		"  CRITICAL  a lag or age past its critical threshold; initial block download; the\n"
+		"            sources are on different chains; the signer has recorded no block; a\n"
+		"            source (or reference) is unreachable, refuses the credentials or answers\n"
+		"            with an error.\n"
+		"  UNKNOWN   bad arguments, an answer that cannot be decoded (for that source; the\n"
+		"            others still report), the deadline (or the state given with -t).\n"
+		"\n"
+		"Perfdata: bitcoin_height, bitcoin_headers, bitcoin_lag, bitcoin_tip_age (s),\n"
+		"bitcoin_reference_height, bitcoin_reference_lag, stacks_height, stacks_burn_height,\n"
+		"stacks_burn_lag, stacks_reference_height, stacks_reference_lag, stacks_peer_lag,\n"
+		"signer_bitcoin_height, signer_bitcoin_lag, signer_stacks_height, signer_stacks_lag,\n"
+		"signer_last_block_age (s), bitcoin_time, stacks_time, signer_time (s), time (s).\n"
+		"\n"
+		"With --dbconn the role needs only SELECT on sbtc_signer.bitcoin_blocks (contrib/sql/).\n"
+		"\n"
+		"Examples:\n"
+		"  check_sbtc_block_lag --bitcoin-cookie /var/lib/bitcoind/.cookie \\\n"
+		"      -u http://127.0.0.1:20443 --signer-url http://127.0.0.1:8801\n"
+		"  check_sbtc_block_lag --extra-opts=block_lag@/etc/nagios/sbtc.ini \\\n"
+		"      --bitcoin-reference https://mempool.space --stacks-reference https://api.hiro.so",
+	.default_timeout = 10,
+};
+
+static int range_opt(const char *arg, sbtc_range *r, char *err, size_t errlen)
+{
+	return sbtc_range_parse(arg, SBTC_UNIT_NONE, r, err, errlen);
+}
+
+static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	config *cfg = ctx;
+	if (sbtc_http_tls_option(&cfg->http, key, arg))
+		return 0;
+	int r = sbtc_bitcoin_option(&cfg->bitcoin, key, arg, err, errlen);
+	if (r != 0) {
+		cfg->bitcoin_on = true;
+		return r == 1 ? 0 : -1;
+	}
+	switch (key) {
+	case 'u':
+		cfg->stacks_on = true;
+		cfg->stacks_url = arg;
+		return sbtc_url_check(arg, "--stacks-url", err, errlen);
+	case OPT_STACKS_REFERENCE:
+		cfg->stacks_on = true;
+		cfg->stacks_ref = arg;
+		return sbtc_url_check(arg, "--stacks-reference", err, errlen);
+	case OPT_SIGNER_URL:
+		cfg->signer_on = cfg->signer_url_given = true;
+		cfg->signer_url = arg;
+		return sbtc_url_check(arg, "--signer-url", err, errlen);
+	case 'd': cfg->signer_on = true; cfg->dbconn = arg; return 0;
+	case OPT_BITCOIN_REFERENCE:
+		cfg->bitcoin_on = true;
+		cfg->bitcoin_ref = arg;
+		return sbtc_url_check(arg, "--bitcoin-reference", err, errlen);
+	case OPT_BITCOIN_REFERENCE_RPC:
+		cfg->bitcoin_on = true;
+		cfg->bitcoin_ref_rpc.url = arg;
+		return sbtc_url_check(arg, "--bitcoin-reference-rpc", err, errlen);
+	case OPT_BITCOIN_REFERENCE_COOKIE: cfg->bitcoin_ref_rpc.cookie_file = arg; return 0;
+	case OPT_BITCOIN_REFERENCE_USER: cfg->bitcoin_ref_rpc.user = arg; return 0;
+	case OPT_BITCOIN_REFERENCE_PASSWORD_FILE: cfg->bitcoin_ref_rpc.password_file = arg; return 0;
+	case 'w': return range_opt(arg, &cfg->lag_w, err, errlen);
+	case 'c': return range_opt(arg, &cfg->lag_c, err, errlen);
+	case OPT_BITCOIN_WARNING: return range_opt(arg, &cfg->src_w[SRC_BITCOIN], err, errlen);
+	case OPT_BITCOIN_CRITICAL: return range_opt(arg, &cfg->src_c[SRC_BITCOIN], err, errlen);
+	case OPT_STACKS_WARNING: return range_opt(arg, &cfg->src_w[SRC_STACKS], err, errlen);
+	case OPT_STACKS_CRITICAL: return range_opt(arg, &cfg->src_c[SRC_STACKS], err, errlen);
+	case OPT_SIGNER_WARNING: return range_opt(arg, &cfg->src_w[SRC_SIGNER], err, errlen);
+	case OPT_SIGNER_CRITICAL: return range_opt(arg, &cfg->src_c[SRC_SIGNER], err, errlen);
+	case OPT_TIP_AGE_WARNING:
+		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->tip_age.warning, err, errlen);
+	case OPT_TIP_AGE_CRITICAL:
+		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->tip_age.critical, err, errlen);
+	}
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+/* The thresholds of one lag: the sub-check's own, else -w/-c, else the default for the
+ * kind of block it counts. */
+static sbtc_thresholds lag_thresholds(const config *cfg, source src, block_kind kind)
+{
+	sbtc_thresholds t;
+	char err[200];
+	const char *dw = kind == BLOCKS_BTC ? DEFAULT_BTC_WARNING : DEFAULT_STX_WARNING;
+	const char *dc = kind == BLOCKS_BTC ? DEFAULT_BTC_CRITICAL : DEFAULT_STX_CRITICAL;
+	if (cfg->src_w[src].set)
+		t.warning = cfg->src_w[src];
+	else if (cfg->lag_w.set)
+		t.warning = cfg->lag_w;
+	else if (sbtc_range_parse(dw, SBTC_UNIT_NONE, &t.warning, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	if (cfg->src_c[src].set)
+		t.critical = cfg->src_c[src];
+	else if (cfg->lag_c.set)
+		t.critical = cfg->lag_c;
+	else if (sbtc_range_parse(dc, SBTC_UNIT_NONE, &t.critical, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	return t;
+}
+
+/* A lag as evaluated: a source ahead of its reference is not behind. */
+static int64_t lag_of(int64_t reference, int64_t height)
+{
+	return reference > height ? reference - height : 0;
+}
+
+/* Adds the sub-result and the perfdata of one lag; returns its state. */
+static sbtc_state add_lag(sbtc_result *root, const config *cfg, source src, block_kind kind, const char *label,
+			  int64_t reference, int64_t height, const char *what)
+{
+	sbtc_thresholds t = lag_thresholds(cfg, src, kind);
+	int64_t lag = lag_of(reference, height);
+	sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
+	const char *unit = kind == BLOCKS_BTC ? "Bitcoin" : "Stacks";
+	if (lag > 0)
+		sbtc_result_add(root, s, "%s: %lld %s block%s behind (%lld of %lld)", what, (long long)lag, unit,
+				lag == 1 ? "" : "s", (long long)height, (long long)reference);
+	else if (height > reference)
+		sbtc_result_add(root, s, "%s: %lld ahead (%lld, reference %lld)", what,
+				(long long)(height - reference), (long long)height, (long long)reference);
+	else
+		sbtc_result_add(root, s, "%s: level at %lld", what, (long long)height);
+	sbtc_perf_add(root, label, (double)lag, "", &t, 0, NAN);
+	return s;
+}
+
+/* Bitcoin chains: "main" (Bitcoin Core), "bitcoin"/"mainnet" (the signer's names) are
+ * mainnet; test, testnet4, signet and regtest are not. -1 when the name is unknown. */
+static int chain_is_mainnet(const char *chain)
+{
+	if (strcmp(chain, "main") == 0 || strcmp(chain, "bitcoin") == 0 || strcmp(chain, "mainnet") == 0)
+		return 1;
+	if (strcmp(chain, "test") == 0 || strcmp(chain, "testnet") == 0 || strcmp(chain, "testnet3") == 0 ||
+	    strcmp(chain, "testnet4") == 0 || strcmp(chain, "signet") == 0 || strcmp(chain, "regtest") == 0)
+		return 0;
+	return -1;
+}
+
+static int network_id_is_mainnet(int64_t id)
+{
+	if (id == 1)
+		return 1;
+	if (id == 0x80000000LL)
+		return 0;
+	return -1;
+}
+
+static const char *mainnet_word(int m)
+{
+	return m ? "mainnet" : "a test network";
+}
+
+static char *peer_name(const char *role, const char *url)
+{
+	char *origin = sbtc_url_origin(url);
+	char *p = sbtc_xasprintf("%s %s", role, origin);
+	free(origin);
+	return p;
+}
+
+static void perf_time(sbtc_result *root, const char *label, double started)
+{
+	sbtc_perf_add(root, label, round((sbtc_now_monotonic() - started) * 1e6) / 1e6, "s", NULL, 0, NAN);
+}
+
+/* -- Bitcoin ------------------------------------------------------------------------- */
+
+/* GET <esplora>/api/blocks/tip/height: a bare integer. The base may or may not end in /api. */
+static sbtc_fetch_status esplora_tip(const config *cfg, const char *base, int64_t *height, char *err,
+				     size_t errlen)
+{
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	bool has_api = bl >= 4 && strncmp(base + bl - 4, "/api", 4) == 0;
+	char *url = sbtc_url_join(base, has_api ? "blocks/tip/height" : "api/blocks/tip/height");
+	char *peer = peer_name("Bitcoin reference", base);
+	sbtc_http_opts ho = cfg->http;
+	ho.peer = peer;
+	ho.max_body = 4096;
+	sbtc_http_response resp;
+	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
+	free(url);
+	if (st != SBTC_FETCH_OK) {
+		free(peer);
+		return st;
+	}
+	if (resp.status != 200) {
+		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
+		snprintf(err, errlen, "%s answered HTTP %ld to /blocks/tip/height: %s", peer, resp.status, ex);
+		free(ex);
+		st = SBTC_FETCH_ERROR;
+	} else {
+		/* Digits, optionally surrounded by whitespace; nothing else. */
+		const char *p = resp.body;
+		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+			p++;
+		const char *d = p;
+		int64_t v = 0;
+		bool overflow = false;
+		while (*p >= '0' && *p <= '9') {
+			if (v > (INT64_MAX - 9) / 10)
+				overflow = true;
+			else
+				v = v * 10 + (*p - '0');
+			p++;
+		}
+		const char *digits_end = p;
+		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+			p++;
+		if (digits_end == d || *p != '\0' || (size_t)(p - resp.body) != resp.len || overflow ||
+		    digits_end - d > 10) {
+			char *ex = sbtc_sanitize(resp.body, 80);
+			snprintf(err, errlen, "%s: the tip height is not a number: '%s'", peer, ex);
+			free(ex);
+			st = SBTC_FETCH_BAD_ANSWER;
+		} else {
+			*height = v;
+		}
+	}
+	sbtc_http_response_free(&resp);
+	free(peer);
+	return st;
+}
+
+static void check_bitcoin(sbtc_result *root, const config *cfg, measured *m)
+{
+	char err[700], age[32];
+	double started = sbtc_now_monotonic();
+	const char *url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL;
+	char *peer = peer_name("Bitcoin Core", url);
+	sbtc_strlcpy(m->bitcoin_peer, peer, sizeof m->bitcoin_peer);
+
+	sbtc_fetch_status st = sbtc_bitcoin_chaininfo_get(&cfg->bitcoin, &m->btc, err, sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	} else {
+		m->have_bitcoin = true;
+		const sbtc_bitcoin_chaininfo *ci = &m->btc;
+		char what[240];
+		snprintf(what, sizeof what, "%s (%s) against its headers", peer, ci->chain);
+		/* During initial block download the lag and the age follow from it: they are shown
+		 * under it, so that the status line names the cause. */
+		sbtc_result *at = root;
+		if (ci->initialblockdownload)
+			at = sbtc_result_add(root, SBTC_CRITICAL,
+					     "%s is in initial block download: height %lld of %lld headers, %.1f%% verified",
+					     peer, (long long)ci->blocks, (long long)ci->headers,
+					     ci->verificationprogress * 100.0);
+		add_lag(at, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_lag", ci->headers, ci->blocks, what);
+		if (ci->time >= 0) {
+			double a = difftime(time(NULL), (time_t)ci->time);
+			if (a < 0)
+				a = 0; /* header times may run ahead of this host's clock */
+			sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
+			sbtc_format_duration(a, age, sizeof age);
+			sbtc_result_add(at, s, "%s: best block %lld is %s old", peer, (long long)ci->blocks, age);
+			sbtc_perf_add(root, "bitcoin_tip_age", round(a), "s", &cfg->tip_age, 0, NAN);
+		} else {
+			sbtc_result_add(root, SBTC_OK, "%s does not report its best block's time (before 24.0)", peer);
+		}
+		if (ci->warnings[0] != '\0')
+			sbtc_result_add(root, SBTC_WARNING, "%s warns: %s", peer, ci->warnings);
+		sbtc_perf_add(root, "bitcoin_height", (double)ci->blocks, "", NULL, 0, NAN);
+		sbtc_perf_add(root, "bitcoin_headers", (double)ci->headers, "", NULL, 0, NAN);
+	}
+
+	/* The references: an Esplora API, or a second Bitcoin Core whose chain must match. */
+	if (cfg->bitcoin_ref != NULL) {
+		int64_t h;
+		char *rp = peer_name("Bitcoin reference", cfg->bitcoin_ref);
+		st = esplora_tip(cfg, cfg->bitcoin_ref, &h, err, sizeof err);
+		if (st != SBTC_FETCH_OK) {
+			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		} else {
+			sbtc_perf_add(root, "bitcoin_reference_height", (double)h, "", NULL, 0, NAN);
+			if (m->have_bitcoin) {
+				char what[400];
+				snprintf(what, sizeof what, "%s against %s", peer, rp);
+				add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", h, m->btc.blocks, what);
+			}
+		}
+		free(rp);
+	}
+	if (cfg->bitcoin_ref_rpc.url != NULL) {
+		sbtc_bitcoin_chaininfo ref;
+		char *rp = peer_name("reference Bitcoin Core", cfg->bitcoin_ref_rpc.url);
+		st = sbtc_bitcoin_chaininfo_get(&cfg->bitcoin_ref_rpc, &ref, err, sizeof err);
+		if (st != SBTC_FETCH_OK) {
+			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		} else {
+			sbtc_perf_add(root, "bitcoin_reference_height", (double)ref.blocks, "", NULL, 0, NAN);
+			if (m->have_bitcoin && strcmp(ref.chain, m->btc.chain) != 0) {
+				sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer,
+						m->btc.chain, rp, ref.chain);
+			} else if (m->have_bitcoin) {
+				char what[400];
+				snprintf(what, sizeof what, "%s against %s", peer, rp);
+				add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", ref.blocks,
+					m->btc.blocks, what);
+			}
+			sbtc_bitcoin_chaininfo_free(&ref);
+		}
+		free(rp);
+	}
+	free(peer);
+	perf_time(root, "bitcoin_time", started);
+}
+
+/* -- Stacks -------------------------------------------------------------------------- */
+
+/* The reference's Stacks height: Hiro's GET /extended (chain_tip.block_height), or, where
+ * that is not found, a node's GET /v2/info (whose network_id is then compared too). */
+static sbtc_fetch_status stacks_reference(const config *cfg, const char *peer, int64_t *height,
+					  int64_t *network_id, bool *has_network, char *err, size_t errlen)
+{
+	char inner[300];
+	sbtc_http_response resp;
+	sbtc_http_opts ho = cfg->http;
+	ho.peer = peer;
+	*has_network = false;
+	char *url = sbtc_url_join(cfg->stacks_ref, "extended");
+	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
+	free(url);
+	if (st != SBTC_FETCH_OK)
+		return st;
+	if (resp.status == 404) {
+		sbtc_http_response_free(&resp);
+		sbtc_stacks_info si;
+		st = sbtc_stacks_info_get(cfg->stacks_ref, "Stacks reference", &cfg->http, &si, err, errlen);
+		if (st == SBTC_FETCH_OK) {
+			*height = si.stacks_tip_height;
+			*network_id = si.network_id;
+			*has_network = true;
+		}
+		return st;
+	}
+	json_object *doc = NULL;
+	if (resp.status != 200) {
+		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
+		snprintf(err, errlen, "%s answered HTTP %ld to /extended: %s", peer, resp.status, ex);
+		free(ex);
+		st = SBTC_FETCH_ERROR;
+	} else if (sbtc_json_parse(resp.body, resp.len, &doc, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "%s: /extended answer is %s", peer, inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	} else if (sbtc_json_get_int64(doc, "chain_tip.block_height", height, inner, sizeof inner) != 0 ||
+		   *height < 0) {
+		snprintf(err, errlen, "%s: unexpected /extended answer: %s", peer,
+			 *height < 0 ? "negative height" : inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	}
+	json_object_put(doc);
+	sbtc_http_response_free(&resp);
+	return st;
+}
+
+static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
+{
+	char err[700];
+	double started = sbtc_now_monotonic();
+	char *peer = peer_name("Stacks node", cfg->stacks_url);
+	sbtc_strlcpy(m->stacks_peer, peer, sizeof m->stacks_peer);
+
+	sbtc_fetch_status st = sbtc_stacks_info_get(cfg->stacks_url, "Stacks node", &cfg->http, &m->stx, err,
+						    sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		free(peer);
+		perf_time(root, "stacks_time", started);
+		return;
+	}
+	m->have_stacks = true;
+	const sbtc_stacks_info *si = &m->stx;
+	sbtc_perf_add(root, "stacks_height", (double)si->stacks_tip_height, "", NULL, 0, NAN);
+	sbtc_perf_add(root, "stacks_burn_height", (double)si->burn_block_height, "", NULL, 0, NAN);
+
+	int stx_main = network_id_is_mainnet(si->network_id);
+	int btc_main = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+	bool mismatch = stx_main >= 0 && btc_main >= 0 && stx_main != btc_main;
+	if (mismatch) {
+		sbtc_result_add(root, SBTC_CRITICAL,
+				"chain mismatch: %s is on %s (network_id 0x%llx), %s on %s (%s): the lag is meaningless",
+				peer, mainnet_word(stx_main), (unsigned long long)si->network_id, m->bitcoin_peer,
+				mainnet_word(btc_main), m->btc.chain);
+	} else if (m->have_bitcoin) {
+		char what[400];
+		snprintf(what, sizeof what, "%s's Bitcoin view against %s", peer, m->bitcoin_peer);
+		add_lag(root, cfg, SRC_STACKS, BLOCKS_BTC, "stacks_burn_lag", m->btc.blocks, si->burn_block_height,
+			what);
+	} else {
+		sbtc_result_add(root, SBTC_OK, "%s: Stacks height %lld, Bitcoin height %lld", peer,
+				(long long)si->stacks_tip_height, (long long)si->burn_block_height);
+	}
+	if (si->has_is_fully_synced && !si->is_fully_synced)
+		sbtc_result_add(root, SBTC_WARNING, "%s is not fully synced (is_fully_synced false) at Stacks height %lld",
+				peer, (long long)si->stacks_tip_height);
+
+	/* /v3/health exists from 3.1.0.0.13; older nodes answer 404, and 500 when it cannot
+	 * tell: noted, not an alert. */
+	sbtc_stacks_health h;
+	st = sbtc_stacks_health_get(cfg->stacks_url, "Stacks node", &cfg->http, &h, err, sizeof err);
+	if (st == SBTC_FETCH_OK) {
+		sbtc_thresholds t = lag_thresholds(cfg, SRC_STACKS, BLOCKS_STX);
+		int64_t lag = h.difference_from_max_peer > 0 ? h.difference_from_max_peer : 0;
+		sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
+		if (lag > 0)
+			sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
+					(long long)lag, lag == 1 ? "" : "s", (long long)h.node_stacks_tip_height,
+					(long long)h.max_stacks_height_of_neighbors);
+		else
+			sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
+					(long long)h.node_stacks_tip_height);
+		sbtc_perf_add(root, "stacks_peer_lag", (double)lag, "", &t, 0, NAN);
+	} else if (st == SBTC_FETCH_ERROR) {
+		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", err);
+	} else {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	}
+
+	if (cfg->stacks_ref != NULL) {
+		int64_t rh = -1, rnet = 0;
+		bool has_net;
+		char *rp = peer_name("Stacks reference", cfg->stacks_ref);
+		st = stacks_reference(cfg, rp, &rh, &rnet, &has_net, err, sizeof err);
+		int ref_main = has_net ? network_id_is_mainnet(rnet) : -1;
+		if (st != SBTC_FETCH_OK) {
+			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		} else if (ref_main >= 0 && stx_main >= 0 && ref_main != stx_main) {
+			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer,
+					mainnet_word(stx_main), rp, mainnet_word(ref_main));
+		} else {
+			char what[400];
+			snprintf(what, sizeof what, "%s against %s", peer, rp);
+			sbtc_perf_add(root, "stacks_reference_height", (double)rh, "", NULL, 0, NAN);
+			add_lag(root, cfg, SRC_STACKS, BLOCKS_STX, "stacks_reference_lag", rh, si->stacks_tip_height,
+				what);
+		}
+		free(rp);
+	}
+	free(peer);
+	perf_time(root, "stacks_time", started);
+}
+
+/* -- The signer ---------------------------------------------------------------------- */
+
+/* One of the signer's tips against its node: the node as this check measured it, else as
+ * the signer itself reports it. */
+static void signer_tip_lag(sbtc_result *root, const config *cfg, measured *m, const char *peer, block_kind kind,
+			   const sbtc_signer_tip *signer_tip, const sbtc_signer_tip *node_tip, bool have_measured,
+			   int64_t measured_height, const char *measured_peer)
+{
+	const char *chain = kind == BLOCKS_BTC ? "Bitcoin" : "Stacks";
+	const char *hl = kind == BLOCKS_BTC ? "signer_bitcoin_height" : "signer_stacks_height";
+	const char *ll = kind == BLOCKS_BTC ? "signer_bitcoin_lag" : "signer_stacks_lag";
+	if (!node_tip->known)
+		sbtc_result_add(root, SBTC_WARNING, "%s reports no %s node tip: it cannot reach its %s node", peer,
+				chain, chain);
+	if (!signer_tip->known) {
+		sbtc_result_add(root, kind == BLOCKS_BTC ? SBTC_CRITICAL : SBTC_WARNING,
+				"%s has no %s tip: it has recorded no %s block", peer, chain, chain);
+		return;
+	}
+	sbtc_perf_add(root, hl, (double)signer_tip->height, "", NULL, 0, NAN);
+	if (kind == BLOCKS_BTC) {
+		m->have_signer_btc = true;
+		m->signer_btc = signer_tip->height;
+	} else {
+		m->have_signer_stx = true;
+		m->signer_stx = signer_tip->height;
+	}
+	char what[400];
+	if (have_measured) {
+		snprintf(what, sizeof what, "%s's %s tip against %s", peer, chain, measured_peer);
+		add_lag(root, cfg, SRC_SIGNER, kind, ll, measured_height, signer_tip->height, what);
+	} else if (node_tip->known) {
+		snprintf(what, sizeof what, "%s's %s tip against its node's", peer, chain);
+		add_lag(root, cfg, SRC_SIGNER, kind, ll, node_tip->height, signer_tip->height, what);
+	}
+}
+
+static void check_signer_api(sbtc_result *root, const config *cfg, measured *m)
+{
+	char err[700];
+	double started = sbtc_now_monotonic();
+	char *peer = peer_name("signer", cfg->signer_url);
+	sbtc_signer_info si;
+	sbtc_fetch_status st = sbtc_signer_info_get(cfg->signer_url, &cfg->http, &si, err, sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	} else {
+		/* The signer's own node on another chain than the one measured here. */
+		int sc = si.bitcoin_node_chain[0] ? chain_is_mainnet(si.bitcoin_node_chain) : -1;
+		if (sc < 0 && si.network[0])
+			sc = chain_is_mainnet(si.network);
+		int bc = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+		if (sc >= 0 && bc >= 0 && sc != bc)
+			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer,
+					mainnet_word(sc), m->bitcoin_peer, mainnet_word(bc), m->btc.chain);
+		else
+			signer_tip_lag(root, cfg, m, peer, BLOCKS_BTC, &si.bitcoin_signer_tip, &si.bitcoin_node_tip,
+				       m->have_bitcoin, m->have_bitcoin ? m->btc.blocks : 0, m->bitcoin_peer);
+		signer_tip_lag(root, cfg, m, peer, BLOCKS_STX, &si.stacks_signer_tip, &si.stacks_node_tip,
+			       m->have_stacks, m->have_stacks ? m->stx.stacks_tip_height : 0, m->stacks_peer);
+	}
+	free(peer);
+	perf_time(root, "signer_time", started);
+}
+
+static const char tip_sql[] =
+	"SELECT block_height, "
+	"(SELECT EXTRACT(EPOCH FROM now() - max(created_at)) FROM sbtc_signer.bitcoin_blocks) "
+	"FROM sbtc_signer.bitcoin_blocks ORDER BY block_height DESC, block_hash DESC LIMIT 1";
+
+static void check_signer_db(sbtc_result *root, const config *cfg, measured *m)
+{
+	char err[700], where[200], age[32];
+	sbtc_fetch_status st;
+	double started = sbtc_now_monotonic();
+	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &st, err, sizeof err);
+	if (conn == NULL) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		perf_time(root, "signer_time", started);
+		return;
+	}
+	sbtc_pg_describe(conn, where, sizeof where);
+	PGresult *r = sbtc_pg_query(conn, tip_sql, 0, NULL, &st, err, sizeof err);
+	if (r == NULL) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "signer database %s: %s", where, err);
+	} else if (PQntuples(r) == 0) {
+		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", where);
+	} else {
+		long long height = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		double a = strtod(PQgetvalue(r, 0, 1), NULL);
+		if (a < 0)
+			a = 0;
+		sbtc_perf_add(root, "signer_bitcoin_height", (double)height, "", NULL, 0, NAN);
+		m->have_signer_btc = true;
+		m->signer_btc = height;
+		if (m->have_bitcoin) {
+			char what[400];
+			snprintf(what, sizeof what, "signer database %s against %s", where, m->bitcoin_peer);
+			add_lag(root, cfg, SRC_SIGNER, BLOCKS_BTC, "signer_bitcoin_lag", m->btc.blocks, height, what);
+		}
+		sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
+		sbtc_format_duration(a, age, sizeof age);
+		sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", where, height, age);
+		sbtc_perf_add(root, "signer_last_block_age", round(a), "s", &cfg->tip_age, 0, NAN);
+	}
+	PQclear(r);
+	PQfinish(conn);
+	perf_time(root, "signer_time", started);
+}
+
+/* The status line when all is well: the heights, one source after the other. */
+static void ok_summary(sbtc_result *root, const measured *m)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	if (m->have_bitcoin)
+		sbtc_strbuf_printf(&b, "Bitcoin Core at %lld (%s)", (long long)m->btc.blocks, m->btc.chain);
+	if (m->have_stacks)
+		sbtc_strbuf_printf(&b, "%sStacks node at %lld (Bitcoin %lld)", b.len ? ", " : "",
+				   (long long)m->stx.stacks_tip_height, (long long)m->stx.burn_block_height);
+	if (m->have_signer_btc || m->have_signer_stx) {
+		sbtc_strbuf_printf(&b, "%ssigner at", b.len ? ", " : "");
+		if (m->have_signer_btc)
+			sbtc_strbuf_printf(&b, " Bitcoin %lld", (long long)m->signer_btc);
+		if (m->have_signer_stx)
+			sbtc_strbuf_printf(&b, "%s Stacks %lld", m->have_signer_btc ? "," : "", (long long)m->signer_stx);
+	}
+	sbtc_strbuf_printf(&b, "%sno source lags", b.len ? "; " : "");
+	free(root->text);
+	root->text = sbtc_strbuf_steal(&b);
+}
+
+int main(int argc, char **argv)
+{
+	config cfg = {
+		.stacks_url = SBTC_DEFAULT_STACKS_URL,
+		.signer_url = SBTC_DEFAULT_SIGNER_URL,
+	};
+	sbtc_common_opts common;
+	char err[600];
+
+	if (sbtc_range_parse(DEFAULT_TIP_AGE_WARNING, SBTC_UNIT_DURATION, &cfg.tip_age.warning, err, sizeof err) ||
+	    sbtc_range_parse(DEFAULT_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.tip_age.critical, err, sizeof err))
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
+	if (!cfg.bitcoin_on && !cfg.stacks_on && !cfg.signer_on)
+		cfg.bitcoin_on = cfg.stacks_on = cfg.signer_on = cfg.signer_url_given = true;
+	if (cfg.bitcoin_ref_rpc.url == NULL &&
+	    (cfg.bitcoin_ref_rpc.cookie_file || cfg.bitcoin_ref_rpc.user || cfg.bitcoin_ref_rpc.password_file))
+		sbtc_usage_error(&info, "--bitcoin-reference-cookie/-user/-password-file need --bitcoin-reference-rpc");
+	cfg.http.verbose = common.verbose;
+	cfg.verbose = common.verbose;
+	cfg.bitcoin.http = cfg.http;
+	cfg.bitcoin_ref_rpc.http = cfg.http;
+
+	/* Acquisition and evaluation, link by link: each later link is measured against the
+	 * earlier ones, so Bitcoin Core comes first. */
+	sbtc_result *root = sbtc_result_new();
+	measured m;
+	memset(&m, 0, sizeof m);
+	if (cfg.bitcoin_on)
+		check_bitcoin(root, &cfg, &m);
+	if (cfg.stacks_on)
+		check_stacks(root, &cfg, &m);
+	if (cfg.signer_on && cfg.signer_url_given)
+		check_signer_api(root, &cfg, &m);
+	if (cfg.signer_on && cfg.dbconn != NULL)
+		check_signer_db(root, &cfg, &m);
+	if (m.have_bitcoin)
+		sbtc_bitcoin_chaininfo_free(&m.btc);
+	sbtc_perf_add_time(root);
+
+	/* Presentation. */
+	if (sbtc_result_state(root) == SBTC_OK)
+		ok_summary(root, &m);
+	return sbtc_finish(root);
+}

@@ -1,0 +1,537 @@
+"""check_sbtc_block_lag against fixture Bitcoin Core, Stacks node, signer API and reference
+API servers (and a real PostgreSQL for --dbconn).
+
+Each test asserts the exit code, the first line and the perfdata.
+"""
+
+import base64
+import json
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import under_valgrind
+from harness.net import SilentServer, closed_port
+
+from bitcoind import BitcoindFixture
+from reference_api import ReferenceApiFixture
+from signer_api import SignerApiFixture
+
+CHECK = "check_sbtc_block_lag"
+PREFIX = "SBTC BLOCK_LAG "
+BLOCKS = 880000
+STX = 1832097
+RPC_PASSWORD = "s3cret-rpc-Pa55word-that-must-never-show"
+
+
+class BlockLagCase(unittest.TestCase):
+    """One set of fixtures for the class; each test starts from their defaults."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="block-lag-")
+        cls.pwfile = os.path.join(cls.tmp, "rpc-password")
+        with open(cls.pwfile, "w") as f:
+            f.write(RPC_PASSWORD + "\n")
+        cls.btc = BitcoindFixture(cookie_dir=cls.tmp, user="monitor", password=RPC_PASSWORD).start()
+        cls.stx = harness.StacksNodeFixture().start()
+        cls.signer = SignerApiFixture().start()
+        cls.ref = ReferenceApiFixture().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        for fx in (cls.btc, cls.stx, cls.signer, cls.ref):
+            fx.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.btc.reset_config()
+        self.stx.reset_config(stacks_tip_height=STX, burn_block_height=BLOCKS,
+                              info_overrides={"is_fully_synced": True})
+        self.signer.reset_config()
+        self.ref.reset_config()
+        for fx in (self.btc, self.stx, self.signer, self.ref):
+            fx.clear_requests()
+
+    def btc_args(self, cookie=True):
+        if cookie:
+            return ["--bitcoin-url", self.btc.url, "--bitcoin-cookie", self.btc.cookie_file]
+        return ["--bitcoin-url", self.btc.url, "--bitcoin-user", "monitor",
+                "--bitcoin-password-file", self.pwfile]
+
+    def all_args(self):
+        return self.btc_args() + ["-u", self.stx.url, "--signer-url", self.signer.url]
+
+    def check(self, *args, timeout=30, **kw):
+        return harness.run(CHECK, list(args), timeout=timeout, **kw)
+
+    def assertState(self, r, rc, *parts):
+        self.assertEqual(r.rc, rc, r)
+        self.assertTrue(r.first_line.startswith(PREFIX + {0: "OK", 1: "WARNING", 2: "CRITICAL",
+                                                          3: "UNKNOWN"}[rc] + " - "), r)
+        for p in parts:
+            self.assertIn(p, r.first_line, r)
+        self.assertEqual(r.perfdata_errors, [], r)
+        self.assertIn("time", r.perfdata, r)
+
+    def assertLine(self, r, state, text):
+        lines = [line for line in r.long_text if line.strip().startswith("[%s]" % state) and text in line]
+        self.assertTrue(lines, "no [%s] line with %r in\n%r" % (state, text, r))
+
+
+class HealthyChainTest(BlockLagCase):
+
+    @under_valgrind
+    def test_all_sources_ok(self):
+        r = self.check(*self.all_args(), "--bitcoin-reference", self.ref.url,
+                       "--stacks-reference", self.ref.url)
+        self.assertState(r, 0, "Bitcoin Core at 880000 (main)", "Stacks node at 1832097",
+                         "signer at Bitcoin 880000, Stacks 1832097; no source lags")
+        p = r.perfdata
+        self.assertEqual(p["bitcoin_height"].value, BLOCKS)
+        self.assertEqual(p["bitcoin_headers"].value, BLOCKS)
+        self.assertEqual(p["bitcoin_lag"].value, 0)
+        self.assertEqual((p["bitcoin_lag"].warn, p["bitcoin_lag"].crit), (1, 2))
+        self.assertTrue(295 <= p["bitcoin_tip_age"].value <= 330, p["bitcoin_tip_age"])
+        self.assertEqual(p["bitcoin_tip_age"].uom, "s")
+        self.assertEqual((p["bitcoin_tip_age"].warn, p["bitcoin_tip_age"].crit), (5400, 10800))
+        self.assertEqual(p["bitcoin_reference_height"].value, BLOCKS)
+        self.assertEqual(p["stacks_height"].value, STX)
+        self.assertEqual(p["stacks_burn_lag"].value, 0)
+        self.assertEqual(p["stacks_reference_lag"].value, 0)
+        self.assertEqual((p["stacks_reference_lag"].warn, p["stacks_reference_lag"].crit), (10, 30))
+        self.assertEqual(p["stacks_peer_lag"].value, 0)
+        self.assertEqual(p["signer_bitcoin_lag"].value, 0)
+        self.assertEqual(p["signer_stacks_lag"].value, 0)
+        for t in ("bitcoin_time", "stacks_time", "signer_time", "time"):
+            self.assertEqual(p[t].uom, "s")
+        # the JSON-RPC 1.0 request as bitcoind expects it
+        req = [q for q in self.btc.requests if q["json"]][0]
+        self.assertEqual(req["method"], "POST")
+        self.assertEqual(req["json"]["jsonrpc"], "1.0")
+        self.assertEqual(req["json"]["method"], "getblockchaininfo")
+        self.assertEqual(req["json"]["params"], [])
+
+    def test_json_output(self):
+        r = self.check(*self.all_args(), "--output-format=json")
+        self.assertEqual(r.rc, 0, r)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["state"], 0)
+        labels = {p["label"]: p["value"] for p in doc["perfdata"]}
+        self.assertEqual(labels["signer_bitcoin_height"], BLOCKS)
+
+    def test_only_named_sources_are_asked(self):
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0, "Stacks node at 1832097")
+        self.assertNotIn("bitcoin_height", r.perfdata)
+        self.assertNotIn("signer_time", r.perfdata)
+        self.assertEqual(self.btc.requests, [])
+        self.assertEqual(self.signer.requests, [])
+
+
+class BitcoinTest(BlockLagCase):
+
+    def test_headers_lag_warning_and_critical(self):
+        self.btc.set(headers_lag=2)
+        r = self.check(*self.btc_args())
+        self.assertState(r, 1, "2 Bitcoin blocks behind (880000 of 880002)")
+        self.assertEqual(r.perfdata["bitcoin_lag"].value, 2)
+        self.btc.set(mood="lagging-headers")  # 5 behind
+        r = self.check(*self.btc_args())
+        self.assertState(r, 2, "5 Bitcoin blocks behind")
+        self.assertEqual(r.perfdata["bitcoin_lag"].value, 5)
+
+    def test_global_and_per_source_thresholds(self):
+        self.btc.set(headers_lag=5)
+        r = self.check(*self.btc_args(), "-w", "10", "-c", "20")
+        self.assertState(r, 0)
+        self.assertEqual((r.perfdata["bitcoin_lag"].warn, r.perfdata["bitcoin_lag"].crit), (10, 20))
+        r = self.check(*self.btc_args(), "-w", "10", "-c", "20", "--bitcoin-critical", "4")
+        self.assertState(r, 2, "5 Bitcoin blocks behind")
+        self.assertEqual(r.perfdata["bitcoin_lag"].crit, 4)
+
+    def test_initial_block_download_is_critical(self):
+        self.btc.set(mood="ibd")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 2, "initial block download", "81.2% verified")
+        self.assertNotIn("best block", r.first_line)  # the cause leads, its effects are below it
+        self.assertLine(r, "CRITICAL", "120000 Bitcoin blocks behind")
+        self.assertEqual(r.perfdata["bitcoin_lag"].value, 120000)
+
+    def test_warnings_string(self):
+        self.btc.set(mood="warnings-string")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 1, "warns: This is a pre-release test build - use at your own risk / do not mine")
+        self.assertEqual(r.stdout.count("|"), 1, r)  # the remote '|' was replaced
+
+    def test_warnings_array(self):
+        self.btc.set(mood="warnings-array")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 1, "Unknown new rules activated (versionbit 28); Disk space is low! free up space")
+        # the newline inside a warning did not start a line of its own
+        self.assertFalse([l for l in r.stdout.splitlines() if l.startswith("free up space")], r)
+
+    def test_tip_age(self):
+        self.btc.set(tip_age=2 * 3600)
+        r = self.check(*self.btc_args())
+        self.assertState(r, 1, "best block 880000 is 2h 0m old")
+        self.assertTrue(7190 <= r.perfdata["bitcoin_tip_age"].value <= 7230, r)
+        self.btc.set(mood="old-tip")  # 5 h
+        r = self.check(*self.btc_args())
+        self.assertState(r, 2, "best block 880000 is 5h")
+        r = self.check(*self.btc_args(), "--tip-age-warning", "4h", "--tip-age-critical", "1d")
+        self.assertState(r, 1)
+        self.assertEqual((r.perfdata["bitcoin_tip_age"].warn, r.perfdata["bitcoin_tip_age"].crit), (14400, 86400))
+
+    def test_reference_esplora_lag(self):
+        self.ref.set(bitcoin_height=BLOCKS + 3)
+        r = self.check(*self.btc_args(), "--bitcoin-reference", self.ref.url + "/api")
+        self.assertState(r, 2, "3 Bitcoin blocks behind (880000 of 880003)")
+        self.assertEqual(r.perfdata["bitcoin_reference_lag"].value, 3)
+        self.assertEqual(r.perfdata["bitcoin_reference_height"].value, BLOCKS + 3)
+        self.assertEqual(self.ref.requests[-1]["path"], "/api/blocks/tip/height")
+
+    def test_reference_ahead_is_not_a_lag(self):
+        self.ref.set(bitcoin_height=BLOCKS - 1)
+        r = self.check(*self.btc_args(), "--bitcoin-reference", self.ref.url)
+        self.assertState(r, 0)
+        self.assertEqual(r.perfdata["bitcoin_reference_lag"].value, 0)
+        self.assertLine(r, "OK", "1 ahead")
+
+    def test_reference_bitcoin_core_on_another_chain(self):
+        with BitcoindFixture(cookie_dir=tempfile.mkdtemp(dir=self.tmp), chain="test") as other:
+            r = self.check(*self.btc_args(), "--bitcoin-reference-rpc", other.url,
+                           "--bitcoin-reference-cookie", other.cookie_file)
+            self.assertState(r, 2, "chain mismatch", "is on main", "on test")
+            other.set(chain="main", blocks=BLOCKS + 1)
+            r = self.check(*self.btc_args(), "--bitcoin-reference-rpc", other.url,
+                           "--bitcoin-reference-cookie", other.cookie_file)
+            self.assertState(r, 0)
+            self.assertEqual(r.perfdata["bitcoin_reference_lag"].value, 1)
+
+    def test_reference_not_a_number_is_unknown_for_it(self):
+        self.ref.set(mood="not-a-number")
+        r = self.check(*self.btc_args(), "--bitcoin-reference", self.ref.url)
+        self.assertState(r, 3, "tip height is not a number: 'eight hundred'")
+        self.assertEqual(r.perfdata["bitcoin_lag"].value, 0)  # Bitcoin Core still measured
+
+    def test_reference_rate_limited_is_critical(self):
+        self.ref.set(mood="http-429")
+        r = self.check(*self.btc_args(), "--bitcoin-reference", self.ref.url)
+        self.assertState(r, 2, "HTTP 429")
+
+
+class AuthTest(BlockLagCase):
+
+    def test_cookie_rewritten_since_last_run(self):
+        r = self.check(*self.btc_args())
+        self.assertState(r, 0)
+        old = self.btc.cookie_password
+        new = self.btc.restart_cookie()
+        self.assertNotEqual(old, new)
+        r = self.check(*self.btc_args())
+        self.assertState(r, 0)
+        auth = self.btc.requests[-1]["headers"]["authorization"]
+        self.assertEqual(base64.b64decode(auth[6:]).decode(), "__cookie__:" + new)
+
+    def test_stale_cookie_is_refused(self):
+        stale = os.path.join(self.tmp, "stale-cookie")
+        with open(stale, "w") as f:
+            f.write("__cookie__:0000000000000000000000000000000000000000000000000000000000000000")
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-cookie", stale)
+        self.assertState(r, 2, "credentials refused")
+
+    def test_user_and_password_file(self):
+        r = self.check(*self.btc_args(cookie=False))
+        self.assertState(r, 0)
+
+    @under_valgrind
+    def test_wrong_password_never_printed(self):
+        wrong = "wr0ng-Pa55word-not-to-be-seen"
+        path = os.path.join(self.tmp, "wrong-password")
+        with open(path, "w") as f:
+            f.write(wrong + "\n")
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-user", "monitor",
+                       "--bitcoin-password-file", path, "-vvv")
+        self.assertState(r, 2, "credentials refused", "HTTP 401")
+        for secret in (wrong, RPC_PASSWORD, self.btc.cookie_password):
+            self.assertNotIn(secret, r.stdout)
+            self.assertNotIn(secret, r.stderr)
+        # the right password at -vvv is not printed either
+        r = self.check(*self.btc_args(cookie=False), "-vvv")
+        self.assertState(r, 0)
+        self.assertIn("> POST", r.stderr)
+        self.assertNotIn(RPC_PASSWORD, r.stdout + r.stderr)
+        # nor the cookie's
+        r = self.check(*self.btc_args(), "-vvv")
+        self.assertState(r, 0)
+        self.assertNotIn(self.btc.cookie_password, r.stdout + r.stderr)
+
+    def test_credentials_from_extra_opts(self):
+        ini = os.path.join(self.tmp, "sbtc.ini")
+        with open(ini, "w") as f:
+            f.write("[block_lag]\nbitcoin-url = %s\nbitcoin-user = monitor\nbitcoin-password-file = %s\n"
+                    % (self.btc.url, self.pwfile))
+        r = self.check("--extra-opts=block_lag@" + ini)
+        self.assertState(r, 0, "Bitcoin Core at 880000")
+
+    def test_bitcoin_core_on_ipv6_loopback(self):
+        with BitcoindFixture(host="::1", cookie_dir=tempfile.mkdtemp(dir=self.tmp)) as v6:
+            r = self.check("--bitcoin-url", v6.url, "--bitcoin-cookie", v6.cookie_file)
+        self.assertState(r, 0, "Bitcoin Core at 880000")
+        self.assertLine(r, "OK", "http://[::1]:")
+
+    def test_401_with_empty_body(self):
+        self.btc.set(mood="http-401")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 2, "credentials refused")
+
+    def test_unreadable_cookie_is_unknown(self):
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-cookie", os.path.join(self.tmp, "nope"))
+        self.assertState(r, 3, "cannot read the cookie file", "No such file")
+
+    def test_malformed_cookie_is_unknown(self):
+        path = os.path.join(self.tmp, "bad-cookie")
+        with open(path, "w") as f:
+            f.write("no-colon-here\n")
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-cookie", path)
+        self.assertState(r, 3, "is not a Bitcoin Core cookie")
+        self.assertNotIn("no-colon-here", r.stdout)
+
+    def test_user_without_password_file_is_unknown(self):
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-user", "monitor")
+        self.assertState(r, 3, "--bitcoin-user needs --bitcoin-password-file")
+
+
+class FailureTest(BlockLagCase):
+
+    def test_rpc_error_with_json_body(self):
+        self.btc.set(mood="rpc-error")
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "getblockchaininfo failed: code -28: Loading block index")
+        self.assertLine(r, "OK", "Stacks node")  # the others still run
+
+    def test_unknown_method_404(self):
+        self.btc.set(mood="unknown-method")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 2, "code -32601: Method not found")
+
+    @under_valgrind
+    def test_bitcoin_garbage_is_unknown_others_report(self):
+        self.btc.set(mood="garbage")
+        r = self.check(*self.all_args())
+        self.assertState(r, 3, "Bitcoin Core", "not JSON")
+        self.assertLine(r, "OK", "signer")
+        self.assertLine(r, "OK", "against its peers")
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertIn("stacks_height", r.perfdata)
+        self.assertNotIn("bitcoin_height", r.perfdata)
+
+    def test_bitcoin_missing_field_is_unknown(self):
+        self.btc.set(mood="missing-field")
+        r = self.check(*self.btc_args())
+        self.assertState(r, 3, "field 'blocks' missing")
+
+    def test_bitcoin_down_others_answer(self):
+        r = self.check("--bitcoin-url", "http://127.0.0.1:%d" % closed_port(), "--bitcoin-cookie",
+                       self.btc.cookie_file, "-u", self.stx.url, "--signer-url", self.signer.url)
+        self.assertState(r, 2, "cannot connect to Bitcoin Core", "Connection refused")
+        self.assertLine(r, "OK", "signer")
+        # without Bitcoin Core the signer is compared with its own node's tip
+        self.assertLine(r, "OK", "Bitcoin tip against its node's")
+        self.assertEqual(r.perfdata["signer_bitcoin_lag"].value, 0)
+
+    def test_bitcoin_reset(self):
+        self.btc.set(mood="reset")
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "Bitcoin Core")
+        self.assertIn("signer_stacks_lag", r.perfdata)
+
+    def test_stacks_down_others_answer(self):
+        r = self.check(*self.btc_args(), "-u", "http://127.0.0.1:%d" % closed_port(),
+                       "--signer-url", self.signer.url)
+        self.assertState(r, 2, "cannot connect to Stacks node")
+        self.assertLine(r, "OK", "against its headers")
+        self.assertEqual(r.perfdata["signer_bitcoin_lag"].value, 0)
+
+    def test_stacks_garbage_is_unknown(self):
+        self.stx.set(info_mood="garbage")
+        r = self.check(*self.all_args())
+        self.assertState(r, 3, "Stacks node", "not JSON")
+        self.assertIn("bitcoin_height", r.perfdata)
+
+    def test_signer_down_others_answer(self):
+        r = self.check(*self.btc_args(), "-u", self.stx.url, "--signer-url",
+                       "http://127.0.0.1:%d" % closed_port())
+        self.assertState(r, 2, "cannot connect to signer")
+        self.assertLine(r, "OK", "against its headers")
+        self.assertEqual(r.perfdata["stacks_burn_lag"].value, 0)
+
+    def test_signer_http_500_and_bad_shape(self):
+        self.signer.set(mood="http-500")
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "answered HTTP 500 to /info")
+        self.signer.set(mood="missing-bitcoin")
+        r = self.check(*self.all_args())
+        self.assertState(r, 3, "field 'bitcoin' missing")
+
+    def test_deadline_bounds_a_stalled_source(self):
+        self.btc.set(mood="stall", stall_seconds=30)
+        start = time.monotonic()
+        r = self.check(*self.all_args(), "-t", "2")
+        self.assertLess(time.monotonic() - start, 8, r)
+        self.assertState(r, 3, "within the deadline of 2 s")
+        r = self.check(*self.btc_args(), "-t", "2:CRITICAL")
+        self.assertState(r, 2)
+
+    def test_silent_signer(self):
+        with SilentServer() as s:
+            r = self.check("--signer-url", "http://127.0.0.1:%d" % s.port, "-t", "1")
+        self.assertState(r, 3, "signer", "deadline")
+        self.assertLess(r.elapsed, 6, r)
+
+
+class StacksTest(BlockLagCase):
+
+    def test_burn_lag_against_bitcoin_core(self):
+        self.stx.set(burn_block_height=BLOCKS - 3)
+        r = self.check(*self.btc_args(), "-u", self.stx.url)
+        self.assertState(r, 2, "Bitcoin view against Bitcoin Core", "3 Bitcoin blocks behind (879997 of 880000)")
+        self.assertEqual(r.perfdata["stacks_burn_lag"].value, 3)
+        r = self.check(*self.btc_args(), "-u", self.stx.url, "--stacks-critical", "5", "--stacks-warning", "2")
+        self.assertState(r, 1)
+
+    def test_reference_hiro_extended(self):
+        self.ref.set(stacks_height=STX + 40)
+        r = self.check("-u", self.stx.url, "--stacks-reference", self.ref.url)
+        self.assertState(r, 2, "40 Stacks blocks behind (1832097 of 1832137)")
+        self.assertEqual(r.perfdata["stacks_reference_lag"].value, 40)
+        self.ref.set(stacks_height=STX + 15)
+        r = self.check("-u", self.stx.url, "--stacks-reference", self.ref.url)
+        self.assertState(r, 1, "15 Stacks blocks behind")
+        self.assertIn("/extended", [q["path"] for q in self.ref.requests])
+
+    def test_reference_node_v2_info_and_its_chain(self):
+        self.ref.set(hiro=False, proxy_info=True, network_id=0x80000000)
+        r = self.check("-u", self.stx.url, "--stacks-reference", self.ref.url)
+        self.assertState(r, 2, "chain mismatch", "on mainnet", "on a test network")
+        self.ref.set(network_id=1, stacks_height=STX + 2)
+        r = self.check("-u", self.stx.url, "--stacks-reference", self.ref.url)
+        self.assertState(r, 0)
+        self.assertEqual(r.perfdata["stacks_reference_lag"].value, 2)
+
+    def test_chain_mismatch_bitcoin_testnet_stacks_mainnet(self):
+        self.btc.set(mood="testnet")
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "chain mismatch", "network_id 0x1", "(test)")
+        self.assertNotIn("stacks_burn_lag", r.perfdata)
+
+    def test_not_fully_synced_is_warning(self):
+        self.stx.set(info_overrides={"is_fully_synced": False})
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 1, "not fully synced")
+
+    def test_peer_lag(self):
+        self.stx.set(peer_lag=50)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 2, "against its peers: 50 Stacks blocks behind")
+        self.assertEqual(r.perfdata["stacks_peer_lag"].value, 50)
+
+    def test_health_404_and_500_are_noted(self):
+        self.stx.set(health_mood="http-404")
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "no peer comparison")
+        self.assertNotIn("stacks_peer_lag", r.perfdata)
+        self.stx.set(health_mood="http-500")
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "HTTP 500 to /v3/health")
+
+
+class SignerTest(BlockLagCase):
+
+    @under_valgrind
+    def test_stuck_signer_is_critical(self):
+        self.signer.set(bitcoin_signer_height=BLOCKS - 10, bitcoin_node_height=BLOCKS - 10)
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "Bitcoin tip against Bitcoin Core", "10 Bitcoin blocks behind (879990 of 880000)")
+        self.assertEqual(r.perfdata["signer_bitcoin_lag"].value, 10)
+        self.assertEqual(r.perfdata["signer_bitcoin_height"].value, BLOCKS - 10)
+
+    def test_signer_stacks_lag_and_override(self):
+        self.signer.set(stacks_signer_height=STX - 12)
+        r = self.check(*self.all_args())
+        self.assertState(r, 1, "Stacks tip against Stacks node", "12 Stacks blocks behind")
+        r = self.check(*self.all_args(), "--signer-warning", "20")
+        self.assertState(r, 0)
+        r = self.check(*self.all_args(), "-c", "5", "--signer-critical", "11")
+        self.assertState(r, 2)
+
+    def test_signer_alone_uses_its_own_node_tips(self):
+        self.signer.set(bitcoin_signer_height=BLOCKS - 1, bitcoin_node_height=BLOCKS + 1)
+        r = self.check("--signer-url", self.signer.url)
+        self.assertState(r, 1, "against its node's", "2 Bitcoin blocks behind")
+
+    def test_signer_nulls(self):
+        self.signer.set(mood="all-null")
+        r = self.check("--signer-url", self.signer.url)
+        self.assertState(r, 2, "has no Bitcoin tip")
+        self.assertLine(r, "WARNING", "reports no Bitcoin node tip")
+        self.assertNotIn("signer_bitcoin_lag", r.perfdata)
+
+    def test_signer_on_another_chain(self):
+        self.signer.set(node_chain="testnet", network="testnet")
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "chain mismatch", "signer")
+
+
+class SignerDbTest(BlockLagCase):
+
+    def test_db_tip_against_bitcoin_core(self):
+        db = harness.scenario_db()
+        db.insert_bitcoin_chain(tip_height=BLOCKS, tip_age=120)
+        r = self.check(*self.btc_args(), "-d", db.conninfo())
+        self.assertState(r, 0)
+        self.assertEqual(r.perfdata["signer_bitcoin_height"].value, BLOCKS)
+        self.assertTrue(115 <= r.perfdata["signer_last_block_age"].value <= 180, r)
+        db2 = harness.scenario_db()
+        db2.insert_bitcoin_chain(tip_height=BLOCKS - 4, tip_age=4 * 3600)
+        r = self.check(*self.btc_args(), "-d", db2.conninfo())
+        self.assertState(r, 2, "4 Bitcoin blocks behind (879996 of 880000)")
+        self.assertLine(r, "CRITICAL", "last block recorded 4h")
+
+    def test_db_empty_and_unreachable(self):
+        db = harness.scenario_db()
+        r = self.check("-d", db.conninfo())
+        self.assertState(r, 2, "has recorded no Bitcoin block")
+        r = self.check("-d", "host=127.0.0.1 port=%d dbname=x connect_timeout=2" % closed_port())
+        self.assertState(r, 2)
+
+
+class UsageTest(BlockLagCase):
+
+    def test_bad_arguments_are_unknown(self):
+        for args, text in ((["-w", "abc"], "invalid range"),
+                           (["--tip-age-warning", "5x"], "5x"),
+                           (["--bitcoin-url", "ftp://x"], "--bitcoin-url"),
+                           (["--bitcoin-reference-cookie", "/x"], "need --bitcoin-reference-rpc")):
+            r = self.check(*args)
+            self.assertEqual(r.rc, 3, r)
+            self.assertTrue(r.first_line.startswith(PREFIX + "UNKNOWN - "), r)
+            self.assertIn(text, r.stdout, r)
+
+    def test_help_and_version(self):
+        r = self.check("--help")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("--tip-age-warning", r.stdout)
+        self.assertIn("--bitcoin-password-file", r.stdout)
+        r = self.check("-V")
+        self.assertEqual(r.rc, 3, r)
+
+
+if __name__ == "__main__":
+    unittest.main()
