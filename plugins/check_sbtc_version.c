@@ -1,0 +1,773 @@
+/* check_sbtc_version: do the sBTC signer, the Stacks node and Bitcoin Core run the newest
+ * stable releases their projects published? The operators' guide asks to follow new
+ * releases and patch promptly: this says, per component, how far behind it is and since
+ * when, from GitHub's releases (cached, so that many hosts stay inside GitHub's limits). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bitcoin.h"
+#include "cache.h"
+#include "cli.h"
+#include "deadline.h"
+#include "github.h"
+#include "http.h"
+#include "human.h"
+#include "output.h"
+#include "range.h"
+#include "sanitize.h"
+#include "signer_api.h"
+#include "stacks.h"
+#include "strbuf.h"
+#include "version.h"
+
+#define DEFAULT_WARNING "3d"
+#define DEFAULT_CRITICAL "4w"
+#define DEFAULT_CACHE_TTL "1h"
+#define DEFAULT_CACHE_MAX_AGE "7d"
+#define DEFAULT_CACHE_DIR_PREFIX "/var/tmp/check_sbtc_version-"
+#define METRICS_MAX_BODY (4u << 20)
+
+enum {
+	OPT_SIGNER_URL = SBTC_OPT_PLUGIN_FIRST,
+	OPT_METRICS_URL,
+	OPT_SIGNER_VERSION,
+	OPT_STACKS_VERSION,
+	OPT_BITCOIN_VERSION,
+	OPT_COMPONENT,
+	OPT_REPO,
+	OPT_GITHUB_API,
+	OPT_GITHUB_CACERT,
+	OPT_TOKEN_FILE,
+	OPT_CACHE_DIR,
+	OPT_CACHE_TTL,
+	OPT_CACHE_MAX_AGE,
+};
+
+typedef enum { C_SIGNER = 0, C_STACKS, C_BITCOIN, NCOMP } comp_id;
+
+static const struct {
+	const char *name;  /* --component, perfdata prefix */
+	const char *label; /* in messages */
+	const char *repo;  /* default GitHub repository */
+} COMP[NCOMP] = {
+	{"signer", "signer", "stacks-sbtc/sbtc"},
+	{"stacks", "Stacks node", "stacks-network/stacks-core"},
+	{"bitcoin", "Bitcoin Core", "bitcoin/bitcoin"},
+};
+
+typedef struct {
+	const char *signer_url, *metrics_url, *signer_version;
+	const char *stacks_url, *stacks_version;
+	const char *bitcoin_version;
+	bool bitcoin_given;
+	bool wanted[NCOMP], any_wanted;
+	const char *repo[NCOMP];
+	const char *github_api, *github_cacert, *token_file, *cache_dir;
+	double cache_ttl, cache_max_age;
+	const char *warning_text, *critical_text;
+	sbtc_thresholds thresholds;
+	sbtc_http_opts http; /* the components' own endpoints */
+	sbtc_bitcoin_conn bitcoin;
+} config;
+
+static const sbtc_option options[] = {
+	{"signer-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_SIGNER_URL,
+	 "The signer's API (event_observer.bind, e.g. " SBTC_DEFAULT_SIGNER_URL "): the version is\n"
+	 "/info build_info.git_revision, a release tag or a commit."},
+	{"metrics-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_METRICS_URL,
+	 "The signer's Prometheus exporter instead (e.g. http://127.0.0.1:9184/metrics): the version\n"
+	 "is build_info's revision label."},
+	{"signer-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_SIGNER_VERSION,
+	 "The signer's version as you know it (a tag such as v1.3.3, or a commit)."},
+	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
+	 "The Stacks node's RPC, e.g. " SBTC_DEFAULT_STACKS_URL " (used when --component stacks is\n"
+	 "given alone): /v2/info server_version."},
+	{"stacks-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_STACKS_VERSION,
+	 "The Stacks node's version as you know it (3.1.0.0.12)."},
+	SBTC_BITCOIN_OPTIONS,
+	{"bitcoin-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_BITCOIN_VERSION,
+	 "Bitcoin Core's version as you know it (28.1 or /Satoshi:28.1.0/). Bitcoin Core is\n"
+	 "checked when this, its cookie or its user is given, or --component bitcoin."},
+	{"component", 0, SBTC_ARG_REQUIRED, "NAME", OPT_COMPONENT,
+	 "Check this component: signer, stacks or bitcoin (repeatable). Default: every component\n"
+	 "whose URL or version is given; a component named here without one uses its default URL."},
+	{"repo", 0, SBTC_ARG_REQUIRED, "COMPONENT=OWNER/NAME", OPT_REPO,
+	 "Where a component's releases are published (defaults: signer=stacks-sbtc/sbtc,\n"
+	 "stacks=stacks-network/stacks-core, bitcoin=bitcoin/bitcoin)."},
+	{"github-api", 0, SBTC_ARG_REQUIRED, "URL", OPT_GITHUB_API,
+	 "GitHub's API (default " SBTC_GITHUB_API "), or a mirror or GitHub Enterprise's /api/v3."},
+	{"github-cacert", 0, SBTC_ARG_REQUIRED, "FILE", OPT_GITHUB_CACERT,
+	 "Verify the GitHub API's certificate against the CA certificates in FILE."},
+	{"token-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_TOKEN_FILE,
+	 "A file whose first line is a GitHub token (read-only access to public repositories is\n"
+	 "enough). Default: $GITHUB_TOKEN. Never give a token on the command line."},
+	{"cache-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_CACHE_DIR,
+	 "Where GitHub's answers are kept (default " DEFAULT_CACHE_DIR_PREFIX "UID, created mode\n"
+	 "0700; one that belongs to another user or that others may write to is not used)."},
+	{"cache-ttl", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_CACHE_TTL,
+	 "How long an answer is used before GitHub is asked again (default " DEFAULT_CACHE_TTL ").\n"
+	 "0: always ask; the cache then only stands in when GitHub cannot answer."},
+	{"cache-max-age", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_CACHE_MAX_AGE,
+	 "How old a cached answer may be and still stand in when GitHub is unreachable or\n"
+	 "rate-limits (default " DEFAULT_CACHE_MAX_AGE ")."},
+	{"warning", 'w', SBTC_ARG_REQUIRED, "DURATION", 'w',
+	 "WARNING when a newer release came out more than this long ago (default " DEFAULT_WARNING "; a few\n"
+	 "days to plan the upgrade). Both thresholds are ranges of durations (90s, 26h, 2d, 4w)."},
+	{"critical", 'c', SBTC_ARG_REQUIRED, "DURATION", 'c',
+	 "CRITICAL when a newer release came out more than this long ago (default " DEFAULT_CRITICAL ").\n"
+	 "A newer major version is CRITICAL once it is past the warning time."},
+	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_plugin_info info = {
+	.progname = "check_sbtc_version",
+	.check_label = "VERSION",
+	.purpose =
+		"Checks that the sBTC signer, the Stacks node and Bitcoin Core run the newest stable\n"
+		"release their projects published on GitHub, and says how far behind each is and since\n"
+		"when. A signer built from source reports a commit: GitHub's compare API then says how\n"
+		"that commit relates to the newest release.",
+	.usage = "[--signer-url URL | --metrics-url URL | --signer-version V] [-u URL | --stacks-version V]\n"
+		 "  [--bitcoin-url URL --bitcoin-cookie FILE | --bitcoin-version V] [--component NAME]\n"
+		 "  [--repo COMPONENT=OWNER/NAME] [--github-api URL] [--token-file FILE] [--cache-dir DIR]\n"
+		 "  [--cache-ttl DURATION] [-w DURATION] [-c DURATION] [-t SECONDS[:STATE]] [-v]",
+	.options = options,
+	.noptions = sizeof options / sizeof options[0],
+	.notes =
+		"States, per component (the worst decides):\n"
+		"  OK        it runs the newest stable release, or a newer one (a release candidate, a\n"
+		"            commit ahead of it), or a newer release is younger than -w.\n"
+		"  WARNING   a newer release came out more than -w ago (default " DEFAULT_WARNING ").\n"
+		"  CRITICAL  a newer release came out more than -c ago (default " DEFAULT_CRITICAL "), or a newer major\n"
+		"            version more than -w ago; the component is unreachable or answers with an\n"
+		"            error.\n"
+		"  UNKNOWN   bad arguments; a version string that cannot be read; GitHub cannot be\n"
+		"            asked (unreachable, rate limit) and the cache holds no usable answer; the\n"
+		"            deadline.\n"
+		"\"Since\" is when the first release newer than the running one was published.\n"
+		"Drafts, prereleases and tags that are not versions (test_x, 0.0.0-test) are ignored.\n"
+		"\n"
+		"Perfdata per component: <component>_releases_behind (count), <component>_behind (s,\n"
+		"since the first newer release), time (s).\n"
+		"\n"
+		"Examples:\n"
+		"  check_sbtc_version --signer-url http://127.0.0.1:8801 -u http://127.0.0.1:20443 \\\n"
+		"      --bitcoin-url http://127.0.0.1:8332 --bitcoin-cookie /var/lib/bitcoind/.cookie\n"
+		"  GITHUB_TOKEN=... check_sbtc_version --metrics-url http://10.0.0.5:9184/metrics -w 7d -c 30d",
+	.default_timeout = 10,
+};
+
+static int set_component(config *cfg, comp_id id)
+{
+	cfg->wanted[id] = true;
+	return 0;
+}
+
+static int find_component(const char *name)
+{
+	for (int i = 0; i < NCOMP; i++)
+		if (strcmp(name, COMP[i].name) == 0)
+			return i;
+	return -1;
+}
+
+static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	config *cfg = ctx;
+	if (sbtc_http_tls_option(&cfg->http, key, arg))
+		return 0;
+	if (key >= SBTC_OPT_BITCOIN_URL && key <= SBTC_OPT_BITCOIN_PASSWORD_FILE) {
+		/* Credentials select Bitcoin Core (its RPC needs them); a URL alone only says
+		 * where, so that a definition passing the default URL selects nothing. */
+		if (key != SBTC_OPT_BITCOIN_URL)
+			cfg->bitcoin_given = true;
+		return sbtc_bitcoin_option(&cfg->bitcoin, key, arg, err, errlen) == 1 ? 0 : -1;
+	}
+	switch (key) {
+	case OPT_SIGNER_URL: cfg->signer_url = arg; return sbtc_url_check(arg, "--signer-url", err, errlen);
+	case OPT_METRICS_URL: cfg->metrics_url = arg; return sbtc_url_check(arg, "--metrics-url", err, errlen);
+	case OPT_SIGNER_VERSION: cfg->signer_version = arg; return 0;
+	case 'u': cfg->stacks_url = arg; return sbtc_url_check(arg, "--stacks-url", err, errlen);
+	case OPT_STACKS_VERSION: cfg->stacks_version = arg; return 0;
+	case OPT_BITCOIN_VERSION: cfg->bitcoin_version = arg; return 0;
+	case OPT_COMPONENT: {
+		int id = find_component(arg);
+		if (id < 0) {
+			char *clean = sbtc_sanitize(arg, 40);
+			snprintf(err, errlen, "unknown --component '%s' (signer, stacks or bitcoin)", clean);
+			free(clean);
+			return -1;
+		}
+		cfg->any_wanted = true;
+		return set_component(cfg, (comp_id)id);
+	}
+	case OPT_REPO: {
+		const char *eq = strchr(arg, '=');
+		char name[16];
+		int id = -1;
+		if (eq != NULL && (size_t)(eq - arg) < sizeof name) {
+			memcpy(name, arg, (size_t)(eq - arg));
+			name[eq - arg] = '\0';
+			id = find_component(name);
+		}
+		if (id < 0 || !sbtc_github_repo_valid(eq + 1)) {
+			char *clean = sbtc_sanitize(arg, 80);
+			snprintf(err, errlen, "invalid --repo '%s': expected COMPONENT=OWNER/NAME, e.g. "
+				 "signer=stacks-sbtc/sbtc", clean);
+			free(clean);
+			return -1;
+		}
+		cfg->repo[id] = eq + 1;
+		return 0;
+	}
+	case OPT_GITHUB_API: cfg->github_api = arg; return sbtc_url_check(arg, "--github-api", err, errlen);
+	case OPT_GITHUB_CACERT: cfg->github_cacert = arg; return 0;
+	case OPT_TOKEN_FILE: cfg->token_file = arg; return 0;
+	case OPT_CACHE_DIR: cfg->cache_dir = arg; return 0;
+	case OPT_CACHE_TTL: return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->cache_ttl, err, errlen);
+	case OPT_CACHE_MAX_AGE:
+		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->cache_max_age, err, errlen);
+	case 'w': cfg->warning_text = arg; return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->thresholds.warning, err, errlen);
+	case 'c': cfg->critical_text = arg; return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->thresholds.critical, err, errlen);
+	}
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+/* ---- acquisition: what each component runs ------------------------------------------ */
+
+typedef struct {
+	char raw[200];      /* the version text as the component reported it (sanitised) */
+	char source[300];   /* where it came from, for messages */
+	bool is_commit;
+	char commit[41];    /* when is_commit: the commit id to ask GitHub about */
+	sbtc_version v;
+} running_version;
+
+/* A label value of a Prometheus sample: name{a="x",b="y"} -> the value of label. Handles
+ * the format's escapes (\\, \", \n). False when the label is absent or malformed. */
+static bool prom_label(const char *labels, const char *end, const char *label, char *dst, size_t dstlen)
+{
+	size_t ll = strlen(label);
+	const char *p = labels;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		const char *name = p;
+		while (p < end && *p != '=' && *p != '}')
+			p++;
+		if (p >= end || *p != '=' || p + 1 >= end || p[1] != '"')
+			return false;
+		size_t nl = (size_t)(p - name);
+		while (nl > 0 && name[nl - 1] == ' ')
+			nl--;
+		p += 2;
+		size_t n = 0;
+		bool match = nl == ll && memcmp(name, label, ll) == 0;
+		while (p < end && *p != '"') {
+			char c = *p++;
+			if (c == '\\' && p < end) {
+				c = *p++;
+				if (c == 'n')
+					c = '\n';
+			}
+			if (match && n + 1 < dstlen)
+				dst[n++] = c;
+		}
+		if (p >= end)
+			return false;
+		p++; /* closing quote */
+		if (match) {
+			dst[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The revision label of build_info (or NAMESPACE_build_info) in a Prometheus text body;
+ * with several, the one labelled app="signer". */
+static bool metrics_revision(const char *body, char *dst, size_t dstlen)
+{
+	bool found = false;
+	for (const char *line = body; line != NULL && *line; ) {
+		const char *eol = strchr(line, '\n');
+		const char *end = eol ? eol : line + strlen(line);
+		const char *brace = memchr(line, '{', (size_t)(end - line));
+		if (line[0] != '#' && brace != NULL) {
+			size_t nl = (size_t)(brace - line);
+			bool is_build_info = (nl == 10 && memcmp(line, "build_info", 10) == 0) ||
+					     (nl > 11 && memcmp(brace - 11, "_build_info", 11) == 0);
+			const char *close = brace;
+			/* the closing brace is the last one before the value */
+			for (const char *q = brace; q < end; q++)
+				if (*q == '}')
+					close = q;
+			char rev[128], app[64];
+			if (is_build_info && close > brace && prom_label(brace + 1, close, "revision", rev, sizeof rev)) {
+				bool signer = prom_label(brace + 1, close, "app", app, sizeof app) && strcmp(app, "signer") == 0;
+				if (!found || signer) {
+					snprintf(dst, dstlen, "%s", rev);
+					found = true;
+				}
+				if (signer)
+					return true;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return found;
+}
+
+static sbtc_fetch_status signer_from_metrics(const config *cfg, running_version *rv, char *err, size_t errlen)
+{
+	sbtc_http_opts o = cfg->http;
+	o.max_body = METRICS_MAX_BODY;
+	char *origin = sbtc_url_origin(cfg->metrics_url);
+	char *peer = sbtc_xasprintf("signer's metrics exporter %s", origin);
+	o.peer = peer;
+	sbtc_http_response resp;
+	sbtc_fetch_status st = sbtc_http_request("GET", cfg->metrics_url, NULL, NULL, &o, &resp, err, errlen);
+	snprintf(rv->source, sizeof rv->source, "%s", peer);
+	if (st == SBTC_FETCH_OK) {
+		char rev[128];
+		if (resp.status != 200) {
+			char *clean = sbtc_sanitize(resp.body, 120);
+			snprintf(err, errlen, "%s answered HTTP %ld%s%s", peer, resp.status, clean[0] ? ": " : "", clean);
+			free(clean);
+			st = SBTC_FETCH_ERROR;
+		} else if (!metrics_revision(resp.body, rev, sizeof rev)) {
+			snprintf(err, errlen, "%s has no build_info metric with a revision label", peer);
+			st = SBTC_FETCH_BAD_ANSWER;
+		} else {
+			char *clean = sbtc_sanitize(rev, sizeof rv->raw - 1);
+			snprintf(rv->raw, sizeof rv->raw, "%s", clean);
+			free(clean);
+		}
+		sbtc_http_response_free(&resp);
+	}
+	free(origin);
+	free(peer);
+	return st;
+}
+
+/* Reads the running version of one component; 0 with rv filled, else a sub-result. */
+static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_version *rv, char *err, size_t errlen)
+{
+	memset(rv, 0, sizeof *rv);
+	sbtc_fetch_status st = SBTC_FETCH_OK;
+	const char *given = id == C_SIGNER ? cfg->signer_version : id == C_STACKS ? cfg->stacks_version
+									     : cfg->bitcoin_version;
+	if (given != NULL) {
+		char *clean = sbtc_sanitize(given, sizeof rv->raw - 1);
+		snprintf(rv->raw, sizeof rv->raw, "%s", clean);
+		free(clean);
+		snprintf(rv->source, sizeof rv->source, "--%s-version", COMP[id].name);
+	} else if (id == C_SIGNER && cfg->metrics_url != NULL) {
+		st = signer_from_metrics(cfg, rv, err, errlen);
+	} else if (id == C_SIGNER) {
+		sbtc_signer_info si;
+		const char *url = cfg->signer_url ? cfg->signer_url : SBTC_DEFAULT_SIGNER_URL;
+		char *origin = sbtc_url_origin(url);
+		snprintf(rv->source, sizeof rv->source, "signer API %s", origin);
+		free(origin);
+		st = sbtc_signer_info_get(url, &cfg->http, &si, err, errlen);
+		if (st == SBTC_FETCH_OK) {
+			if (si.git_revision[0] == '\0') {
+				snprintf(err, errlen, "%s: /info has no build_info.git_revision", rv->source);
+				st = SBTC_FETCH_BAD_ANSWER;
+			} else {
+				snprintf(rv->raw, sizeof rv->raw, "%s", si.git_revision);
+			}
+		}
+	} else if (id == C_STACKS) {
+		sbtc_stacks_info si;
+		const char *url = cfg->stacks_url ? cfg->stacks_url : SBTC_DEFAULT_STACKS_URL;
+		char *origin = sbtc_url_origin(url);
+		snprintf(rv->source, sizeof rv->source, "Stacks node %s", origin);
+		free(origin);
+		st = sbtc_stacks_info_get(url, "Stacks node", &cfg->http, &si, err, errlen);
+		if (st == SBTC_FETCH_OK)
+			snprintf(rv->raw, sizeof rv->raw, "%s", si.server_version);
+	} else {
+		sbtc_bitcoin_netinfo ni;
+		const char *url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL;
+		char *origin = sbtc_url_origin(url);
+		snprintf(rv->source, sizeof rv->source, "Bitcoin Core %s", origin);
+		free(origin);
+		st = sbtc_bitcoin_netinfo_get(&cfg->bitcoin, &ni, err, errlen);
+		if (st == SBTC_FETCH_OK)
+			snprintf(rv->raw, sizeof rv->raw, "%s", ni.subversion);
+	}
+	if (st != SBTC_FETCH_OK)
+		return st;
+
+	/* The version inside what was reported. */
+	int rc;
+	char why[400];
+	if (id == C_SIGNER && sbtc_version_is_commit(rv->raw)) {
+		rv->is_commit = true;
+		sbtc_strlcpy(rv->commit, rv->raw, sizeof rv->commit); /* is_commit: at most 40 */
+		return SBTC_FETCH_OK;
+	}
+	/* A source build's `git describe` (v1.3.3-5-gabc1234): its commit says more. */
+	if (id == C_SIGNER && sbtc_version_git_describe(rv->raw, rv->commit, sizeof rv->commit)) {
+		rv->is_commit = true;
+		return SBTC_FETCH_OK;
+	}
+	if (id == C_STACKS && given == NULL)
+		rc = sbtc_version_from_stacks_server(rv->raw, &rv->v, why, sizeof why);
+	else if (id == C_BITCOIN && rv->raw[0] == '/')
+		rc = sbtc_version_from_bitcoin_subversion(rv->raw, &rv->v, why, sizeof why);
+	else
+		rc = sbtc_version_parse(rv->raw, &rv->v, why, sizeof why);
+	if (rc != 0) {
+		if (given != NULL)
+			snprintf(err, errlen, "%s: %s", rv->source, why);
+		else
+			snprintf(err, errlen, "%s reports a version I cannot read: %s", rv->source, why);
+		return SBTC_FETCH_BAD_ANSWER;
+	}
+	return SBTC_FETCH_OK;
+}
+
+/* ---- evaluation --------------------------------------------------------------------- */
+
+typedef struct {
+	sbtc_version v;
+	const sbtc_github_release *r;
+} candidate;
+
+typedef struct {
+	candidate *c;       /* stable releases of the running version's kind */
+	size_t n;
+	size_t ignored;     /* drafts, prereleases, tags that are not versions */
+	const candidate *newest;
+} release_set;
+
+static void select_releases(const sbtc_github_releases *all, bool signer_prefix, release_set *out)
+{
+	memset(out, 0, sizeof *out);
+	out->c = sbtc_xcalloc(all->n + 1, sizeof *out->c);
+	for (size_t i = 0; i < all->n; i++) {
+		const sbtc_github_release *r = &all->v[i];
+		sbtc_version v;
+		if (r->draft || r->prerelease || sbtc_version_parse(r->tag, &v, NULL, 0) != 0 ||
+		    v.pre != SBTC_PRE_NONE || v.signer_prefix != signer_prefix) {
+			out->ignored++;
+			continue;
+		}
+		out->c[out->n].v = v;
+		out->c[out->n].r = r;
+		if (out->newest == NULL || sbtc_version_cmp(&v, &out->newest->v) > 0)
+			out->newest = &out->c[out->n];
+		out->n++;
+	}
+}
+
+/* "12 days ago", "1 day ago", "5h 3m ago". */
+static char *ago(double seconds, char *dst, size_t dstlen)
+{
+	if (!(seconds > 0))
+		seconds = 0;
+	if (seconds >= 2 * 86400.0)
+		snprintf(dst, dstlen, "%.0f days ago", floor(seconds / 86400));
+	else if (seconds >= 86400.0)
+		snprintf(dst, dstlen, "1 day ago");
+	else {
+		char d[32];
+		snprintf(dst, dstlen, "%s ago", sbtc_format_duration(seconds, d, sizeof d));
+	}
+	return dst;
+}
+
+static void published_text(const sbtc_github_release *r, time_t now, char *dst, size_t dstlen)
+{
+	char a[48];
+	if (r->published < 0)
+		snprintf(dst, dstlen, "publication date unknown");
+	else
+		snprintf(dst, dstlen, "published %s", ago(difftime(now, r->published), a, sizeof a));
+}
+
+/* The -w value as the user wrote it (cleaned), for "within the grace of -w 3d". */
+static const char *grace_text(const config *cfg)
+{
+	static char buf[40];
+	char *clean = sbtc_sanitize(cfg->warning_text ? cfg->warning_text : DEFAULT_WARNING, sizeof buf - 1);
+	snprintf(buf, sizeof buf, "%s", clean);
+	free(clean);
+	return buf;
+}
+
+typedef struct {
+	sbtc_state state;
+	double releases_behind; /* NaN: not known (a commit behind the newest release) */
+	double behind;          /* seconds since the first newer release; NaN when unknown */
+} verdict;
+
+/* Judges a version against the releases: adds the text to r. */
+static verdict judge_version(const config *cfg, comp_id id, const running_version *rv, const release_set *rs,
+			     size_t listed, time_t now, sbtc_strbuf *text)
+{
+	verdict out = {SBTC_OK, 0, 0};
+	const candidate *newest = rs->newest;
+	char *newest_tag = sbtc_sanitize(newest->r->tag, 60);
+	char pub[64];
+	published_text(newest->r, now, pub, sizeof pub);
+	size_t behind = 0;
+	time_t since = -1, major_since = -1;
+	const candidate *first = NULL;
+	bool older_than_all = true;
+	for (size_t i = 0; i < rs->n; i++) {
+		const candidate *c = &rs->c[i];
+		int cmp = sbtc_version_cmp(&c->v, &rv->v);
+		if (cmp <= 0) {
+			older_than_all = false;
+			continue;
+		}
+		behind++;
+		if (c->r->published >= 0 && (since < 0 || c->r->published < since)) {
+			since = c->r->published;
+			first = c;
+		}
+		if (c->v.part[0] > rv->v.part[0] && c->r->published >= 0 &&
+		    (major_since < 0 || c->r->published < major_since))
+			major_since = c->r->published;
+	}
+	out.releases_behind = (double)behind;
+	if (behind == 0) {
+		if (sbtc_version_cmp(&rv->v, &newest->v) == 0)
+			sbtc_strbuf_printf(text, "%s %s is the newest release (%s)", COMP[id].label, rv->v.text, pub);
+		else
+			sbtc_strbuf_printf(text, "%s %s is newer than the newest release %s (%s)", COMP[id].label,
+					   rv->v.text, newest_tag, pub);
+		free(newest_tag);
+		return out;
+	}
+	out.behind = since >= 0 ? fmax(0, difftime(now, since)) : NAN;
+	sbtc_strbuf_printf(text, "%s %s, newest %s %s", COMP[id].label, rv->v.text, newest_tag, pub);
+	/* A full page of releases all newer than ours: older ones may be missing. */
+	const char *at_least = older_than_all && listed >= SBTC_GITHUB_PER_PAGE ? "at least " : "";
+	if (behind > 1 || *at_least) {
+		sbtc_strbuf_printf(text, ", %s%zu releases behind", at_least, behind);
+		if (first != NULL && first != newest) {
+			char *ft = sbtc_sanitize(first->r->tag, 60);
+			char a[48];
+			sbtc_strbuf_printf(text, " since %s published %s", ft, ago(out.behind, a, sizeof a));
+			free(ft);
+		}
+	}
+	out.state = isnan(out.behind) ? SBTC_UNKNOWN : sbtc_thresholds_eval(&cfg->thresholds, out.behind);
+	if (major_since >= 0) {
+		double major_age = fmax(0, difftime(now, major_since));
+		bool due = sbtc_range_alert(&cfg->thresholds.warning, major_age) ||
+			   sbtc_range_alert(&cfg->thresholds.critical, major_age);
+		sbtc_strbuf_printf(text, "; major version %u is behind %u", rv->v.part[0], newest->v.part[0]);
+		if (due)
+			out.state = SBTC_CRITICAL;
+	}
+	if (out.state == SBTC_OK)
+		sbtc_strbuf_printf(text, " (within the grace of -w %s)", grace_text(cfg));
+	if (isnan(out.behind))
+		sbtc_strbuf_puts(text, "; GitHub gives no publication date");
+	free(newest_tag);
+	return out;
+}
+
+/* A commit: GitHub's compare says where it stands against the newest release. */
+static verdict judge_commit(const config *cfg, const sbtc_github *gh, comp_id id, const char *repo,
+			    const running_version *rv, const release_set *rs, time_t now, sbtc_result *comp,
+			    sbtc_strbuf *text)
+{
+	verdict out = {SBTC_OK, 0, 0};
+	const candidate *newest = rs->newest;
+	char short_commit[13], pub[64], err[700];
+	snprintf(short_commit, sizeof short_commit, "%.12s", rv->commit);
+	char *tag = sbtc_sanitize(newest->r->tag, 60);
+	published_text(newest->r, now, pub, sizeof pub);
+	sbtc_github_compare cmp;
+	sbtc_github_source src;
+	sbtc_fetch_status st = sbtc_github_compare_get(gh, repo, newest->r->tag, rv->commit, &cmp, &src, err, sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_strbuf_printf(text, "%s commit %s: cannot compare it with %s: %s", COMP[id].label, short_commit, tag,
+				   err);
+		out.state = st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN;
+		out.releases_behind = out.behind = NAN;
+		free(tag);
+		return out;
+	}
+	if (src.stale) {
+		char d[32];
+		sbtc_result_add(comp, SBTC_OK, "compare from the cache, %s old: %s",
+				sbtc_format_duration(src.age, d, sizeof d), src.why);
+	}
+	if (src.note[0])
+		sbtc_result_add(comp, SBTC_OK, "%s", src.note);
+	switch (cmp.status) {
+	case SBTC_COMPARE_IDENTICAL:
+		sbtc_strbuf_printf(text, "%s commit %s is the newest release %s (%s)", COMP[id].label, short_commit, tag, pub);
+		break;
+	case SBTC_COMPARE_AHEAD:
+		sbtc_strbuf_printf(text, "%s commit %s is %lld commits ahead of the newest release %s (%s)",
+				   COMP[id].label, short_commit, (long long)cmp.ahead_by, tag, pub);
+		break;
+	case SBTC_COMPARE_BEHIND:
+	case SBTC_COMPARE_DIVERGED:
+		/* Which releases the commit predates is not known: the newest one's age is a
+		 * lower bound of how long it has been behind. */
+		out.releases_behind = NAN;
+		out.behind = newest->r->published >= 0 ? fmax(0, difftime(now, newest->r->published)) : NAN;
+		sbtc_strbuf_printf(text, "%s commit %s is %lld commits behind the newest release %s (%s)",
+				   COMP[id].label, short_commit, (long long)cmp.behind_by, tag, pub);
+		if (cmp.status == SBTC_COMPARE_DIVERGED)
+			sbtc_strbuf_printf(text, " and has %lld commits of its own", (long long)cmp.ahead_by);
+		out.state = isnan(out.behind) ? SBTC_UNKNOWN : sbtc_thresholds_eval(&cfg->thresholds, out.behind);
+		if (out.state == SBTC_OK)
+			sbtc_strbuf_printf(text, " (within the grace of -w %s)", grace_text(cfg));
+		break;
+	}
+	free(tag);
+	return out;
+}
+
+static void add_perf(sbtc_result *r, const config *cfg, comp_id id, double releases_behind, double behind)
+{
+	char label[64];
+	snprintf(label, sizeof label, "%s_releases_behind", COMP[id].name);
+	sbtc_perf_add(r, label, releases_behind, "", NULL, 0, NAN);
+	snprintf(label, sizeof label, "%s_behind", COMP[id].name);
+	sbtc_perf_add(r, label, isnan(behind) ? NAN : round(behind), "s", &cfg->thresholds, 0, NAN);
+}
+
+static void check_component(sbtc_result *root, const config *cfg, const sbtc_github *gh, comp_id id,
+			    int verbose, time_t now)
+{
+	char err[800];
+	running_version rv;
+	sbtc_fetch_status st = get_running(cfg, id, &rv, err, sizeof err);
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		add_perf(root, cfg, id, NAN, NAN);
+		return;
+	}
+	const char *repo = cfg->repo[id] ? cfg->repo[id] : COMP[id].repo;
+	sbtc_github_releases all;
+	sbtc_github_source src;
+	st = sbtc_github_releases_get(gh, repo, &all, &src, err, sizeof err);
+	const char *shown = rv.is_commit ? rv.raw : rv.v.text;
+	if (st != SBTC_FETCH_OK) {
+		sbtc_result *r = sbtc_result_add(root, st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN,
+						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, repo, err);
+		if (src.note[0])
+			sbtc_result_add(r, SBTC_OK, "%s", src.note);
+		add_perf(root, cfg, id, NAN, NAN);
+		return;
+	}
+	release_set rs;
+	select_releases(&all, rv.is_commit ? false : rv.v.signer_prefix, &rs);
+	sbtc_result *comp = sbtc_result_add(root, SBTC_OK, "%s", COMP[id].label);
+	if (src.from_cache && src.stale) {
+		char d[32];
+		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old: %s", repo,
+				sbtc_format_duration(src.age, d, sizeof d), src.why);
+	} else if (src.from_cache && verbose >= 1) {
+		char d[32];
+		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old", repo,
+				sbtc_format_duration(src.age, d, sizeof d));
+	}
+	if (src.note[0])
+		sbtc_result_add(comp, SBTC_OK, "%s", src.note);
+	if (rs.newest == NULL) {
+		sbtc_result_set(comp, SBTC_UNKNOWN, "%s %s: %s lists no stable release (%zu releases, %zu drafts, "
+				"prereleases or tags that are not versions)", COMP[id].label, shown, repo, all.n, rs.ignored);
+		add_perf(root, cfg, id, NAN, NAN);
+	} else {
+		sbtc_strbuf text = SBTC_STRBUF_INIT;
+		verdict v = rv.is_commit ? judge_commit(cfg, gh, id, repo, &rv, &rs, now, comp, &text)
+					 : judge_version(cfg, id, &rv, &rs, all.n, now, &text);
+		comp->state = v.state;
+		free(comp->text);
+		comp->text = sbtc_strbuf_steal(&text);
+		if (verbose >= 1 && rs.newest->r->html_url[0]) {
+			char *url = sbtc_sanitize(rs.newest->r->html_url, 200);
+			sbtc_result_add(comp, SBTC_OK, "newest release: %s", url);
+			free(url);
+		}
+		if (verbose >= 2)
+			sbtc_result_add(comp, SBTC_OK, "%s reported by %s; %zu stable releases of %s considered, %zu "
+					"ignored", rv.raw, rv.source, rs.n, repo, rs.ignored);
+		add_perf(root, cfg, id, v.releases_behind, v.behind);
+	}
+	free(rs.c);
+	sbtc_github_releases_free(&all);
+}
+
+int main(int argc, char **argv)
+{
+	config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	sbtc_common_opts common;
+	char err[600];
+
+	if (sbtc_quantity_parse(DEFAULT_CACHE_TTL, SBTC_UNIT_DURATION, &cfg.cache_ttl, err, sizeof err) != 0 ||
+	    sbtc_quantity_parse(DEFAULT_CACHE_MAX_AGE, SBTC_UNIT_DURATION, &cfg.cache_max_age, err, sizeof err) != 0 ||
+	    sbtc_range_parse(DEFAULT_WARNING, SBTC_UNIT_DURATION, &cfg.thresholds.warning, err, sizeof err) != 0 ||
+	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.thresholds.critical, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
+	cfg.http.verbose = common.verbose;
+	cfg.bitcoin.http = cfg.http;
+
+	/* Which components: those named, else those whose source was given. */
+	if (!cfg.any_wanted) {
+		cfg.wanted[C_SIGNER] = cfg.signer_url || cfg.metrics_url || cfg.signer_version;
+		cfg.wanted[C_STACKS] = cfg.stacks_url || cfg.stacks_version;
+		cfg.wanted[C_BITCOIN] = cfg.bitcoin_given || cfg.bitcoin_version;
+	}
+	if (!cfg.wanted[C_SIGNER] && !cfg.wanted[C_STACKS] && !cfg.wanted[C_BITCOIN])
+		sbtc_usage_error(&info, "nothing to check: give --signer-url, --metrics-url or --signer-version, "
+				 "--stacks-url or --stacks-version, --bitcoin-cookie, --bitcoin-user or --bitcoin-version "
+				 "(or --component)");
+
+	char *token = NULL;
+	if (sbtc_github_token(cfg.token_file, &token, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+
+	/* The cache: a directory that cannot be trusted is left alone and said so. */
+	sbtc_result *root = sbtc_result_new();
+	char *default_dir = sbtc_xasprintf(DEFAULT_CACHE_DIR_PREFIX "%ju", (uintmax_t)geteuid());
+	sbtc_cache cache;
+	if (sbtc_cache_open(&cache, cfg.cache_dir ? cfg.cache_dir : default_dir, err, sizeof err) != 0)
+		sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", err);
+	free(default_dir);
+
+	sbtc_github gh = {
+		.api = cfg.github_api ? cfg.github_api : SBTC_GITHUB_API,
+		.token = token,
+		.http = {.verbose = common.verbose, .cacert = cfg.github_cacert},
+		.cache = &cache,
+		.ttl = cfg.cache_ttl,
+		.max_age = cfg.cache_max_age,
+	};
+
+	/* Acquisition and evaluation, component by component. */
+	time_t now = time(NULL);
+	for (int id = 0; id < NCOMP; id++)
+		if (cfg.wanted[id])
+			check_component(root, &cfg, &gh, (comp_id)id, common.verbose, now);
+	sbtc_perf_add_time(root);
+
+	sbtc_cache_close(&cache);
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	/* Presentation. */
+	return sbtc_finish(root);
+}
