@@ -1,0 +1,1287 @@
+#include "pgdump.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "sanitize.h"
+#include "strbuf.h"
+
+/* pg_dump's archive constants (src/bin/pg_dump/pg_backup_archiver.h). */
+enum { ARCH_CUSTOM = 1, ARCH_TAR = 3, ARCH_DIRECTORY = 5 };
+enum { BLK_DATA = 1, BLK_BLOBS = 3 };
+enum { OFFSET_POS_NOT_SET = 1, OFFSET_POS_SET = 2, OFFSET_NO_DATA = 3 };
+#define VERS(maj, min) ((maj) * 256 + (min))
+#define MAX_TOC_ENTRIES 10000000L
+#define MAX_LINE (16u * 1024 * 1024) /* a row of the dkg_shares COPY block */
+#define SHORT_LINE 4096u              /* any other line: only its start is looked at */
+#define HEAD_SIZE 512
+
+const char *sbtc_dump_format_name(sbtc_dump_format f)
+{
+	switch (f) {
+	case SBTC_DUMP_UNKNOWN: return "unknown";
+	case SBTC_DUMP_EMPTY: return "empty";
+	case SBTC_DUMP_CUSTOM: return "custom";
+	case SBTC_DUMP_DIRECTORY: return "directory";
+	case SBTC_DUMP_TAR: return "tar";
+	case SBTC_DUMP_PLAIN: return "plain";
+	case SBTC_DUMP_GPG: return "OpenPGP-encrypted";
+	case SBTC_DUMP_AGE: return "age-encrypted";
+	}
+	return "?";
+}
+
+int sbtc_dump_format_parse(const char *text)
+{
+	static const struct { const char *name; sbtc_dump_format f; } names[] = {
+		{"custom", SBTC_DUMP_CUSTOM}, {"c", SBTC_DUMP_CUSTOM},
+		{"directory", SBTC_DUMP_DIRECTORY}, {"d", SBTC_DUMP_DIRECTORY},
+		{"tar", SBTC_DUMP_TAR}, {"t", SBTC_DUMP_TAR},
+		{"plain", SBTC_DUMP_PLAIN}, {"p", SBTC_DUMP_PLAIN},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(text, names[i].name) == 0)
+			return (int)names[i].f;
+	return -1;
+}
+
+bool sbtc_dump_format_encrypted(sbtc_dump_format f)
+{
+	return f == SBTC_DUMP_GPG || f == SBTC_DUMP_AGE;
+}
+
+static void problem(sbtc_dump_info *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(sbtc_dump_info *o, const char *fmt, ...)
+{
+	if (o->problem[0] != '\0')
+		return; /* the first break is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->problem, sizeof o->problem, fmt, ap);
+	va_end(ap);
+	o->whole = false;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+/* The stream with the bytes already taken for recognition put back in front, and an
+ * optional limit (a tar member). */
+typedef struct {
+	sbtc_src *src;
+	const uint8_t *head;
+	size_t head_pos, head_len;
+	uint64_t limit; /* bytes still allowed; UINT64_MAX for none */
+	uint64_t pos;   /* bytes consumed through this reader */
+	sbtc_src_status st;
+	int int_size, off_size;
+} rd;
+
+static bool rd_read(rd *r, void *dst, size_t n)
+{
+	if (r->st != SBTC_SRC_OK)
+		return false;
+	if ((uint64_t)n > r->limit) {
+		r->st = SBTC_SRC_EOF;
+		return false;
+	}
+	size_t from_head = 0;
+	if (r->head_pos < r->head_len) {
+		from_head = r->head_len - r->head_pos;
+		if (from_head > n)
+			from_head = n;
+		memcpy(dst, r->head + r->head_pos, from_head);
+		r->head_pos += from_head;
+	}
+	if (from_head < n) {
+		sbtc_src_status st = sbtc_src_read_full(r->src, (uint8_t *)dst + from_head, n - from_head);
+		if (st != SBTC_SRC_OK) {
+			r->st = st;
+			return false;
+		}
+	}
+	r->pos += n;
+	if (r->limit != UINT64_MAX)
+		r->limit -= n;
+	return true;
+}
+
+static bool rd_skip(rd *r, uint64_t n)
+{
+	if (r->st != SBTC_SRC_OK)
+		return false;
+	if (n > r->limit) {
+		r->st = SBTC_SRC_EOF;
+		return false;
+	}
+	uint64_t from_head = 0;
+	if (r->head_pos < r->head_len) {
+		from_head = r->head_len - r->head_pos;
+		if (from_head > n)
+			from_head = n;
+		r->head_pos += (size_t)from_head;
+	}
+	if (from_head < n) {
+		uint64_t before = sbtc_src_offset(r->src);
+		sbtc_src_status st = sbtc_src_skip(r->src, n - from_head);
+		if (st != SBTC_SRC_OK) {
+			r->pos += from_head + (sbtc_src_offset(r->src) - before);
+			r->st = st;
+			return false;
+		}
+	}
+	r->pos += n;
+	if (r->limit != UINT64_MAX)
+		r->limit -= n;
+	return true;
+}
+
+/* At the clean end of the stream? (Consumes nothing when not.) */
+static bool rd_at_end(rd *r, uint8_t *first)
+{
+	if (r->head_pos < r->head_len) {
+		*first = r->head[r->head_pos];
+		return false;
+	}
+	size_t got = 0;
+	if (r->limit == 0)
+		return true;
+	sbtc_src_status st = sbtc_src_read(r->src, first, 1, &got);
+	if (got == 1) {
+		r->pos++;
+		if (r->limit != UINT64_MAX)
+			r->limit--;
+		return false;
+	}
+	if (st != SBTC_SRC_EOF)
+		r->st = st;
+	return true;
+}
+
+static bool rd_byte(rd *r, int *v)
+{
+	uint8_t b;
+	if (!rd_read(r, &b, 1))
+		return false;
+	*v = b;
+	return true;
+}
+
+/* pg_dump's integer: a sign byte, then int_size bytes, least significant first. */
+static bool rd_int(rd *r, long long *v)
+{
+	uint8_t b[9];
+	if (!rd_read(r, b, (size_t)r->int_size + 1))
+		return false;
+	unsigned long long u = 0;
+	for (int i = r->int_size; i >= 1; i--)
+		u = (u << 8) | b[i];
+	if (u > (unsigned long long)1 << 62)
+		u = (unsigned long long)1 << 62; /* far beyond anything real; keeps the sign safe */
+	*v = b[0] ? -(long long)u : (long long)u;
+	return true;
+}
+
+/* A string: its length (negative: NULL), then the bytes. Keeps at most keep-1 bytes in
+ * dst (sanitised by the caller when shown), skips the rest. *is_null may be NULL. */
+static bool rd_str(rd *r, char *dst, size_t keep, bool *is_null)
+{
+	long long len;
+	if (dst != NULL && keep > 0)
+		dst[0] = '\0';
+	if (!rd_int(r, &len))
+		return false;
+	if (is_null != NULL)
+		*is_null = len < 0;
+	if (len <= 0)
+		return true;
+	uint64_t n = (uint64_t)len, take = 0;
+	if (dst != NULL && keep > 1) {
+		take = n < keep - 1 ? n : keep - 1;
+		if (!rd_read(r, dst, (size_t)take))
+			return false;
+		dst[take] = '\0';
+	}
+	return rd_skip(r, n - take);
+}
+
+/* ------------------------------------------------------------------ archive header and TOC */
+
+typedef struct {
+	long long dump_id;
+	bool has_data;
+	char desc[40];
+	char tag[80];
+	char ns[64];
+	char file[64]; /* directory and tar: the data file */
+} toc_entry;
+
+typedef struct {
+	int vmaj, vmin, vrev, format;
+	int comp_alg; /* 0 none, 1 gzip, 2 lz4, 3 zstd */
+	toc_entry *e;
+	size_t n, cap;
+} archive;
+
+static const char *where_text(const rd *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "byte %llu", (unsigned long long)r->pos);
+	return buf;
+}
+
+/* Why a read stopped, as words. */
+static const char *why(const rd *r, const sbtc_src *src)
+{
+	switch (r->st) {
+	case SBTC_SRC_EOF: return "the file ends";
+	case SBTC_SRC_OK: return "?";
+	default: return sbtc_src_error(src);
+	}
+}
+
+static void note_read_failure(sbtc_dump_info *o, const rd *r, const char *what)
+{
+	char w[48];
+	if (r->st == SBTC_SRC_TIMEOUT)
+		o->timed_out = true;
+	if (r->st == SBTC_SRC_EOF)
+		problem(o, "%s: the file ends at %s", what, where_text(r, w, sizeof w));
+	else
+		problem(o, "%s: %s", what, why(r, r->src));
+}
+
+static void entry_name(const toc_entry *e, char *dst, size_t len)
+{
+	char *desc = sbtc_sanitize(e->desc, 39), *ns = sbtc_sanitize(e->ns, 63), *tag = sbtc_sanitize(e->tag, 79);
+	if (ns[0] != '\0')
+		snprintf(dst, len, "%s %s.%s", desc, ns, tag);
+	else
+		snprintf(dst, len, "%s %s", desc, tag);
+	free(desc);
+	free(ns);
+	free(tag);
+}
+
+/* The part after "PGDMP": header and table of contents. Returns false on a break. */
+static bool read_header_toc(rd *r, archive *a, sbtc_dump_info *o, int expect_format)
+{
+	int b;
+	char tmp[64];
+	if (!rd_byte(r, &a->vmaj) || !rd_byte(r, &a->vmin)) {
+		note_read_failure(o, r, "archive header cut short");
+		return false;
+	}
+	a->vrev = 0;
+	if ((a->vmaj > 1 || (a->vmaj == 1 && a->vmin > 0)) && !rd_byte(r, &a->vrev)) {
+		note_read_failure(o, r, "archive header cut short");
+		return false;
+	}
+	snprintf(o->archive_version, sizeof o->archive_version, "%d.%d", a->vmaj, a->vmin);
+	int v = VERS(a->vmaj, a->vmin);
+	if (a->vmaj != 1 || v < VERS(1, 12) || v > VERS(1, 16)) {
+		problem(o, "unsupported archive version %d.%d (this check reads 1.12 to 1.16, pg_dump 9.0 to 17 and later)",
+			a->vmaj, a->vmin);
+		return false;
+	}
+	if (!rd_byte(r, &r->int_size) || !rd_byte(r, &r->off_size) || !rd_byte(r, &a->format)) {
+		note_read_failure(o, r, "archive header cut short");
+		return false;
+	}
+	if (r->int_size < 1 || r->int_size > 8 || r->off_size < 1 || r->off_size > 8) {
+		problem(o, "archive header corrupt: integer size %d, offset size %d", r->int_size, r->off_size);
+		return false;
+	}
+	/* Directory format writes tar's code into its toc.dat (the layouts are compatible). */
+	if (a->format != expect_format && !(expect_format == ARCH_DIRECTORY && a->format == ARCH_TAR)) {
+		problem(o, "archive header says format %d where %s format (%d) was expected", a->format,
+			expect_format == ARCH_CUSTOM ? "custom" : expect_format == ARCH_TAR ? "tar" : "directory",
+			expect_format);
+		return false;
+	}
+	if (v >= VERS(1, 15)) {
+		if (!rd_byte(r, &b)) {
+			note_read_failure(o, r, "archive header cut short");
+			return false;
+		}
+		a->comp_alg = b;
+	} else {
+		long long level;
+		if (!rd_int(r, &level)) {
+			note_read_failure(o, r, "archive header cut short");
+			return false;
+		}
+		a->comp_alg = level != 0 ? 1 : 0;
+	}
+	static const char *const algs[] = {"none", "gzip", "lz4", "zstd"};
+	if (a->comp_alg < 0 || a->comp_alg > 3) {
+		problem(o, "archive header corrupt: unknown compression %d", a->comp_alg);
+		return false;
+	}
+	snprintf(o->data_compression, sizeof o->data_compression, "%s", algs[a->comp_alg]);
+	long long crtm[7];
+	for (int i = 0; i < 7; i++)
+		if (!rd_int(r, &crtm[i])) {
+			note_read_failure(o, r, "archive header cut short");
+			return false;
+		}
+	if (!rd_str(r, tmp, sizeof tmp, NULL)) {
+		note_read_failure(o, r, "archive header cut short");
+		return false;
+	}
+	char *s = sbtc_sanitize(tmp, sizeof o->dbname - 1);
+	snprintf(o->dbname, sizeof o->dbname, "%s", s);
+	free(s);
+	if (!rd_str(r, NULL, 0, NULL) || !rd_str(r, tmp, sizeof tmp, NULL)) {
+		note_read_failure(o, r, "archive header cut short");
+		return false;
+	}
+	s = sbtc_sanitize(tmp, sizeof o->dump_version - 1);
+	snprintf(o->dump_version, sizeof o->dump_version, "%s", s);
+	free(s);
+
+	long long count;
+	if (!rd_int(r, &count)) {
+		note_read_failure(o, r, "archive header cut short before the table of contents");
+		return false;
+	}
+	if (count < 0 || count > MAX_TOC_ENTRIES) {
+		problem(o, "table of contents corrupt: %lld entries", count);
+		return false;
+	}
+	for (long long i = 0; i < count; i++) {
+		if (a->n == a->cap) {
+			a->cap = a->cap ? a->cap * 2 : 64;
+			a->e = sbtc_xrealloc(a->e, a->cap * sizeof *a->e);
+		}
+		toc_entry *e = &a->e[a->n];
+		memset(e, 0, sizeof *e);
+		long long had_dumper, section, relkind;
+		bool null;
+		bool ok = rd_int(r, &e->dump_id) && rd_int(r, &had_dumper) && rd_str(r, NULL, 0, NULL) &&
+			  rd_str(r, NULL, 0, NULL) && rd_str(r, e->tag, sizeof e->tag, NULL) &&
+			  rd_str(r, e->desc, sizeof e->desc, NULL) && rd_int(r, &section) &&
+			  rd_str(r, NULL, 0, NULL) && rd_str(r, NULL, 0, NULL) && rd_str(r, NULL, 0, NULL) &&
+			  rd_str(r, e->ns, sizeof e->ns, NULL) && rd_str(r, NULL, 0, NULL);
+		if (ok && v >= VERS(1, 14))
+			ok = rd_str(r, NULL, 0, NULL);
+		if (ok && v >= VERS(1, 16))
+			ok = rd_int(r, &relkind);
+		ok = ok && rd_str(r, NULL, 0, NULL) && rd_str(r, NULL, 0, NULL);
+		/* Dependencies: strings until a NULL one. */
+		for (long deps = 0; ok; deps++) {
+			ok = rd_str(r, NULL, 0, &null);
+			if (ok && null)
+				break;
+			if (deps > MAX_TOC_ENTRIES) {
+				problem(o, "table of contents corrupt: entry %lld has too many dependencies", i + 1);
+				return false;
+			}
+		}
+		if (ok && a->format == ARCH_CUSTOM) {
+			int flag = 0;
+			uint8_t off[8];
+			ok = rd_byte(r, &flag) && rd_read(r, off, (size_t)r->off_size);
+			if (ok && (flag < OFFSET_POS_NOT_SET || flag > OFFSET_NO_DATA)) {
+				problem(o, "table of contents corrupt: entry %lld has data flag %d at byte %llu", i + 1,
+					flag, (unsigned long long)r->pos);
+				return false;
+			}
+			e->has_data = flag != OFFSET_NO_DATA;
+		} else if (ok) {
+			ok = rd_str(r, e->file, sizeof e->file, NULL);
+			e->has_data = e->file[0] != '\0';
+		}
+		if (!ok) {
+			char what[200];
+			snprintf(what, sizeof what, "table of contents cut short in entry %lld of %lld", i + 1, count);
+			note_read_failure(o, r, what);
+			return false;
+		}
+		if (e->dump_id <= 0) {
+			problem(o, "table of contents corrupt: entry %lld has ID %lld", i + 1, e->dump_id);
+			return false;
+		}
+		a->n++;
+		if (e->has_data)
+			o->data_entries++;
+		if (strcmp(e->desc, "TABLE DATA") == 0 && strcmp(e->ns, "sbtc_signer") == 0 &&
+		    strcmp(e->tag, "dkg_shares") == 0)
+			o->has_dkg_data = true;
+	}
+	o->toc_entries = (long)count;
+	return true;
+}
+
+static toc_entry *find_entry(archive *a, long long id)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->e[i].dump_id == id)
+			return &a->e[i];
+	return NULL;
+}
+
+/* Chunks of one data block: (length, bytes)... up to a zero length. */
+static bool walk_chunks(rd *r, sbtc_dump_info *o, const char *what)
+{
+	for (;;) {
+		long long len;
+		if (!rd_int(r, &len) || (len > 0 && !rd_skip(r, (uint64_t)len))) {
+			note_read_failure(o, r, what);
+			return false;
+		}
+		if (len == 0)
+			return true;
+		if (len < 0) {
+			char w[48];
+			problem(o, "%s: negative chunk length at %s", what, where_text(r, w, sizeof w));
+			return false;
+		}
+	}
+}
+
+static void check_custom(rd *r, sbtc_dump_info *o)
+{
+	archive a = {0};
+	o->format = SBTC_DUMP_CUSTOM;
+	if (!read_header_toc(r, &a, o, ARCH_CUSTOM))
+		goto out;
+	bool *seen = sbtc_xcalloc(a.n + 1, sizeof *seen);
+	for (;;) {
+		uint8_t type;
+		if (rd_at_end(r, &type)) {
+			if (r->st != SBTC_SRC_OK)
+				note_read_failure(o, r, "data cut short");
+			break;
+		}
+		if (r->head_pos < r->head_len)
+			r->head_pos++, r->pos++;
+		char what[300], name[200] = "";
+		long long id;
+		if (type != BLK_DATA && type != BLK_BLOBS) {
+			problem(o, "data block %ld: unknown block type %d at byte %llu", o->data_blocks + 1, type,
+				(unsigned long long)(r->pos - 1));
+			break;
+		}
+		if (!rd_int(r, &id)) {
+			snprintf(what, sizeof what, "data block %ld cut short", o->data_blocks + 1);
+			note_read_failure(o, r, what);
+			break;
+		}
+		toc_entry *e = find_entry(&a, id);
+		if (e == NULL) {
+			problem(o, "data block %ld at byte %llu belongs to no entry of the table of contents (ID %lld)",
+				o->data_blocks + 1, (unsigned long long)r->pos, id);
+			break;
+		}
+		seen[e - a.e] = true;
+		entry_name(e, name, sizeof name);
+		snprintf(what, sizeof what, "data block %ld of %ld (%s) cut short", o->data_blocks + 1,
+			 o->data_entries, name);
+		bool ok = true;
+		if (type == BLK_DATA) {
+			ok = walk_chunks(r, o, what);
+		} else {
+			for (;;) {
+				long long oid;
+				if (!rd_int(r, &oid)) {
+					note_read_failure(o, r, what);
+					ok = false;
+					break;
+				}
+				if (oid == 0)
+					break;
+				if (!walk_chunks(r, o, what)) {
+					ok = false;
+					break;
+				}
+			}
+		}
+		if (!ok)
+			break;
+		o->data_blocks++;
+	}
+	if (o->problem[0] == '\0') {
+		for (size_t i = 0; i < a.n; i++) {
+			if (a.e[i].has_data && !seen[i]) {
+				char name[200];
+				long missing = 0;
+				for (size_t j = i; j < a.n; j++)
+					missing += a.e[j].has_data && !seen[j];
+				entry_name(&a.e[i], name, sizeof name);
+				problem(o, "cut short: it ends at byte %llu after %ld of %ld data blocks; %ld missing, "
+					   "the first %s", (unsigned long long)r->pos, o->data_blocks, o->data_entries,
+					missing, name);
+				break;
+			}
+		}
+	}
+	free(seen);
+out:
+	free(a.e);
+}
+
+/* ------------------------------------------------------------------ tar */
+
+static unsigned long long octal(const uint8_t *p, size_t n, bool *ok)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+	*ok = true;
+	while (i < n && p[i] == ' ')
+		i++;
+	size_t start = i;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+		v = v * 8 + (unsigned)(p[i] - '0');
+	if (i == start)
+		*ok = false;
+	for (; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\0')
+			*ok = false;
+	return v;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+static void check_tar(rd *r, sbtc_dump_info *o)
+{
+	archive a = {0};
+	char **members = NULL;
+	size_t nmembers = 0;
+	bool ended = false, have_toc = false;
+	o->format = SBTC_DUMP_TAR;
+	for (long index = 1;; index++) {
+		uint8_t h[512];
+		uint64_t at = r->pos;
+		if (!rd_read(r, h, sizeof h)) {
+			if (r->st == SBTC_SRC_EOF)
+				problem(o, "tar archive cut short: the file ends at byte %llu, inside member %ld or before the "
+					   "end-of-archive marker", (unsigned long long)r->pos, index);
+			else
+				note_read_failure(o, r, "tar archive unreadable");
+			break;
+		}
+		if (all_zero(h, sizeof h)) {
+			/* The end-of-archive marker is two zero blocks. */
+			if (!rd_read(r, h, sizeof h)) {
+				if (r->st == SBTC_SRC_EOF)
+					problem(o, "tar archive cut short in its end-of-archive marker: the file ends at byte "
+						   "%llu", (unsigned long long)r->pos);
+				else
+					note_read_failure(o, r, "tar archive unreadable");
+			} else if (!all_zero(h, sizeof h)) {
+				problem(o, "tar archive corrupt: a zero block at byte %llu is followed by data",
+					(unsigned long long)at);
+			} else {
+				ended = true;
+			}
+			break;
+		}
+		bool ok1, ok2;
+		unsigned long long sum = octal(h + 148, 8, &ok1), size = octal(h + 124, 12, &ok2);
+		unsigned long long calc = 0;
+		for (int i = 0; i < 512; i++)
+			calc += (i >= 148 && i < 156) ? ' ' : h[i];
+		if (!ok1 || !ok2 || sum != calc) {
+			problem(o, "tar archive corrupt: header of member %ld at byte %llu has a bad %s", index,
+				(unsigned long long)at, !ok2 ? "size" : "checksum");
+			break;
+		}
+		char name[101];
+		memcpy(name, h, 100);
+		name[100] = '\0';
+		uint64_t padded = (size + 511) / 512 * 512;
+		if (index == 1) {
+			if (strcmp(name, "toc.dat") != 0) {
+				char *n = sbtc_sanitize(name, 60);
+				problem(o, "tar archive does not start with pg_dump's toc.dat (first member '%s')", n);
+				free(n);
+				break;
+			}
+			uint8_t magic[5];
+			uint64_t saved = r->limit;
+			r->limit = size;
+			bool ok = rd_read(r, magic, 5);
+			if (ok && memcmp(magic, "PGDMP", 5) != 0) {
+				problem(o, "tar member toc.dat is not a pg_dump table of contents");
+				break;
+			}
+			if (!ok) {
+				note_read_failure(o, r, "tar member toc.dat cut short");
+				break;
+			}
+			ok = read_header_toc(r, &a, o, ARCH_TAR);
+			uint64_t rest = r->limit;
+			r->limit = saved == UINT64_MAX ? UINT64_MAX : saved - (size - rest);
+			if (!ok)
+				break;
+			have_toc = true;
+			if (!rd_skip(r, rest + (padded - size))) {
+				note_read_failure(o, r, "tar archive cut short in toc.dat");
+				break;
+			}
+			continue;
+		}
+		if (!rd_skip(r, padded)) {
+			char *n = sbtc_sanitize(name, 60), what[160];
+			snprintf(what, sizeof what, "tar archive cut short in member %ld (%s, %llu bytes)", index, n, size);
+			free(n);
+			note_read_failure(o, r, what);
+			break;
+		}
+		members = sbtc_xrealloc(members, (nmembers + 1) * sizeof *members);
+		members[nmembers++] = sbtc_xstrdup(name);
+	}
+	if (ended && have_toc && o->problem[0] == '\0') {
+		for (size_t i = 0; i < a.n; i++) {
+			if (!a.e[i].has_data)
+				continue;
+			bool found = false;
+			for (size_t j = 0; j < nmembers && !found; j++)
+				found = strcmp(members[j], a.e[i].file) == 0;
+			o->data_blocks += found;
+			if (!found) {
+				char name[200];
+				char *f = sbtc_sanitize(a.e[i].file, 60);
+				entry_name(&a.e[i], name, sizeof name);
+				problem(o, "tar archive lacks member %s, the data of %s", f, name);
+				free(f);
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < nmembers; j++)
+		free(members[j]);
+	free(members);
+	free(a.e);
+}
+
+/* ------------------------------------------------------------------ plain SQL and COPY */
+
+void sbtc_dkg_copy_init(sbtc_dkg_copy *c, sbtc_dkg_shares *out)
+{
+	memset(c, 0, sizeof *c);
+	c->out = out;
+	c->col_key = c->col_status = c->col_created = -1;
+	memset(out, 0, sizeof *out);
+}
+
+static const char copy_prefix[] = "COPY sbtc_signer.dkg_shares (";
+
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static bool digits(const char **p, const char *end, int n, long *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (*p >= end || **p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+int sbtc_parse_timestamptz(const char *text, size_t len, double *out)
+{
+	const char *p = text, *end = text + len;
+	long y, mo, d, h, mi, s;
+	if (!digits(&p, end, 4, &y) || p >= end || *p++ != '-' || !digits(&p, end, 2, &mo) || p >= end ||
+	    *p++ != '-' || !digits(&p, end, 2, &d) || p >= end || *p++ != ' ' || !digits(&p, end, 2, &h) ||
+	    p >= end || *p++ != ':' || !digits(&p, end, 2, &mi) || p >= end || *p++ != ':' ||
+	    !digits(&p, end, 2, &s))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60)
+		return -1;
+	double frac = 0, scale = 0.1;
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return -1;
+		for (; p < end && *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	long off = 0;
+	if (p < end && (*p == '+' || *p == '-')) {
+		int sign = *p++ == '-' ? -1 : 1;
+		long oh, om = 0, os = 0;
+		if (!digits(&p, end, 2, &oh))
+			return -1;
+		if (p < end && *p == ':') {
+			p++;
+			if (!digits(&p, end, 2, &om))
+				return -1;
+			if (p < end && *p == ':') {
+				p++;
+				if (!digits(&p, end, 2, &os))
+					return -1;
+			}
+		}
+		off = sign * (oh * 3600 + om * 60 + os);
+	}
+	if (p != end)
+		return -1;
+	double t = (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 + (double)(h * 3600 + mi * 60 + s);
+	*out = t + frac - (double)off;
+	return 0;
+}
+
+/* A bytea in COPY text format, hex output: "\\x" then hex digits. */
+static bool copy_key(const char *f, size_t n, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
+{
+	if (n != 3 + 2 * SBTC_AGGREGATE_KEY_LEN || memcmp(f, "\\\\x", 3) != 0)
+		return false;
+	for (size_t i = 0; i < SBTC_AGGREGATE_KEY_LEN; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = f[3 + 2 * i + (size_t)k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+					: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				return false;
+			v = v * 16 + d;
+		}
+		key[i] = (uint8_t)v;
+	}
+	return key[0] == 0x02 || key[0] == 0x03;
+}
+
+static int copy_header(sbtc_dkg_copy *c, const char *line, size_t len)
+{
+	const char *p = line + sizeof copy_prefix - 1, *end = line + len;
+	const char *close = memchr(p, ')', (size_t)(end - p));
+	if (close == NULL) {
+		snprintf(c->err, sizeof c->err, "line %zu: COPY of sbtc_signer.dkg_shares without a column list", c->line_no);
+		return -1;
+	}
+	int col = 0;
+	while (p < close) {
+		while (p < close && *p == ' ')
+			p++;
+		const char *q = p;
+		while (q < close && *q != ',')
+			q++;
+		size_t n = (size_t)(q - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 13 && memcmp(p, "aggregate_key", 13) == 0)
+			c->col_key = col;
+		else if (n == 17 && memcmp(p, "dkg_shares_status", 17) == 0)
+			c->col_status = col;
+		else if (n == 10 && memcmp(p, "created_at", 10) == 0)
+			c->col_created = col;
+		col++;
+		p = q < close ? q + 1 : q;
+	}
+	c->ncols = col;
+	if (c->col_key < 0 || c->col_created < 0) {
+		snprintf(c->err, sizeof c->err, "line %zu: the COPY of sbtc_signer.dkg_shares has no %s column",
+			 c->line_no, c->col_key < 0 ? "aggregate_key" : "created_at");
+		return -1;
+	}
+	c->out->has_status = c->col_status >= 0;
+	c->state = 1;
+	return 0;
+}
+
+static void copy_row(sbtc_dkg_copy *c, const char *line, size_t len)
+{
+	const char *f[64];
+	size_t fl[64];
+	int n = 0;
+	const char *p = line, *end = line + len;
+	while (n < 64) {
+		const char *t = memchr(p, '\t', (size_t)(end - p));
+		f[n] = p;
+		fl[n] = (size_t)((t ? t : end) - p);
+		n++;
+		if (t == NULL)
+			break;
+		p = t + 1;
+	}
+	if (c->out->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->out->v = sbtc_xrealloc(c->out->v, c->cap * sizeof *c->out->v);
+	}
+	sbtc_dkg_share *s = &c->out->v[c->out->n];
+	memset(s, 0, sizeof *s);
+	if (n != c->ncols || !copy_key(f[c->col_key], fl[c->col_key], s->key) ||
+	    sbtc_parse_timestamptz(f[c->col_created], fl[c->col_created], &s->created_at) != 0) {
+		c->out->malformed++;
+		return;
+	}
+	if (c->col_status < 0) {
+		s->status = SBTC_SHARE_NO_STATUS;
+	} else {
+		char st[16] = "";
+		size_t sl = fl[c->col_status];
+		if (sl < sizeof st) {
+			memcpy(st, f[c->col_status], sl);
+			st[sl] = '\0';
+		}
+		int ps = sbtc_share_status_parse(st);
+		/* A status this version does not know is never trusted as verified. */
+		s->status = ps < 0 ? SBTC_SHARE_UNVERIFIED : (sbtc_share_status)ps;
+	}
+	c->out->n++;
+}
+
+int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len)
+{
+	c->line_no++;
+	if (c->state == 0) {
+		static const char insert_prefix[] = "INSERT INTO sbtc_signer.dkg_shares ";
+		if (len >= sizeof copy_prefix - 1 && memcmp(line, copy_prefix, sizeof copy_prefix - 1) == 0)
+			return copy_header(c, line, len);
+		if (len >= sizeof insert_prefix - 1 && memcmp(line, insert_prefix, sizeof insert_prefix - 1) == 0)
+			c->inserts = true;
+		return 0;
+	}
+	if (c->state == 1) {
+		if (len == 2 && line[0] == '\\' && line[1] == '.')
+			c->state = 2;
+		else
+			copy_row(c, line, len);
+	}
+	return 0;
+}
+
+int sbtc_dkg_copy_finish(sbtc_dkg_copy *c)
+{
+	if (c->state == 0)
+		return c->inserts ? 2 : 1;
+	if (c->state == 1) {
+		snprintf(c->err, sizeof c->err, "the COPY block of sbtc_signer.dkg_shares is cut short after %zu rows",
+			 c->out->n);
+		return -1;
+	}
+	sbtc_dkg_sort(c->out);
+	return 0;
+}
+
+/* Lines of a stream, each handed to fn; a line longer than MAX_LINE is cut (its tail is
+ * skipped) and flagged. Returns the read status at the end. */
+typedef struct {
+	sbtc_strbuf line;
+	uint64_t line_no;
+	uint64_t line_start; /* offset of the line in the decoded stream */
+	bool overlong;
+} liner;
+
+typedef int (*line_fn)(void *ctx, const char *line, size_t len, bool overlong, uint64_t no, uint64_t at);
+
+static sbtc_src_status each_line(rd *r, line_fn fn, void *ctx, const size_t *line_cap, bool *stopped,
+				 bool *ends_with_newline)
+{
+	liner L = {SBTC_STRBUF_INIT, 0, 0, false};
+	uint8_t buf[65536];
+	*stopped = false;
+	*ends_with_newline = true;
+	for (;;) {
+		size_t got = 0;
+		if (r->head_pos < r->head_len) {
+			got = r->head_len - r->head_pos;
+			memcpy(buf, r->head + r->head_pos, got);
+			r->head_pos += got;
+		} else {
+			sbtc_src_status st = sbtc_src_read(r->src, buf, sizeof buf, &got);
+			if (got == 0) {
+				r->st = st;
+				break;
+			}
+		}
+		r->pos += got;
+		size_t i = 0;
+		while (i < got) {
+			uint8_t *nl = memchr(buf + i, '\n', got - i);
+			size_t n = (size_t)((nl ? nl : buf + got) - (buf + i));
+			if (L.line.len + n > *line_cap) {
+				L.overlong = true;
+				n = L.line.len < *line_cap ? *line_cap - L.line.len : 0;
+				if (n > 0)
+					sbtc_strbuf_append(&L.line, (const char *)buf + i, n);
+				i = nl ? (size_t)(nl - buf) : got;
+			} else {
+				if (n > 0)
+					sbtc_strbuf_append(&L.line, (const char *)buf + i, n);
+				i += n;
+			}
+			if (nl != NULL && i < got && buf[i] == '\n') {
+				i++;
+				L.line_no++;
+				if (fn(ctx, sbtc_strbuf_str(&L.line), L.line.len, L.overlong, L.line_no, L.line_start) != 0) {
+					*stopped = true;
+					sbtc_strbuf_free(&L.line);
+					return SBTC_SRC_OK;
+				}
+				L.line_start = r->pos - (got - i);
+				L.line.len = 0;
+				if (L.line.data != NULL)
+					L.line.data[0] = '\0';
+				L.overlong = false;
+			}
+		}
+	}
+	if (L.line.len > 0) {
+		*ends_with_newline = false;
+		L.line_no++;
+		if (fn(ctx, sbtc_strbuf_str(&L.line), L.line.len, L.overlong, L.line_no, L.line_start) != 0)
+			*stopped = true;
+	}
+	sbtc_strbuf_free(&L.line);
+	return r->st;
+}
+
+typedef struct {
+	sbtc_dkg_copy copy;
+	bool extract;
+	bool copy_failed;
+	bool saw_header;
+	char last[160];   /* the last significant line, for the ending check and messages */
+	bool last_nul;    /* it holds NUL bytes: a zero-filled tail */
+	int tail;         /* lines after the closing comment as pg_dump writes them, -1 when not */
+	size_t line_cap;  /* how much of the next line to keep */
+	uint64_t last_no, last_at;
+	uint64_t lines;
+} plain_ctx;
+
+static bool is_complete_line(const char *s)
+{
+	return strcmp(s, "-- PostgreSQL database dump complete") == 0 ||
+	       strcmp(s, "-- PostgreSQL database cluster dump complete") == 0;
+}
+
+static int plain_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t no, uint64_t at)
+{
+	plain_ctx *p = ctx;
+	p->lines = no;
+	if (no <= 40 && !p->saw_header &&
+	    (strncmp(line, "-- PostgreSQL database dump", 27) == 0 ||
+	     strncmp(line, "-- PostgreSQL database cluster dump", 35) == 0))
+		p->saw_header = true;
+	if (p->extract && !p->copy_failed) {
+		if (overlong && p->copy.state == 1) {
+			snprintf(p->copy.err, sizeof p->copy.err, "line %llu of the COPY block of sbtc_signer.dkg_shares is "
+				 "longer than %u bytes", (unsigned long long)no, MAX_LINE);
+			p->copy_failed = true;
+		} else if (sbtc_dkg_copy_line(&p->copy, line, len) != 0) {
+			p->copy_failed = true;
+		}
+	}
+	p->line_cap = p->extract && !p->copy_failed && p->copy.state == 1 ? MAX_LINE : SHORT_LINE;
+	/* pg_dump ends with the closing comment, "--" and an empty line, and from 17.6 on an
+	 * \unrestrict line and another empty line: exactly these, nothing less. */
+	if (is_complete_line(line)) {
+		p->tail = 0;
+	} else if (p->tail >= 0 && p->last_no > 0 && is_complete_line(p->last)) {
+		static const char *const expect[] = {"--", "", "\\unrestrict ", ""};
+		int t = p->tail;
+		bool ok = t < 4 && (t == 2 ? strncmp(line, expect[t], 12) == 0 && len > 12
+					   : strcmp(line, expect[t]) == 0 && len == strlen(expect[t]));
+		p->tail = ok ? t + 1 : -1;
+		if (ok)
+			return 0;
+	}
+	if (len == 0)
+		return 0;
+	size_t n = len < sizeof p->last - 1 ? len : sizeof p->last - 1;
+	memcpy(p->last, line, n);
+	p->last[n] = '\0';
+	p->last_nul = memchr(line, '\0', len) != NULL;
+	p->last_no = no;
+	p->last_at = at;
+	return 0;
+}
+
+static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool *found, char *serr, size_t serrlen)
+{
+	plain_ctx p;
+	memset(&p, 0, sizeof p);
+	sbtc_dkg_shares scratch;
+	p.extract = shares != NULL;
+	sbtc_dkg_copy_init(&p.copy, shares != NULL ? shares : &scratch);
+	o->format = SBTC_DUMP_PLAIN;
+	bool stopped, newline;
+	p.line_cap = SHORT_LINE;
+	sbtc_src_status st = each_line(r, plain_line, &p, &p.line_cap, &stopped, &newline);
+	if (st != SBTC_SRC_EOF) {
+		note_read_failure(o, r, "plain SQL");
+	} else if (!p.saw_header) {
+		problem(o, "text without pg_dump's opening '-- PostgreSQL database dump' comment");
+	} else if (p.last_nul) {
+		problem(o, "plain SQL cut short: it ends at line %llu (byte %llu) with NUL bytes (a zero-filled tail) "
+			   "instead of pg_dump's closing '-- PostgreSQL database dump complete'",
+			(unsigned long long)p.lines, (unsigned long long)r->pos);
+	} else if (!is_complete_line(p.last) || !newline || (p.tail != 2 && p.tail != 4)) {
+		char *s = sbtc_sanitize(p.last, 60);
+		problem(o, "plain SQL cut short: it ends at line %llu (byte %llu) with '%s' instead of pg_dump's "
+			   "closing '-- PostgreSQL database dump complete'",
+			(unsigned long long)p.lines, (unsigned long long)r->pos, s);
+		free(s);
+	}
+	o->data_blocks = 0;
+	if (shares != NULL) {
+		int fin = p.copy_failed ? -1 : sbtc_dkg_copy_finish(&p.copy);
+		*found = fin == 0 || fin == -1;
+		if (fin == 0)
+			o->has_dkg_data = true;
+		o->dkg_as_inserts = fin == 2;
+		if (fin < 0)
+			snprintf(serr, serrlen, "%s", p.copy.err);
+	} else {
+		sbtc_dkg_shares_free(&scratch);
+	}
+}
+
+int sbtc_dkg_copy_src(sbtc_src *src, sbtc_dkg_shares *out, char *err, size_t errlen)
+{
+	plain_ctx p;
+	memset(&p, 0, sizeof p);
+	p.extract = true;
+	sbtc_dkg_copy_init(&p.copy, out);
+	rd r = {.src = src, .limit = UINT64_MAX, .int_size = 4, .off_size = 8};
+	bool stopped, newline;
+	p.line_cap = SHORT_LINE;
+	sbtc_src_status st = each_line(&r, plain_line, &p, &p.line_cap, &stopped, &newline);
+	if (st != SBTC_SRC_EOF) {
+		snprintf(err, errlen, "%s", sbtc_src_error(src));
+		return -1;
+	}
+	int fin = p.copy_failed ? -1 : sbtc_dkg_copy_finish(&p.copy);
+	if (fin < 0)
+		snprintf(err, errlen, "%s", p.copy.err);
+	return fin;
+}
+
+/* ------------------------------------------------------------------ recognition */
+
+static void hex_start(sbtc_dump_info *o, const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && i < 12 && k + 3 < sizeof o->start_hex; i++)
+		k += (size_t)snprintf(o->start_hex + k, sizeof o->start_hex - k, "%s%02x", i ? " " : "", p[i]);
+}
+
+static bool starts(const uint8_t *p, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+	return n >= l && memcmp(p, s, l) == 0;
+}
+
+/* OpenPGP: a packet header whose tag is a public-key (1) or symmetric-key (3) encrypted
+ * session key, or an encrypted-data packet (9, 18), in the old or the new format. */
+static bool openpgp(const uint8_t *p, size_t n)
+{
+	if (n < 2 || (p[0] & 0x80) == 0)
+		return false;
+	int tag = (p[0] & 0x40) ? (p[0] & 0x3f) : ((p[0] >> 2) & 0x0f);
+	return tag == 1 || tag == 3 || tag == 9 || tag == 18;
+}
+
+static bool looks_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == 0)
+			return false;
+	return true;
+}
+
+void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *shares, bool *shares_found,
+			   char *serr, size_t serrlen)
+{
+	uint8_t head[HEAD_SIZE];
+	size_t n = 0;
+	bool dummy_found;
+	if (shares_found == NULL)
+		shares_found = &dummy_found;
+	*shares_found = false;
+	if (shares != NULL)
+		memset(shares, 0, sizeof *shares);
+	memset(out, 0, sizeof *out);
+	out->whole = true;
+	sbtc_src_status st = sbtc_src_read(src, head, sizeof head, &n);
+	out->outer = sbtc_src_compression(src);
+	rd r = {.src = src, .head = head, .head_len = n, .limit = UINT64_MAX, .int_size = 4, .off_size = 8};
+	if (n == 0 && st != SBTC_SRC_EOF) {
+		r.st = st;
+		if (st == SBTC_SRC_TIMEOUT)
+			out->timed_out = true;
+		if (out->outer != SBTC_COMP_NONE)
+			problem(out, "a %s stream that breaks before its first decoded byte: %s",
+				sbtc_compression_name(out->outer), sbtc_src_error(src));
+		else
+			problem(out, "unreadable: %s", sbtc_src_error(src));
+	} else if (n == 0) {
+		out->format = SBTC_DUMP_EMPTY;
+		problem(out, out->outer != SBTC_COMP_NONE ? "the %s stream holds nothing" : "the file is empty",
+			sbtc_compression_name(out->outer));
+	} else if (starts(head, n, "PGDMP")) {
+		r.head_pos = 5;
+		r.pos = 5;
+		check_custom(&r, out);
+	} else if (n >= 512 && memcmp(head, "toc.dat", 8) == 0) {
+		check_tar(&r, out);
+	} else if (openpgp(head, n) || starts(head, n, "-----BEGIN PGP MESSAGE-----")) {
+		out->format = SBTC_DUMP_GPG;
+	} else if (starts(head, n, "age-encryption.org/v1\n") ||
+		   starts(head, n, "-----BEGIN AGE ENCRYPTED FILE-----")) {
+		out->format = SBTC_DUMP_AGE;
+	} else if (looks_text(head, n) && (starts(head, n, "--") || starts(head, n, "\\restrict ") ||
+					   starts(head, n, "SET "))) {
+		check_plain(&r, out, shares, shares_found, serr, serrlen);
+	} else {
+		out->format = SBTC_DUMP_UNKNOWN;
+		hex_start(out, head, n);
+		problem(out, "not a pg_dump backup: it starts with bytes %s", out->start_hex);
+	}
+	/* An archive read to its end must also leave the compressed stream whole. */
+	if (out->problem[0] == '\0' && out->outer != SBTC_COMP_NONE && out->format != SBTC_DUMP_GPG &&
+	    out->format != SBTC_DUMP_AGE) {
+		uint8_t tail[4096];
+		size_t got;
+		do
+			st = sbtc_src_read(src, tail, sizeof tail, &got);
+		while (st == SBTC_SRC_OK && got > 0);
+		if (st != SBTC_SRC_EOF) {
+			r.st = st;
+			note_read_failure(out, &r, "compressed stream broken");
+		}
+	}
+	if (r.st == SBTC_SRC_TIMEOUT)
+		out->timed_out = true;
+	out->decoded_bytes = sbtc_src_offset(src);
+}
+
+/* ------------------------------------------------------------------ directory format */
+
+static void check_directory(const char *path, sbtc_dump_info *o)
+{
+	archive a = {0};
+	char *toc = sbtc_xasprintf("%s/toc.dat", path);
+	o->format = SBTC_DUMP_DIRECTORY;
+	int fd = open(toc, O_RDONLY | O_CLOEXEC);
+	free(toc);
+	if (fd < 0) {
+		problem(o, "directory-format dump without a readable toc.dat: %s", strerror(errno));
+		return;
+	}
+	sbtc_src *src = sbtc_src_fd(fd, false, SBTC_COMP_NONE);
+	rd r = {.src = src, .limit = UINT64_MAX, .int_size = 4, .off_size = 8};
+	uint8_t magic[5];
+	if (!rd_read(&r, magic, 5) || memcmp(magic, "PGDMP", 5) != 0) {
+		if (r.st != SBTC_SRC_OK)
+			note_read_failure(o, &r, "toc.dat cut short");
+		else
+			problem(o, "toc.dat is not a pg_dump table of contents");
+		goto out;
+	}
+	if (!read_header_toc(&r, &a, o, ARCH_DIRECTORY))
+		goto out;
+	uint8_t extra;
+	if (!rd_at_end(&r, &extra)) {
+		problem(o, "toc.dat has data after the table of contents at byte %llu", (unsigned long long)r.pos - 1);
+		goto out;
+	}
+	static const char *const suffix[] = {"", ".gz", ".lz4", ".zst"};
+	for (size_t i = 0; i < a.n; i++) {
+		if (!a.e[i].has_data)
+			continue;
+		char name[200], *file;
+		entry_name(&a.e[i], name, sizeof name);
+		size_t fl = strlen(a.e[i].file);
+		bool toc_file = fl > 4 && strcmp(a.e[i].file + fl - 4, ".toc") == 0;
+		if (strchr(a.e[i].file, '/') != NULL) {
+			char *f = sbtc_sanitize(a.e[i].file, 60);
+			problem(o, "toc.dat names data file '%s' outside the directory", f);
+			free(f);
+			break;
+		}
+		file = sbtc_xasprintf("%s/%s%s", path, a.e[i].file, toc_file ? "" : suffix[a.comp_alg]);
+		int dfd = open(file, O_RDONLY | O_CLOEXEC);
+		if (dfd < 0) {
+			char *f = sbtc_sanitize(strrchr(file, '/') + 1, 60);
+			problem(o, "data file %s of %s: %s", f, name, strerror(errno));
+			free(f);
+			free(file);
+			break;
+		}
+		if (!toc_file && a.comp_alg != 0) {
+			/* A compressed data file must decode to its end. */
+			sbtc_src *ds = sbtc_src_fd(dfd, false, a.comp_alg == 1 ? SBTC_COMP_GZIP
+								: a.comp_alg == 2 ? SBTC_COMP_LZ4 : SBTC_COMP_ZSTD);
+			uint8_t buf[65536];
+			size_t got;
+			sbtc_src_status st;
+			do
+				st = sbtc_src_read(ds, buf, sizeof buf, &got);
+			while (st == SBTC_SRC_OK && got > 0);
+			if (st != SBTC_SRC_EOF) {
+				char *f = sbtc_sanitize(strrchr(file, '/') + 1, 60);
+				if (st == SBTC_SRC_TIMEOUT)
+					o->timed_out = true;
+				problem(o, "data file %s of %s: %s", f, name, sbtc_src_error(ds));
+				free(f);
+			}
+			o->decoded_bytes += sbtc_src_offset(ds);
+			sbtc_src_free(ds);
+		}
+		close(dfd);
+		free(file);
+		if (o->problem[0] != '\0')
+			break;
+		o->data_blocks++;
+	}
+out:
+	o->decoded_bytes += sbtc_src_offset(src);
+	sbtc_src_free(src);
+	close(fd);
+	free(a.e);
+}
+
+void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shares *shares, bool *shares_found,
+			    char *serr, size_t serrlen)
+{
+	struct stat st;
+	if (shares_found != NULL)
+		*shares_found = false;
+	if (shares != NULL)
+		memset(shares, 0, sizeof *shares);
+	memset(out, 0, sizeof *out);
+	out->whole = true;
+	if (stat(path, &st) != 0) {
+		problem(out, "unreadable: %s", strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		check_directory(path, out);
+		return;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		problem(out, "unreadable: %s", strerror(errno));
+		return;
+	}
+	sbtc_src *src = sbtc_src_fd(fd, false, -1);
+	sbtc_dump_examine_src(src, out, shares, shares_found, serr, serrlen);
+	sbtc_src_free(src);
+	close(fd);
+}

@@ -1,0 +1,94 @@
+/* pg_dump's output formats, recognised and checked for wholeness without restoring:
+ * custom (-Fc: header, table of contents, data blocks walked to the end), directory
+ * (-Fd: toc.dat and the data files it names), tar (-Ft: every member and the end
+ * marker), plain SQL (-Fp: must end as pg_dump ends it), each possibly inside a gzip,
+ * zstd or lz4 stream that must decode to its end. Encrypted files (OpenPGP, age) are
+ * recognised and left alone. Also: the rows of sbtc_signer.dkg_shares read out of the
+ * COPY block of plain SQL, streaming. */
+#ifndef SBTC_PGDUMP_H
+#define SBTC_PGDUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decompress.h"
+#include "dkg.h"
+
+typedef enum {
+	SBTC_DUMP_UNKNOWN = 0, /* none of the below */
+	SBTC_DUMP_EMPTY,       /* zero bytes (after decompression, if compressed) */
+	SBTC_DUMP_CUSTOM,
+	SBTC_DUMP_DIRECTORY,
+	SBTC_DUMP_TAR,
+	SBTC_DUMP_PLAIN,
+	SBTC_DUMP_GPG, /* OpenPGP encrypted (binary or armored) */
+	SBTC_DUMP_AGE  /* age encrypted (binary or armored) */
+} sbtc_dump_format;
+
+/* "custom", "directory", "tar", "plain", "OpenPGP-encrypted", "age-encrypted", "empty",
+ * "unknown". */
+const char *sbtc_dump_format_name(sbtc_dump_format f);
+/* For --format: "custom", "directory", "tar", "plain" (also "c", "d", "t", "p" as
+ * pg_dump takes them); -1 otherwise. */
+int sbtc_dump_format_parse(const char *text);
+bool sbtc_dump_format_encrypted(sbtc_dump_format f);
+
+typedef struct {
+	sbtc_dump_format format;
+	sbtc_compression outer;   /* a compressed stream around the whole file */
+	char archive_version[16]; /* "1.14" (archive formats) */
+	char dump_version[48];    /* pg_dump's version from the header, sanitised */
+	char dbname[64];          /* database name from the header, sanitised */
+	char data_compression[16];/* inside an archive: "none", "gzip", "lz4", "zstd" */
+	long toc_entries;
+	long data_entries;        /* TOC entries that carry data */
+	long data_blocks;         /* data blocks (custom) or files/members found whole */
+	bool has_dkg_data;        /* the archive holds TABLE DATA sbtc_signer.dkg_shares */
+	bool dkg_as_inserts;      /* plain SQL holds the table as INSERTs (pg_dump --inserts) */
+	bool whole;               /* recognised and nothing found missing or cut */
+	bool timed_out;           /* the deadline passed while reading */
+	char problem[512];        /* when not whole: what was found and where it broke */
+	char start_hex[40];       /* the first bytes, for an unknown file */
+	uint64_t decoded_bytes;   /* bytes read after decompression */
+} sbtc_dump_info;
+
+/* Examines a file or a directory-format dump. With shares non-NULL and a plain SQL
+ * dump, also reads the rows of sbtc_signer.dkg_shares (see below); *shares_found says
+ * whether the COPY block was there. Never fails outright: everything is in *out. */
+void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shares *shares,
+			    bool *shares_found, char *shares_err, size_t shares_errlen);
+
+/* The same for a stream (a file's contents; no directory format). */
+void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *shares,
+			   bool *shares_found, char *shares_err, size_t shares_errlen);
+
+/* One line-by-line reader of a COPY block of sbtc_signer.dkg_shares in COPY text
+ * format (plain SQL, or pg_restore's output). */
+typedef struct {
+	int state; /* 0 looking for the COPY, 1 inside it, 2 after its "\." */
+	int col_key, col_status, col_created, ncols;
+	size_t line_no;
+	size_t cap;
+	bool inserts; /* INSERT statements for the table were seen (pg_dump --inserts) */
+	sbtc_dkg_shares *out;
+	char err[256];
+} sbtc_dkg_copy;
+
+void sbtc_dkg_copy_init(sbtc_dkg_copy *c, sbtc_dkg_shares *out);
+/* Feeds one line (without its newline). Returns 0, or -1 with c->err set when the
+ * block is malformed (a COPY header without aggregate_key, for one). */
+int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len);
+/* After the last line: 0 when a complete block was read (shares sorted), 1 when there
+ * was no block, 2 when the table came as INSERT statements instead (not read), -1 when
+ * it was cut short. */
+int sbtc_dkg_copy_finish(sbtc_dkg_copy *c);
+
+/* Reads a whole stream of SQL text (such as pg_restore's) through sbtc_dkg_copy.
+ * Returns 0 / 1 / 2 / -1 as sbtc_dkg_copy_finish, err set on -1; a read failure is -1. */
+int sbtc_dkg_copy_src(sbtc_src *src, sbtc_dkg_shares *out, char *err, size_t errlen);
+
+/* "2026-11-23 05:31:04.123456+00" (ISO, as pg_dump writes timestamptz) -> Unix time. */
+int sbtc_parse_timestamptz(const char *text, size_t len, double *out);
+
+#endif
