@@ -1,0 +1,550 @@
+/* check_sbtc_ports: only the signer's P2P port (and SSH) may face the network, behind a
+ * default-deny firewall. Remote mode scans every TCP port of the host from where an
+ * attacker stands; local mode lists the host's own listening sockets with their
+ * processes and reads the firewall's input policy. */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "deadline.h"
+#include "firewall.h"
+#include "human.h"
+#include "output.h"
+#include "portlist.h"
+#include "portscan.h"
+#include "range.h"
+#include "sockets.h"
+#include "strbuf.h"
+
+#define DEFAULT_ALLOW "22,4122"
+#define DEFAULT_REQUIRE "4122"
+#define DEFAULT_PORT_TIMEOUT "1s"
+#define DEFAULT_MAX_PARALLEL 8192
+/* How many ports or sockets a message names before it says "and N more". */
+#define LIST_MAX 20
+
+enum {
+	OPT_PORTS = SBTC_OPT_PLUGIN_FIRST,
+	OPT_ALLOW,
+	OPT_REQUIRE,
+	OPT_NO_DROP_CHECK,
+	OPT_PORT_TIMEOUT,
+	OPT_MAX_PARALLEL,
+	OPT_LOCAL,
+	OPT_NO_FIREWALL,
+	OPT_NFT,
+	OPT_IPTABLES_SAVE,
+	OPT_IP6TABLES_SAVE,
+};
+
+typedef struct {
+	const char *host;
+	int family;
+	sbtc_portset ports, allow, require;
+	bool drop_check;
+	double port_timeout;
+	unsigned max_parallel;
+	bool local;
+	bool firewall;
+	sbtc_fw_tools tools;
+} config;
+
+static const sbtc_option options[] = {
+	{"hostname", 'H', SBTC_ARG_REQUIRED, "HOST", 'H',
+	 "Remote mode: the host to scan (a name, an IPv4 or an IPv6 address)."},
+	{"use-ipv4", '4', SBTC_ARG_NONE, NULL, '4', "Resolve HOST to an IPv4 address."},
+	{"use-ipv6", '6', SBTC_ARG_NONE, NULL, '6', "Resolve HOST to an IPv6 address."},
+	{"ports", 'p', SBTC_ARG_REQUIRED, "LIST", 'p',
+	 "TCP ports to scan: ports and ranges, comma-separated (default 1-65535). Required\n"
+	 "ports are always scanned."},
+	{"allow", 0, SBTC_ARG_REQUIRED, "LIST", OPT_ALLOW,
+	 "Ports that may be open (remote) or listen on a non-loopback address (local)\n"
+	 "(default " DEFAULT_ALLOW "); \"none\" for none. Required ports are allowed too."},
+	{"require", 0, SBTC_ARG_REQUIRED, "LIST", OPT_REQUIRE,
+	 "Ports that must be open (remote) or listen on a non-loopback address (local)\n"
+	 "(default " DEFAULT_REQUIRE ", the signer's P2P port); \"none\" for none."},
+	{"no-drop-check", 0, SBTC_ARG_NONE, NULL, OPT_NO_DROP_CHECK,
+	 "Remote mode: do not warn when the host refuses connections (closed ports) instead\n"
+	 "of dropping them."},
+	{"port-timeout", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_PORT_TIMEOUT,
+	 "Remote mode: how long a port may take to answer before it counts as filtered\n"
+	 "(default " DEFAULT_PORT_TIMEOUT "; 500ms is written 0.5)."},
+	{"max-parallel", 0, SBTC_ARG_REQUIRED, "N", OPT_MAX_PARALLEL,
+	 "Remote mode: connections in flight at most (default 8192, lowered to what the\n"
+	 "descriptor limit allows after raising the soft limit as far as the hard one)."},
+	{"local", 0, SBTC_ARG_NONE, NULL, OPT_LOCAL,
+	 "Local mode: check this host's own listening sockets and firewall (through NRPE or\n"
+	 "an agent). Process names and the firewall need root (or CAP_NET_ADMIN and\n"
+	 "CAP_SYS_PTRACE); without them the check says what it could not see."},
+	{"no-firewall", 0, SBTC_ARG_NONE, NULL, OPT_NO_FIREWALL, "Local mode: do not read the firewall."},
+	{"nft", 0, SBTC_ARG_REQUIRED, "FILE", OPT_NFT,
+	 "Local mode: the nft program (default: /usr/sbin/nft or the first on PATH)."},
+	{"iptables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IPTABLES_SAVE,
+	 "Local mode: read iptables-save instead of nft (default: used when nft is absent)."},
+	{"ip6tables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IP6TABLES_SAVE,
+	 "Local mode: the ip6tables-save program that goes with iptables-save."},
+};
+
+static const sbtc_plugin_info info = {
+	.progname = "check_sbtc_ports",
+	.check_label = "PORTS",
+	.purpose =
+		"Checks that only the signer's P2P port and SSH face the network, behind a default-deny\n"
+		"firewall. Remote mode (-H) scans the host's TCP ports from the monitoring server;\n"
+		"local mode (--local) lists the host's listening sockets with their processes and\n"
+		"reads the firewall's input policy.",
+	.usage = "-H HOST [-4|-6] [-p LIST] [--allow LIST] [--require LIST] [--no-drop-check]\n"
+		 "  [--port-timeout DURATION] [--max-parallel N] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]\n"
+		 "  check_sbtc_ports --local [--allow LIST] [--require LIST] [--no-firewall] [--nft FILE]",
+	.options = options,
+	.noptions = sizeof options / sizeof options[0],
+	.notes =
+		"States, remote mode:\n"
+		"  OK        only allowed ports are open, every required port is open, and the host\n"
+		"            drops (does not refuse) the others.\n"
+		"  WARNING   the host refuses connections (closed ports answer with a reset) instead of\n"
+		"            dropping them: no default-deny firewall (--no-drop-check turns this off).\n"
+		"  CRITICAL  a port outside --allow is open (named with the service usually there); a\n"
+		"            required port is not open.\n"
+		"  UNKNOWN   bad arguments, a name that does not resolve, the deadline before every\n"
+		"            port answered.\n"
+		"States, local mode:\n"
+		"  CRITICAL  a socket on a non-loopback address with a port outside --allow\n"
+		"            (\"postgres listens on 0.0.0.0:5432\"); a required port nobody listens on.\n"
+		"  WARNING   the firewall's input path accepts by default.\n"
+		"  UNKNOWN   the firewall cannot be read (not root, no nft or iptables-save).\n"
+		"\n"
+		"Perfdata, remote: open, unexpected_open, closed, filtered (ports), time (s).\n"
+		"Perfdata, local: listening, exposed, unexpected (sockets), time (s).\n"
+		"\n"
+		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8 s with\n"
+		"the defaults): keep -t above it.\n"
+		"\n"
+		"Examples:\n"
+		"  check_sbtc_ports -H signer1.example.org\n"
+		"  check_sbtc_ports -H 2001:db8::10 --allow 22,4122 --require 4122\n"
+		"  sudo check_sbtc_ports --local --allow 22,4122",
+	.default_timeout = 20,
+};
+
+static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	config *cfg = ctx;
+	switch (key) {
+	case 'H': cfg->host = arg; return 0;
+	case '4': cfg->family = AF_INET; return 0;
+	case '6': cfg->family = AF_INET6; return 0;
+	case 'p':
+		if (sbtc_portset_parse(&cfg->ports, arg, "--ports", err, errlen) != 0)
+			return -1;
+		if (cfg->ports.count == 0) {
+			snprintf(err, errlen, "--ports '%s' names no port", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_ALLOW: return sbtc_portset_parse(&cfg->allow, arg, "--allow", err, errlen);
+	case OPT_REQUIRE: return sbtc_portset_parse(&cfg->require, arg, "--require", err, errlen);
+	case OPT_NO_DROP_CHECK: cfg->drop_check = false; return 0;
+	case OPT_PORT_TIMEOUT:
+		if (sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->port_timeout, err, errlen) != 0)
+			return -1;
+		if (cfg->port_timeout < 0.01 || cfg->port_timeout > 60) {
+			snprintf(err, errlen, "--port-timeout '%s' must be between 0.01 and 60 seconds", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_MAX_PARALLEL: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+		if (end == arg || *end != '\0' || arg[0] == '-' || v < 1 || v > 65535) {
+			snprintf(err, errlen, "--max-parallel '%s' must be a number from 1 to 65535", arg);
+			return -1;
+		}
+		cfg->max_parallel = (unsigned)v;
+		return 0;
+	}
+	case OPT_LOCAL: cfg->local = true; return 0;
+	case OPT_NO_FIREWALL: cfg->firewall = false; return 0;
+	case OPT_NFT: cfg->tools.nft = arg; return 0;
+	case OPT_IPTABLES_SAVE: cfg->tools.iptables_save = arg; return 0;
+	case OPT_IP6TABLES_SAVE: cfg->tools.ip6tables_save = arg; return 0;
+	}
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+/* "5432 (PostgreSQL)" or "40000". */
+static void port_name_append(sbtc_strbuf *b, unsigned port, bool tcp)
+{
+	const char *svc = sbtc_port_service(port, tcp);
+	if (svc != NULL)
+		sbtc_strbuf_printf(b, "%u (%s)", port, svc);
+	else
+		sbtc_strbuf_printf(b, "%u", port);
+}
+
+/* Appends up to LIST_MAX ports of the scan in state s that pass the filter. */
+typedef bool (*port_filter)(const config *cfg, unsigned port);
+
+static size_t ports_append(sbtc_strbuf *b, const sbtc_scan_result *r, sbtc_port_state s, const config *cfg,
+			   port_filter keep)
+{
+	size_t n = 0;
+	for (unsigned p = 1; p <= 65535; p++) {
+		if (r->state[p] != s || !keep(cfg, p))
+			continue;
+		if (n < LIST_MAX) {
+			if (n > 0)
+				sbtc_strbuf_puts(b, ", ");
+			port_name_append(b, p, true);
+		}
+		n++;
+	}
+	if (n > LIST_MAX)
+		sbtc_strbuf_printf(b, " and %zu more", n - LIST_MAX);
+	return n;
+}
+
+static bool permitted(const config *cfg, unsigned port)
+{
+	return sbtc_portset_has(&cfg->allow, port) || sbtc_portset_has(&cfg->require, port);
+}
+
+static bool unexpected(const config *cfg, unsigned port)
+{
+	return !permitted(cfg, port);
+}
+
+/* Resolves the host; returns 0 with the address, or -1 with a message. */
+static int resolve(const config *cfg, struct sockaddr_storage *addr, socklen_t *addrlen, char *shown, size_t shownlen,
+		   char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = cfg->family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	char what[300];
+	snprintf(what, sizeof what, "resolving %s", cfg->host);
+	sbtc_deadline_activity(what);
+	int rc = getaddrinfo(cfg->host, NULL, &hints, &res);
+	if (rc == EAI_NONAME || rc == EAI_FAMILY) {
+		/* AI_ADDRCONFIG hides ::1 on a host whose only IPv6 address is loopback. */
+		hints.ai_flags = 0;
+		rc = getaddrinfo(cfg->host, NULL, &hints, &res);
+	}
+	if (rc != 0 || res == NULL) {
+		snprintf(err, errlen, "cannot resolve '%s'%s: %s", cfg->host,
+			 cfg->family == AF_INET ? " to IPv4" : cfg->family == AF_INET6 ? " to IPv6" : "",
+			 rc != 0 ? gai_strerror(rc) : "no address");
+		if (res != NULL)
+			freeaddrinfo(res);
+		return -1;
+	}
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	char a[INET6_ADDRSTRLEN] = "?";
+	const void *src = addr->ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)addr)->sin_addr
+						     : (const void *)&((struct sockaddr_in6 *)addr)->sin6_addr;
+	if (inet_ntop(addr->ss_family, src, a, sizeof a) == NULL)
+		sbtc_strlcpy(a, "?", sizeof a);
+	if (strcmp(a, cfg->host) == 0)
+		snprintf(shown, shownlen, "%s", a);
+	else
+		snprintf(shown, shownlen, "%s (%s)", cfg->host, a);
+	return 0;
+}
+
+static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_result *r, const char *host,
+			  size_t asked, double took)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	size_t n_unexpected = ports_append(&b, r, SBTC_PORT_OPEN, cfg, unexpected);
+	if (n_unexpected > 0)
+		sbtc_result_add(root, SBTC_CRITICAL, "%zu unexpected open port%s on %s: %s", n_unexpected,
+				n_unexpected == 1 ? "" : "s", host, sbtc_strbuf_str(&b));
+	sbtc_strbuf_free(&b);
+
+	char pt[32];
+	sbtc_format_duration(cfg->port_timeout, pt, sizeof pt);
+	if (cfg->port_timeout < 1)
+		snprintf(pt, sizeof pt, "%gs", cfg->port_timeout);
+	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
+	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+		/* Not asked before the deadline: the deadline's own line says so. */
+		if (r->state[p] == SBTC_PORT_OPEN || r->state[p] == SBTC_PORT_UNSCANNED)
+			continue;
+		sbtc_strbuf_free(&b);
+		port_name_append(&b, p, true);
+		char whybuf[80];
+		if (r->state[p] == SBTC_PORT_CLOSED)
+			sbtc_strlcpy(whybuf, "closed (connection refused)", sizeof whybuf);
+		else if (r->state[p] == SBTC_PORT_FILTERED)
+			snprintf(whybuf, sizeof whybuf, "filtered (no answer within %s)", pt);
+		else
+			sbtc_strlcpy(whybuf, "not scanned before the deadline", sizeof whybuf);
+		sbtc_result_add(root, SBTC_CRITICAL, "required port %s on %s is not open: %s", sbtc_strbuf_str(&b), host,
+				whybuf);
+	}
+	sbtc_strbuf_free(&b);
+
+	if (r->deadline_hit)
+		sbtc_result_add(root, sbtc_deadline_timeout_state(),
+				"scan cut short by the %g s deadline: %zu of %zu ports not scanned (raise -t, or "
+				"--max-parallel)",
+				sbtc_deadline_seconds(), r->unscanned, asked);
+
+	/* An allowed port the firewall lets through answers closed when its service is down:
+	 * that says nothing about the firewall. Any other refused port does. */
+	size_t refused = 0;
+	for (unsigned p = 1; p <= 65535; p++)
+		if (r->state[p] == SBTC_PORT_CLOSED && !permitted(cfg, p))
+			refused++;
+	if (cfg->drop_check && refused > 0)
+		sbtc_result_add(root, SBTC_WARNING,
+				"%s refuses %zu port%s (closed) instead of dropping them: no default-deny firewall",
+				host, refused, refused == 1 ? "" : "s");
+
+	size_t n_allowed = ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
+	if (n_allowed > 0)
+		sbtc_result_add(root, SBTC_OK, "open and allowed: %s", sbtc_strbuf_str(&b));
+	sbtc_strbuf_free(&b);
+
+	char t[32];
+	snprintf(t, sizeof t, "%.2f s", took);
+	sbtc_result_add(root, SBTC_OK, "scanned %zu TCP ports of %s in %s, up to %u at once: %zu open, %zu closed, %zu filtered",
+			asked - r->unscanned, host, t, r->parallel, r->open, r->closed, r->filtered);
+
+	if (sbtc_result_state(root) == SBTC_OK) {
+		if (n_allowed > 0)
+			ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
+		if (n_allowed > 0)
+			root->text = sbtc_xasprintf("%s: only allowed ports open: %s; %zu closed, %zu filtered", host,
+						    sbtc_strbuf_str(&b), r->closed, r->filtered);
+		else
+			root->text = sbtc_xasprintf("%s: no port open; %zu closed, %zu filtered", host, r->closed,
+						    r->filtered);
+		sbtc_strbuf_free(&b);
+	}
+
+	sbtc_perf_add(root, "open", (double)r->open, "", NULL, 0, (double)asked);
+	sbtc_perf_add(root, "unexpected_open", (double)n_unexpected, "", NULL, 0, (double)asked);
+	sbtc_perf_add(root, "closed", (double)r->closed, "", NULL, 0, (double)asked);
+	sbtc_perf_add(root, "filtered", (double)r->filtered, "", NULL, 0, (double)asked);
+}
+
+static int remote(const config *cfg)
+{
+	sbtc_result *root = sbtc_result_new();
+	char host[400], err[600];
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	if (resolve(cfg, &addr, &addrlen, host, sizeof host, err, sizeof err) != 0) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "%s", err);
+		sbtc_perf_add_time(root);
+		return sbtc_finish(root);
+	}
+
+	/* Acquisition: the listed ports and the required ones. */
+	sbtc_portset *asked = sbtc_xmalloc(sizeof *asked);
+	*asked = cfg->ports;
+	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
+	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
+		sbtc_portset_add(asked, p);
+	sbtc_scan_opts so = {.port_timeout = cfg->port_timeout, .max_parallel = cfg->max_parallel};
+	sbtc_scan_result *r = sbtc_xmalloc(sizeof *r);
+	char what[500];
+	snprintf(what, sizeof what, "scanning %zu ports of %s", asked->count, host);
+	sbtc_deadline_activity(what);
+	double t0 = sbtc_now_monotonic();
+	int rc = sbtc_portscan((struct sockaddr *)&addr, addrlen, asked, &so, r, err, sizeof err);
+	/* A required port that did not answer gets a second probe: one lost packet must not
+	 * page anyone. */
+	if (rc == 0 && !r->deadline_hit) {
+		sbtc_portset *again = sbtc_xmalloc(sizeof *again);
+		sbtc_portset_clear(again);
+		for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
+		     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
+			if (r->state[p] == SBTC_PORT_FILTERED)
+				sbtc_portset_add(again, p);
+		if (again->count > 0 && sbtc_deadline_remaining() > cfg->port_timeout)
+			rc = sbtc_portscan_again((struct sockaddr *)&addr, addrlen, again, &so, r, err, sizeof err);
+		free(again);
+	}
+	double took = sbtc_now_monotonic() - t0;
+
+	/* Evaluation. */
+	if (rc != 0)
+		sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", host, err);
+	else
+		evaluate_scan(root, cfg, r, host, asked->count, took);
+	free(r);
+	free(asked);
+
+	/* Presentation. */
+	sbtc_perf_add_time(root);
+	return sbtc_finish(root);
+}
+
+/* "postgres listens on 0.0.0.0:5432 (PostgreSQL)". */
+static void socket_describe(sbtc_strbuf *b, const sbtc_socket *s)
+{
+	char ep[80];
+	sbtc_socket_endpoint(s, ep, sizeof ep);
+	if (s->process[0] != '\0')
+		sbtc_strbuf_printf(b, "%s (pid %d)", s->process, s->pid);
+	else
+		sbtc_strbuf_puts(b, "a process not visible to this user");
+	sbtc_strbuf_printf(b, " listens on %s%s", ep, s->tcp ? "" : "/udp");
+	const char *svc = sbtc_port_service(s->port, s->tcp);
+	if (svc != NULL)
+		sbtc_strbuf_printf(b, " (%s)", svc);
+}
+
+static void firewall_family(sbtc_result *root, const char *source, const char *ipver, const sbtc_fw_family *f)
+{
+	if (f->deny)
+		sbtc_result_add(root, SBTC_OK, "%s: %s input drops by default (%s)", source, ipver, f->how);
+	else
+		sbtc_result_add(root, SBTC_WARNING, "%s: %s input accepts by default (%s): no default-deny firewall",
+				source, ipver, f->how);
+}
+
+static void evaluate_firewall(sbtc_result *root, const config *cfg)
+{
+	sbtc_fw_policy pol;
+	char err[700];
+	if (sbtc_fw_read(&cfg->tools, &pol, err, sizeof err) != 0) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", err);
+		return;
+	}
+	if (pol.v4.known && pol.v6.known && pol.v4.deny == pol.v6.deny && strcmp(pol.v4.how, pol.v6.how) == 0) {
+		firewall_family(root, pol.source, "IPv4 and IPv6", &pol.v4);
+		return;
+	}
+	if (pol.v4.known)
+		firewall_family(root, pol.source, "IPv4", &pol.v4);
+	if (pol.v6.known)
+		firewall_family(root, pol.source, "IPv6", &pol.v6);
+}
+
+static int local(const config *cfg)
+{
+	sbtc_result *root = sbtc_result_new();
+	sbtc_socket_list list = {0};
+	char err[600];
+
+	/* Acquisition. */
+	sbtc_deadline_activity("reading /proc/net");
+	if (sbtc_sockets_read("/proc/net", &list, err, sizeof err) != 0) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", err);
+		sbtc_perf_add_time(root);
+		sbtc_socket_list_free(&list);
+		return sbtc_finish(root);
+	}
+	sbtc_deadline_activity("finding the sockets' processes in /proc");
+	size_t denied = sbtc_sockets_owners("/proc", &list);
+
+	/* Evaluation: what faces the network. */
+	size_t exposed = 0, n_unexpected = 0;
+	sbtc_strbuf ok = SBTC_STRBUF_INIT;
+	size_t n_ok = 0;
+	for (size_t i = 0; i < list.n; i++) {
+		const sbtc_socket *s = &list.v[i];
+		if (sbtc_socket_loopback(s))
+			continue;
+		exposed++;
+		sbtc_strbuf b = SBTC_STRBUF_INIT;
+		socket_describe(&b, s);
+		if (!permitted(cfg, s->port)) {
+			if (n_unexpected < LIST_MAX)
+				sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b));
+			n_unexpected++;
+		} else {
+			if (n_ok < LIST_MAX)
+				sbtc_strbuf_printf(&ok, "%s%s", n_ok ? "; " : "", sbtc_strbuf_str(&b));
+			n_ok++;
+		}
+		sbtc_strbuf_free(&b);
+	}
+	if (n_unexpected > LIST_MAX)
+		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more sockets outside --allow on non-loopback addresses",
+				n_unexpected - LIST_MAX);
+	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
+	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+		bool any = false, loop = false;
+		for (size_t i = 0; i < list.n; i++) {
+			if (!list.v[i].tcp || list.v[i].port != p)
+				continue;
+			if (sbtc_socket_loopback(&list.v[i]))
+				loop = true;
+			else
+				any = true;
+		}
+		if (any)
+			continue;
+		sbtc_strbuf b = SBTC_STRBUF_INIT;
+		port_name_append(&b, p, true);
+		sbtc_result_add(root, SBTC_CRITICAL, "required port %s: %s", sbtc_strbuf_str(&b),
+				loop ? "listens on loopback only, unreachable from the network"
+				     : "nothing listens on it");
+		sbtc_strbuf_free(&b);
+	}
+	if (n_ok > 0)
+		sbtc_result_add(root, SBTC_OK, "allowed: %s%s", sbtc_strbuf_str(&ok), n_ok > LIST_MAX ? "; ..." : "");
+	sbtc_strbuf_free(&ok);
+	sbtc_result_add(root, SBTC_OK, "%zu listening sockets, %zu on loopback only, %zu on other addresses%s",
+			list.n, list.n - exposed, exposed,
+			denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : "");
+	if (n_unexpected > 0)
+		root->text = sbtc_xasprintf("%zu socket%s outside --allow on non-loopback addresses: %s%s", n_unexpected,
+					    n_unexpected == 1 ? "" : "s", root->children[0]->text,
+					    n_unexpected > 1 ? ", ..." : "");
+
+	/* The firewall. */
+	if (cfg->firewall)
+		evaluate_firewall(root, cfg);
+
+	sbtc_perf_add(root, "listening", (double)list.n, "", NULL, 0, NAN);
+	sbtc_perf_add(root, "exposed", (double)exposed, "", NULL, 0, NAN);
+	sbtc_perf_add(root, "unexpected", (double)n_unexpected, "", NULL, 0, NAN);
+	sbtc_socket_list_free(&list);
+
+	/* Presentation. */
+	sbtc_perf_add_time(root);
+	return sbtc_finish(root);
+}
+
+int main(int argc, char **argv)
+{
+	config *cfg = sbtc_xcalloc(1, sizeof *cfg);
+	sbtc_common_opts common;
+	char err[600];
+
+	cfg->family = AF_UNSPEC;
+	cfg->drop_check = true;
+	cfg->firewall = true;
+	cfg->max_parallel = DEFAULT_MAX_PARALLEL;
+	if (sbtc_portset_parse(&cfg->ports, "1-65535", "--ports", err, sizeof err) != 0 ||
+	    sbtc_portset_parse(&cfg->allow, DEFAULT_ALLOW, "--allow", err, sizeof err) != 0 ||
+	    sbtc_portset_parse(&cfg->require, DEFAULT_REQUIRE, "--require", err, sizeof err) != 0 ||
+	    sbtc_quantity_parse(DEFAULT_PORT_TIMEOUT, SBTC_UNIT_DURATION, &cfg->port_timeout, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, cfg);
+	if (cfg->local && cfg->host != NULL)
+		sbtc_usage_error(&info, "give either -H HOST (remote scan) or --local, not both");
+	if (!cfg->local && cfg->host == NULL)
+		sbtc_usage_error(&info, "give -H HOST to scan a host, or --local to check this host");
+	if (cfg->host != NULL && cfg->host[0] == '\0')
+		sbtc_usage_error(&info, "-H needs a host name or address");
+
+	int rc = cfg->local ? local(cfg) : remote(cfg);
+	free(cfg);
+	return rc;
+}
