@@ -1,0 +1,785 @@
+"""The consumers: Icinga 2, NRPE, Nagios 4 and the Zabbix agent run the checks as contrib/
+ships them, against the real daemons from Debian's packages, started here on loopback.
+
+Every check's definitions come from its --help (contrib/gen-definitions). A check joins
+these tests by an entry in SCENARIOS below: an OK and a failing invocation, each a
+function that prepares what the check reads (databases, fixture servers) and returns its
+options. No other code is needed: each daemon then runs each scenario, and the test
+asserts that the daemon reports the state, first line and perfdata that the check itself
+prints when run directly with the same options.
+
+The checks get their options the way an operator's installation gives them: Icinga 2
+through custom variables (sbtc_<check>_<option>) and the libpq environment for the
+password file; NRPE and Zabbix through the shipped command lines, unchanged but for the
+plugin directory and the ini file's path, reading an --extra-opts ini file and a pgpass
+file that only the daemon's user may read.
+"""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import yaml
+
+import harness
+import harness.daemon
+from harness import icinga, nagios, nrpe, signerdb, zabbix
+from harness.daemon import chown_tree
+
+REPO = harness.REPO_ROOT
+CONTRIB = os.path.join(REPO, "contrib")
+DAY = 86400
+
+
+def _load_generator():
+    path = os.path.join(CONTRIB, "gen-definitions")
+    loader = importlib.machinery.SourceFileLoader("gen_definitions", path)
+    spec = importlib.util.spec_from_loader("gen_definitions", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+gen = _load_generator()
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+class Scenario:
+    """One invocation of a check: setup(ctx) prepares what the check reads and returns an
+    Invocation; rc and first_line are what the check must report (first_line: a prefix of
+    the status line). volatile: perfdata labels whose value may differ between two runs
+    (compared within tolerance plus the seconds since the direct run; their other fields
+    exactly)."""
+
+    def __init__(self, name, rc, first_line, setup, volatile=("time",), tolerance=5):
+        self.name = name
+        self.rc = rc
+        self.first_line = first_line
+        self.setup = setup
+        self.volatile = set(volatile)
+        self.tolerance = tolerance
+
+
+class Invocation:
+    """options: {long option: value} (True for a switch). pgpass: lines of the libpq
+    password file the check's user gets (its path reaches the check through PGPASSFILE
+    in Icinga 2, and passfile= in the conninfo of the ini file for NRPE and Zabbix)."""
+
+    def __init__(self, options, pgpass=()):
+        self.options = dict(options)
+        self.pgpass = list(pgpass)
+
+
+class Context:
+    """What scenario set-ups share: fixtures started once (ctx.fixture) and stopped when
+    the module's tests end."""
+
+    def __init__(self):
+        self._fixtures = {}
+
+    def fixture(self, key, factory):
+        if key not in self._fixtures:
+            f = factory()
+            f.start()
+            self._fixtures[key] = f
+        return self._fixtures[key]
+
+    def close(self):
+        for f in self._fixtures.values():
+            f.stop()
+        self._fixtures.clear()
+
+
+MONITOR_PASSWORD = "consumers-monitor-pw"
+
+
+def monitor_db(shares):
+    """A signer database with these (key, status, age) DKG shares and the monitoring role;
+    returns (conninfo without password, pgpass line)."""
+    db = harness.scenario_db()
+    for key, status, age in shares:
+        db.insert_dkg_shares(key, status, created_at=age)
+    harness.install_monitoring_role(db.cluster, db.dbname, MONITOR_PASSWORD)
+    conninfo = db.cluster.conninfo(user=harness.MONITOR_ROLE, password=False, dbname=db.dbname)
+    line = "%s:%d:%s:%s:%s" % (db.cluster.host, db.cluster.port, db.dbname, harness.MONITOR_ROLE,
+                               MONITOR_PASSWORD)
+    return conninfo, line
+
+
+def _stacks_node(ctx):
+    return ctx.fixture("stacks-node", lambda: harness.StacksNodeFixture(
+        aggregate_key=signerdb.CURRENT_KEY))
+
+
+def aggregate_key_ok(ctx):
+    node = _stacks_node(ctx)
+    conninfo, line = monitor_db([(signerdb.PREVIOUS_KEY, "verified", 30 * DAY),
+                                 (signerdb.CURRENT_KEY, "verified", DAY)])
+    return Invocation({"dbconn": conninfo, "stacks-url": node.url}, [line])
+
+
+def aggregate_key_backup_before_rotation(ctx):
+    # a backup restored from before the last key rotation: it cannot sign for the key on chain
+    node = _stacks_node(ctx)
+    conninfo, line = monitor_db([(signerdb.PREVIOUS_KEY, "verified", 30 * DAY)])
+    return Invocation({"dbconn": conninfo, "stacks-url": node.url, "rotation-grace": "2h"}, [line])
+
+
+# check -> [OK scenario, failing scenario]. A new check adds its entry here.
+SCENARIOS = {
+    "check_sbtc_aggregate_key": [
+        Scenario("ok", 0, "SBTC AGGREGATE_KEY OK - on-chain key ", aggregate_key_ok,
+                 volatile=("time", "newest_verified_age")),
+        Scenario("critical", 2, "SBTC AGGREGATE_KEY CRITICAL - on-chain key ",
+                 aggregate_key_backup_before_rotation, volatile=("time", "newest_verified_age")),
+    ],
+}
+
+
+# ---------------------------------------------------------------------------- the world
+
+class Prepared:
+    """A scenario made ready: the check's --help, its options, the pgpass file of each
+    daemon user, and the reference result of running it directly."""
+
+    def __init__(self, check, scenario, invocation, secrets):
+        self.check = check
+        self.scenario = scenario
+        self.inv = invocation
+        self.secrets = secrets
+        self.id = "%s-%s" % (check.name, scenario.name)
+
+    def tolerance(self):
+        """How far a volatile value may be from the reference's: the scenario's tolerance
+        plus the seconds since the reference ran (ages grow as the tests go on)."""
+        return self.scenario.tolerance + (time.monotonic() - self.reference_at)
+
+    def argv(self):
+        out = []
+        for long, value in self.inv.options.items():
+            if value is True:
+                out.append("--" + long)
+            elif value is not False and value is not None:
+                out.append("--%s=%s" % (long, value))
+        return out
+
+    def ini_section(self, user):
+        """The check's section of an --extra-opts file for the daemon running as user."""
+        lines = ["[%s]" % self.check.program]
+        for long, value in self.inv.options.items():
+            opt = self.check.option(long)
+            if value is True:
+                lines.append(long)
+                continue
+            if opt is not None and opt.arg_name == "CONNINFO" and self.inv.pgpass:
+                value = "%s passfile=%s" % (value, self.secrets.pgpass(user))
+            lines.append("%s = %s" % (long, value))
+        return "\n".join(lines) + "\n"
+
+
+class Secrets:
+    """A folder per daemon user holding its pgpass and ini files, mode 0600/0640 and owned
+    by that user, as an operator installs them."""
+
+    def __init__(self, root, prepared_lines):
+        self.root = root
+        self.lines = prepared_lines
+        self.dirs = {}
+
+    def dir(self, user):
+        if user not in self.dirs:
+            d = tempfile.mkdtemp(prefix="secrets-%s-" % user, dir=self.root)
+            os.chmod(d, 0o700)
+            self.dirs[user] = d
+        return self.dirs[user]
+
+    def pgpass(self, user):
+        path = os.path.join(self.dir(user), "pgpass")
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write("\n".join(self.lines) + "\n")
+            os.chmod(path, 0o600)
+            chown_tree(self.dir(user), user)
+        return path
+
+    def write(self, user, name, text):
+        path = os.path.join(self.dir(user), name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o640)
+        chown_tree(self.dir(user), user)
+        return path
+
+
+WORLD = {}
+
+
+def setUpModule():
+    plugin_dir = harness.plugin_dir()
+    root = tempfile.mkdtemp(prefix="sbtc-consumers-")
+    os.chmod(root, 0o711)
+    ctx = Context()
+    WORLD.update(root=root, ctx=ctx, plugin_dir=plugin_dir, checks={}, prepared=[])
+    try:
+        for prog in gen.listed_programs():
+            path = os.path.join(plugin_dir, prog)
+            if os.access(path, os.X_OK):
+                WORLD["checks"][prog] = gen.read_help(path)
+        lines = []
+        invocations = []
+        for prog, scenarios in SCENARIOS.items():
+            check = WORLD["checks"].get(prog)
+            if check is None:
+                raise AssertionError("%s has scenarios but is not built in %s" % (prog, plugin_dir))
+            for sc in scenarios:
+                inv = sc.setup(ctx)
+                lines += inv.pgpass
+                invocations.append((check, sc, inv))
+        secrets = Secrets(root, lines)
+        WORLD["secrets"] = secrets
+        for check, sc, inv in invocations:
+            WORLD["prepared"].append(Prepared(check, sc, inv, secrets))
+        # the reference: each check run directly, as the user the daemons run as
+        for p in WORLD["prepared"]:
+            env = {"PGPASSFILE": secrets.pgpass(nrpe.USER)}
+            p.reference_at = time.monotonic()
+            p.reference = _run_as(nrpe.USER, p.check.program, p.argv(), env)
+            p.reference_json = _run_as(nrpe.USER, p.check.program, p.argv() + ["--output-format=json"], env)
+    except BaseException:
+        tearDownModule()
+        raise
+
+
+def tearDownModule():
+    ctx = WORLD.get("ctx")
+    if ctx is not None:
+        ctx.close()
+    if WORLD.get("root"):
+        shutil.rmtree(WORLD["root"], ignore_errors=True)
+    WORLD.clear()
+
+
+def _run_as(user, program, argv, env):
+    """harness.run, as user when running as root (the daemons drop to their users)."""
+    if os.geteuid() != 0:
+        return harness.run(program, argv, env=env)
+    pw = pwd.getpwnam(user)
+
+    def demote():
+        os.setgid(pw.pw_gid)
+        os.setgroups([])
+        os.setuid(pw.pw_uid)
+
+    path = harness.plugin.plugin_path(program)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    full_env.update(env)
+    p = subprocess.run([path] + argv, capture_output=True, env=full_env, timeout=60,
+                       preexec_fn=demote, cwd="/")
+    return harness.Result([path] + argv, p.returncode, p.stdout.decode("utf-8", "replace"),
+                          p.stderr.decode("utf-8", "replace"), 0)
+
+
+def prepared():
+    return list(WORLD["prepared"])
+
+
+def state_line_summary(check, first_line):
+    m = re.match(r"^SBTC %s (OK|WARNING|CRITICAL|UNKNOWN) - (.*)$" % re.escape(check.label), first_line)
+    return m.group(2) if m else None
+
+
+class ConsumerCase(unittest.TestCase):
+    maxDiff = None
+
+    def assertReference(self, p):
+        """The direct run itself is what the scenario says."""
+        r = p.reference
+        self.assertEqual(r.rc, p.scenario.rc, r)
+        self.assertTrue(r.first_line.startswith(p.scenario.first_line), r)
+        self.assertEqual(r.perfdata_errors, [], r)
+
+    def assertSamePerfdata(self, p, got_list, where):
+        want = p.reference.perfdata_list
+        self.assertEqual([pv.label for pv in got_list], [pv.label for pv in want],
+                         "%s: perfdata labels differ from the check's own" % where)
+        for g, w in zip(got_list, want):
+            self.assertEqual((g.uom, g.warn, g.crit, g.min, g.max), (w.uom, w.warn, w.crit, w.min, w.max),
+                             "%s: perfdata %s" % (where, w.label))
+            if w.label in p.scenario.volatile:
+                self.assertIsNotNone(g.value, where)
+                self.assertAlmostEqual(g.value, w.value, delta=p.tolerance(),
+                                       msg="%s: perfdata %s" % (where, w.label))
+            else:
+                self.assertEqual(g.value, w.value, "%s: perfdata %s" % (where, w.label))
+
+    def assertSameAsCheck(self, p, rc, text, perf_list, where):
+        self.assertReference(p)
+        self.assertEqual(rc, p.reference.rc, "%s: exit code" % where)
+        self.assertEqual(text, p.reference.text, "%s: first line" % where)
+        self.assertSamePerfdata(p, perf_list, where)
+
+
+# ---------------------------------------------------------------------------- generated files
+
+class Definitions(ConsumerCase):
+
+    def test_committed_definitions_match_the_binaries_help(self):
+        stale = gen.stale_files(gen.load_checks(WORLD["plugin_dir"]))
+        self.assertEqual(stale, [], "run contrib/gen-definitions --plugin-dir <build>/plugins:\n%s"
+                         % "\n".join("%s\n%s" % s for s in stale))
+
+    def test_every_built_check_has_its_definitions(self):
+        for prog in gen.listed_programs():
+            with self.subTest(check=prog):
+                self.assertIn(prog, WORLD["checks"], "%s is not built" % prog)
+                self.assertTrue(os.path.exists(os.path.join(CONTRIB, "icinga2", prog + ".conf")))
+                with open(os.path.join(CONTRIB, "nrpe", "sbtc.cfg")) as f:
+                    self.assertIn("command[%s]=" % prog, f.read())
+                with open(os.path.join(CONTRIB, "zabbix", "userparameters_sbtc.conf")) as f:
+                    self.assertIn("UserParameter=sbtc.%s," % prog[len("check_sbtc_"):], f.read())
+
+    def test_options_agree_with_checkcommand_man_page_and_readme(self):
+        with open(os.path.join(REPO, "README.md")) as f:
+            readme = f.read()
+        # what README's "Common options" table documents once for every check
+        m = re.search(r"^## Common options\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
+        self.assertIsNotNone(m, "README.md has no section '## Common options'")
+        common = set(re.findall(r"--([a-z0-9][a-z0-9-]*)", " ".join(
+            l.split("|")[1] for l in m.group(1).splitlines() if l.startswith("| `-"))))
+        self.assertTrue({"help", "version", "verbose", "timeout", "output-format", "extra-opts"} <= common)
+        for prog, check in WORLD["checks"].items():
+            with self.subTest(check=prog):
+                longs = {o.long for o in check.options}
+                with open(os.path.join(CONTRIB, "icinga2", prog + ".conf")) as f:
+                    conf = f.read()
+                args = set(re.findall(r'^\t\t"--([a-z0-9-]+)" = \{', conf, re.M))
+                self.assertEqual(args, longs - gen.PRINT_AND_EXIT,
+                                 "CheckCommand arguments of %s differ from its --help" % prog)
+                for o in check.options:
+                    if o.long not in gen.PRINT_AND_EXIT:
+                        self.assertIn("$sbtc_%s_%s$" % (check.name, o.var), conf)
+                man = os.path.join(WORLD["plugin_dir"], prog + ".1")
+                self.assertTrue(os.path.exists(man), "no man page %s (make builds it)" % man)
+                with open(man) as f:
+                    page = f.read()
+                man_opts = {m.replace("\\-", "-") for m in re.findall(r"\\fB\\-\\-((?:[a-z0-9]|\\-)+)\\fR", page)}
+                self.assertEqual(man_opts, longs, "man page of %s differs from its --help" % prog)
+                m = re.search(r"^## %s\n(.*?)(?=^## |\Z)" % re.escape(prog), readme, re.M | re.S)
+                self.assertIsNotNone(m, "README.md has no section '## %s'" % prog)
+                # the section's option table: rows "| `-d, --dbconn=CONNINFO` | meaning |"
+                rows = [l.split("|")[1] for l in m.group(1).splitlines()
+                        if l.startswith("| `-")]
+                documented = set(re.findall(r"--([a-z0-9][a-z0-9-]*)", " ".join(rows)))
+                for o in check.options:
+                    if o.long not in common:
+                        self.assertIn(o.long, documented, "README.md's section on %s lacks --%s"
+                                      % (prog, o.long))
+                for long in documented - longs - common:
+                    self.fail("README.md's section on %s documents --%s, which it does not take"
+                              % (prog, long))
+
+
+# ---------------------------------------------------------------------------- Icinga 2
+
+MASTER = "master.sbtc.test"
+AGENT = "signer-1.sbtc.test"
+
+
+def icinga_base(plugin_dir, commands=True):
+    return "\n".join([
+        'const PluginDir = %s' % json.dumps(plugin_dir),
+        'const ZoneName = "master"',
+        'const TicketSalt = ""',
+        'include <itl>',
+        'include <plugins>',
+        'include %s' % json.dumps(os.path.join(CONTRIB, "icinga2", "check_sbtc_*.conf")) if commands else "",
+        ''])
+
+
+def icinga_vars(p, user):
+    out = []
+    for long, value in p.inv.options.items():
+        var = "sbtc_%s_%s" % (p.check.name, long.replace("-", "_"))
+        out.append("\tvars.%s = %s" % (var, "true" if value is True else json.dumps(str(value))))
+    if p.inv.pgpass:
+        out.append("\tvars.sbtc_%s_pgpassfile = %s" % (p.check.name, json.dumps(p.secrets.pgpass(user))))
+    return "\n".join(out)
+
+
+class Icinga2(ConsumerCase):
+
+    def test_daemon_validates_the_shipped_configuration(self):
+        # installed as the example says: zones.d/master/ on the master
+        zones = os.path.join(WORLD["root"], "zones.d")
+        os.makedirs(os.path.join(zones, "master"), exist_ok=True)
+        shutil.copy(os.path.join(CONTRIB, "icinga2", "example-signer-host.conf"),
+                    os.path.join(zones, "master"))
+        os.chmod(zones, 0o755)
+        os.chmod(os.path.join(zones, "master"), 0o755)
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'const NodeName = %s' % json.dumps(MASTER),
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'include_zones "sbtc", %s' % json.dumps(zones),
+            ''])
+        rc, out = icinga.validate_config(conf)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Finished validating the configuration", out)
+        self.assertRegex(out, r"Instantiated \d+ CheckCommands")
+        # the example's host and its services were loaded, not skipped
+        self.assertRegex(out, r"Instantiated 1 Host\b")
+        self.assertRegex(out, r"Instantiated [1-9]\d* Services?\b")
+        # and -C does reject what is wrong here: a service of a CheckCommand that does not exist
+        rc_bad, out_bad = icinga.validate_config(conf + '\nobject Service "x" {\n'
+                                                 '\thost_name = "signer-1.example.org"\n'
+                                                 '\tcheck_command = "sbtc_nope"\n}\n')
+        self.assertNotEqual(rc_bad, 0, out_bad)
+        self.assertIn("sbtc_nope", out_bad)
+
+    def test_checkcommands_run_by_icinga2_report_the_checks_results(self):
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER])
+        services = []
+        for p in prepared():
+            services.append("\n".join([
+                'object Service %s {' % json.dumps(p.id),
+                '\thost_name = "sandbox"',
+                '\tcheck_command = "sbtc_%s"' % p.check.name,
+                '\tcheck_interval = 2s',
+                '\tretry_interval = 2s',
+                icinga_vars(p, icinga.USER),
+                '}']))
+            # the same options from an --extra-opts file (vars.sbtc_<check>_extra_opts)
+            ini = WORLD["secrets"].write(icinga.USER, "icinga-%s.ini" % p.id, p.ini_section(icinga.USER))
+            services.append("\n".join([
+                'object Service %s {' % json.dumps(p.id + "-extra-opts"),
+                '\thost_name = "sandbox"',
+                '\tcheck_command = "sbtc_%s"' % p.check.name,
+                '\tcheck_interval = 2s',
+                '\tretry_interval = 2s',
+                '\tvars.sbtc_%s_extra_opts = %s' % (p.check.name, json.dumps("@" + ini)),
+                '}']))
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object CheckerComponent "checker" {}',
+            'object Host "sandbox" {',
+            '\tcheck_command = "dummy"',
+            '\taddress = "127.0.0.1"',
+            '\tenable_active_checks = false',
+            '}',
+            ""] + services) + "\n"
+        with icinga.Icinga2(conf, MASTER, pki) as i2:
+            names = ["sandbox!" + p.id + suffix for p in prepared() for suffix in ("", "-extra-opts")]
+            results = i2.wait_for_results(names)
+            states = {n: a["state"] for n, a in i2.services().items()}
+        for p, suffix in [(p, suffix) for p in prepared() for suffix in ("", "-extra-opts")]:
+            with self.subTest(scenario=p.id + suffix):
+                cr = results["sandbox!" + p.id + suffix]
+                if suffix:
+                    self.assertIn("--extra-opts=@", " ".join(cr["command"]), cr)
+                perf = cr.get("performance_data") or []
+                perf_list, errors = harness.parse_perfdata(" ".join(
+                    x if isinstance(x, str) else "" for x in perf))
+                self.assertEqual(errors, [], cr)
+                self.assertEqual(int(states["sandbox!" + p.id + suffix]), p.scenario.rc, cr)
+                self.assertSameAsCheck(p, int(cr["exit_status"]), cr["output"].split("\n")[0],
+                                       perf_list, "Icinga 2 (%s)" % (p.id + suffix))
+
+    def test_master_runs_local_checks_on_an_agent_through_command_endpoint(self):
+        """The shipped example on two instances: a master and an agent in the signer's child
+        zone; the agent runs the checks (command_endpoint), the master's API shows them."""
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER, AGENT])
+        agent_port = harness.daemon.free_port()
+        first = by_index()[0]  # the example's apply rules run each check's first scenario
+        with open(os.path.join(CONTRIB, "icinga2", "example-signer-host.conf")) as f:
+            example = f.read()
+        self.assertIn("signer-1.example.org", example)
+        example = example.replace("signer-1.example.org", AGENT).replace("192.0.2.10", "127.0.0.1")
+        example = example.replace("object Endpoint %s {" % json.dumps(AGENT),
+                                  "object Endpoint %s {\n\thost = \"127.0.0.1\"\n\tport = %d"
+                                  % (json.dumps(AGENT), agent_port))
+        # the operator's values replace the example's, for each check's first scenario
+        example, n = re.subn(r"^\tvars\.sbtc_(?!signer\b)[a-z0-9_]+ = .*\n", "", example, flags=re.M)
+        self.assertGreater(n, 0)
+        host_vars = "\n".join(icinga_vars(p, icinga.USER) for p in first)
+        self.assertIn("\tvars.sbtc_signer = true\n", example)
+        example = example.replace("\tvars.sbtc_signer = true\n",
+                                  "\tvars.sbtc_signer = true\n%s\n" % host_vars)
+        # and the other scenarios as services of their own on the same agent
+        extra = []
+        for p in prepared():
+            if p in first:
+                continue
+            extra.append("\n".join([
+                'object Service %s {' % json.dumps(p.id),
+                '\thost_name = %s' % json.dumps(AGENT),
+                '\tcheck_command = "sbtc_%s"' % p.check.name,
+                '\tcommand_endpoint = %s' % json.dumps(AGENT),
+                '\tcheck_interval = 2s',
+                '\tretry_interval = 2s',
+                '\tzone = "master"',
+                icinga_vars(p, icinga.USER),
+                '}']))
+        # the master's zones.d as the example says: the host in master/, the CheckCommands
+        # in global-templates/, which the master syncs to the agent
+        zones = os.path.join(WORLD["root"], "zones.d-distributed")
+        os.makedirs(os.path.join(zones, "master"), exist_ok=True)
+        os.makedirs(os.path.join(zones, "global-templates"), exist_ok=True)
+        for prog in WORLD["checks"]:
+            shutil.copy(os.path.join(CONTRIB, "icinga2", prog + ".conf"),
+                        os.path.join(zones, "global-templates"))
+        with open(os.path.join(zones, "master", "signer.conf"), "w") as f:
+            f.write(example.replace("check_interval = 5m", "check_interval = 2s")
+                    .replace("retry_interval = 1m", "retry_interval = 2s"))
+            f.write("\n" + "\n".join(extra) + "\n")
+        for root, dirs, files in os.walk(zones):
+            os.chmod(root, 0o755)
+            for n in files:
+                os.chmod(os.path.join(root, n), 0o644)
+        base = icinga_base(WORLD["plugin_dir"], commands=False)
+        master_conf = base + "\n".join([
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object Zone "global-templates" { global = true }',
+            'object CheckerComponent "checker" {}',
+            '']) + "\n"
+        agent_conf = base.replace('const ZoneName = "master"', 'const ZoneName = NodeName') + "\n".join([
+            'object Zone "global-templates" { global = true }',
+            'object Endpoint %s {}' % json.dumps(MASTER),
+            'object Zone "master" { endpoints = [ %s ] }' % json.dumps(MASTER),
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName {\n\tendpoints = [ NodeName ]\n\tparent = "master"\n}',
+            '']) + "\n"
+        with icinga.Icinga2(agent_conf, AGENT, pki, port=agent_port) as agent, \
+                icinga.Icinga2(master_conf, MASTER, pki, zones_dir=zones) as master:
+            names = {p: "%s!%s" % (AGENT, "sbtc %s" % p.check.name.replace("_", " ") if p in first
+                                   else p.id) for p in prepared()}
+            try:
+                synced = agent.wait_for_objects("checkcommands", ["sbtc_%s" % c.name
+                                                                  for c in WORLD["checks"].values()])
+                results = master.wait_for_results(list(names.values()), since=synced)
+            except AssertionError as e:
+                raise AssertionError("%s\nagent:\n%s" % (e, agent.log()))
+        for p, name in names.items():
+            with self.subTest(scenario=p.id):
+                cr = results[name]
+                self.assertEqual(cr["check_source"], AGENT, cr)  # run by the agent
+                perf_list, errors = harness.parse_perfdata(" ".join(cr.get("performance_data") or []))
+                self.assertEqual(errors, [], cr)
+                self.assertSameAsCheck(p, int(cr["exit_status"]), cr["output"].split("\n")[0],
+                                       perf_list, "Icinga 2 agent (%s)" % p.id)
+
+
+# ---------------------------------------------------------------------------- NRPE, Nagios
+
+def shipped(path, replacements):
+    """A shipped file's text with installation paths replaced by the test's; each
+    replaced path must occur in it, so the test uses what ships."""
+    with open(os.path.join(CONTRIB, path)) as f:
+        text = f.read()
+    for old, new in replacements.items():
+        if old not in text:
+            raise AssertionError("%s no longer mentions %s" % (path, old))
+        text = text.replace(old, new)
+    return text
+
+
+def by_index():
+    """Scenarios grouped so that group k holds scenario k of every check: one daemon (and
+    one ini file) per group, since the shipped command lines are fixed."""
+    groups = {}
+    for p in prepared():
+        idx = SCENARIOS[p.check.program].index(p.scenario)
+        groups.setdefault(idx, []).append(p)
+    return [groups[k] for k in sorted(groups)]
+
+
+class Nrpe(ConsumerCase):
+
+    def test_check_nrpe_returns_the_checks_results_unchanged(self):
+        for k, group in enumerate(by_index()):
+            secrets = WORLD["secrets"]
+            ini = secrets.write(nrpe.USER, "nrpe-%d.ini" % k,
+                                "\n".join(p.ini_section(nrpe.USER) for p in group))
+            cfg = shipped("nrpe/sbtc.cfg", {gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/",
+                                            gen.NRPE_INI: ini})
+            self.assertNotIn("dont_blame_nrpe=1", cfg)
+            self.assertNotIn("$ARG", cfg)
+            with nrpe.NrpeServer(cfg) as server:
+                for p in group:
+                    with self.subTest(scenario=p.id):
+                        r = server.query(p.check.program)
+                        self.assertSameAsCheck(p, r.rc, r.text, r.perfdata_list,
+                                               "check_nrpe (%s)\n%r\n%s" % (p.id, r, server.log()))
+                        self.assertEqual(r.long_text, p.reference.long_text, r)
+                        # NRPE 2 packets carry 1024 bytes; ours fit even those whole
+                        self.assertLess(len(p.reference.stdout.encode()), 1024, p.reference)
+
+
+class Nagios4(ConsumerCase):
+
+    def test_nagios4_accepts_the_shipped_definitions(self):
+        files = [os.path.join(CONTRIB, "nagios", n) for n in ("sbtc-commands.cfg", "sbtc-services.cfg")]
+        rc, out = nagios.verify(files)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"Total Errors:\s+0")
+        for p in prepared():
+            self.assertIn("check_nrpe_sbtc!%s" % p.check.program, open(files[1]).read())
+        # and it does reject what is broken: a service whose command does not exist
+        broken = os.path.join(WORLD["root"], "broken.cfg")
+        with open(broken, "w") as f:
+            f.write("define service {\n use generic-service\n host_name sbtc-signer\n"
+                    " service_description broken\n check_command check_sbtc_nonexistent\n}\n")
+        rc, out = nagios.verify(files + [broken])
+        self.assertNotEqual(rc, 0, out)
+
+
+    def test_private_nagios4_runs_the_shipped_commands(self):
+        """The shipped command definitions run by a real Nagios 4: each check's command
+        with its options in an --extra-opts file, as sbtc-commands.cfg suggests."""
+        services = ["define host {\n    use linux-server\n    host_name sandbox\n"
+                    "    address 127.0.0.1\n    check_interval 3600\n}"]
+        keys = {}
+        for k, group in enumerate(by_index()):
+            ini = WORLD["secrets"].write(nagios.USER, "nagios-%d.ini" % k,
+                                         "\n".join(p.ini_section(nagios.USER) for p in group))
+            for p in group:
+                services.append("\n".join([
+                    "define service {",
+                    "    use                     generic-service",
+                    "    host_name               sandbox",
+                    "    service_description     %s" % p.id,
+                    "    check_command           %s!--extra-opts=@%s" % (p.check.program, ini),
+                    "    check_interval          3600",
+                    "    max_check_attempts      1",
+                    "}"]))
+                keys[("sandbox", p.id)] = p
+        cfg = os.path.join(WORLD["root"], "nagios-services.cfg")
+        with open(cfg, "w") as f:
+            f.write("\n\n".join(services) + "\n")
+        os.chmod(cfg, 0o644)
+        files = [os.path.join(CONTRIB, "nagios", "sbtc-commands.cfg"), cfg]
+        with nagios.Nagios4(files, WORLD["plugin_dir"]) as n:
+            status = n.results(list(keys))
+        for key, p in keys.items():
+            with self.subTest(scenario=p.id):
+                st = status[key]
+                perf_list, errors = harness.parse_perfdata(st.get("performance_data", ""))
+                self.assertEqual(errors, [], st)
+                self.assertSameAsCheck(p, int(st["current_state"]), st["plugin_output"], perf_list,
+                                       "Nagios 4 (%s)\n%r" % (p.id, st))
+
+
+# ---------------------------------------------------------------------------- Zabbix
+
+def jsonpath(doc, path):
+    """The JSONPath forms the template uses, evaluated as Zabbix does:
+    $.a, $.a.b, and $.a[?(@.k=='v')].f.first()."""
+    m = re.fullmatch(r"\$\.([a-z_]+)\[\?\(@\.([a-z_]+)=='([^']*)'\)\]\.([a-z_]+)\.first\(\)", path)
+    if m:
+        field, key, value, sub = m.groups()
+        hits = [e[sub] for e in doc[field] if e.get(key) == value]
+        if not hits:
+            raise KeyError(path)
+        return hits[0]
+    m = re.fullmatch(r"\$((?:\.[a-z_]+)+)", path)
+    if m:
+        v = doc
+        for part in m.group(1).split(".")[1:]:
+            v = v[part]
+        return v
+    raise AssertionError("JSONPath form not known to the test: %s" % path)
+
+
+def zabbix_value(v):
+    """How Zabbix stores a JSONPath result: strings as they are, numbers as text."""
+    if isinstance(v, str):
+        return v
+    return json.dumps(v)
+
+
+class Zabbix(ConsumerCase):
+
+    def test_agent_answers_the_userparameters_with_the_json_the_template_reads(self):
+        with open(os.path.join(CONTRIB, "zabbix", "template_sbtc.yaml")) as f:
+            export = yaml.safe_load(f)["zabbix_export"]
+        self.assertEqual(export["version"], "6.0")
+        self.export = export
+        template = export["templates"][0]
+        for k, group in enumerate(by_index()):
+            secrets = WORLD["secrets"]
+            ini = secrets.write(zabbix.USER, "zabbix-%d.ini" % k,
+                                "\n".join(p.ini_section(zabbix.USER) for p in group))
+            params = shipped("zabbix/userparameters_sbtc.conf",
+                             {gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/", gen.ZABBIX_INI: ini})
+            with zabbix.ZabbixAgent(params) as agent:
+                for p in group:
+                    with self.subTest(scenario=p.id):
+                        key = "sbtc.%s" % p.check.name
+                        text = agent.get(key)
+                        self.assertNotIn(zabbix.NOTSUPPORTED, text, agent.log())
+                        doc = json.loads(text)
+                        self.check_document(p, doc, template, key)
+
+    def check_document(self, p, doc, template, key):
+        ref = json.loads(p.reference_json.stdout)
+        self.assertReference(p)
+        self.assertEqual(p.reference_json.rc, p.scenario.rc, p.reference_json)
+        self.assertEqual(doc["schema_version"], 1)
+        self.assertEqual(doc["state"], p.scenario.rc)
+        self.assertEqual(doc["state_text"], harness.plugin.STATES[p.scenario.rc])
+        self.assertEqual(doc["summary"], ref["summary"])
+        self.assertEqual(doc["summary"], state_line_summary(p.check, p.reference.text))
+        items = {i["key"]: i for i in template["items"]}
+        self.assertIn(key, items, "the template has no item for %s" % key)
+        dependent = [i for i in template["items"] if i.get("master_item", {}).get("key") == key]
+        self.assertTrue(dependent)
+        expected = {"%s.state" % key: str(p.scenario.rc), "%s.summary" % key: doc["summary"]}
+        for item in dependent:
+            path = item["preprocessing"][0]["parameters"][0]
+            got = zabbix_value(jsonpath(doc, path))
+            self.assertEqual(got, expected[item["key"]], item["key"])
+        # the triggers on the state item: exactly the one for this state fires (none for OK)
+        fired = []
+        for t in self.export["triggers"]:
+            m = re.fullmatch(r"last\(/[^/]+/([^)]+)\)=(\d)", t["expression"])
+            if m and m.group(1) == "%s.state" % key:
+                if int(m.group(2)) == doc["state"]:
+                    fired.append(t["name"])
+        self.assertEqual(len(fired), 0 if doc["state"] == 0 else 1, fired)
+        # the discovery rule: one item per perfdata label, each read by its JSONPath
+        rules = [r for r in template["discovery_rules"] if r["master_item"]["key"] == key]
+        self.assertEqual(len(rules), 1)
+        rule = rules[0]
+        rows = jsonpath(doc, rule["preprocessing"][0]["parameters"][0])
+        macros = {m["lld_macro"]: m["path"] for m in rule["lld_macro_paths"]}
+        proto = rule["item_prototypes"][0]
+        got_perf = []
+        for row in rows:
+            label = jsonpath(row, macros["{#LABEL}"])
+            uom = jsonpath(row, macros["{#UOM}"])
+            path = proto["preprocessing"][0]["parameters"][0].replace("{#LABEL}", label)
+            value = jsonpath(doc, path)
+            got_perf.append((label, uom, value))
+        want = [(pv.label, pv.uom, pv.value) for pv in p.reference.perfdata_list]
+        self.assertEqual([g[:2] for g in got_perf], [w[:2] for w in want])
+        for g, w in zip(got_perf, want):
+            if g[0] in p.scenario.volatile:
+                self.assertAlmostEqual(g[2], w[2], delta=p.tolerance())
+            else:
+                self.assertEqual(g[2], w[2], g[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
