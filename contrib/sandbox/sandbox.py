@@ -7,9 +7,11 @@ would run it, in a good and in failing scenarios. Started and stopped by contrib
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
@@ -30,6 +32,174 @@ def show(title, argv, env):
     sys.stdout.write(p.stdout)
     print("(exit %d)" % p.returncode)
     return p.returncode
+
+
+def version_scenarios(node, env):
+    """check_sbtc_version: the signer (through its metrics exporter) and the Stacks node
+    against a fixture of GitHub's releases API, with its cache and its rate limit."""
+    sys.path.insert(0, harness.FIXTURES_DIR)
+    from github_api import GitHubApiFixture, SIGNER_COMMIT_BEHIND  # noqa: E402
+    from metrics_exporter import MetricsExporterFixture  # noqa: E402
+
+    gh = GitHubApiFixture().start()
+    metrics = MetricsExporterFixture(revision="v1.3.3").start()
+    cache = tempfile.mkdtemp(prefix="sandbox-version-cache-")
+    saved_version = node.config["server_version"]
+    try:
+        print("\nsandbox: GitHub API fixture on %s, signer metrics exporter on %s" % (gh.url, metrics.url))
+        vc = ["check_sbtc_version", "--github-api", gh.url, "--cache-dir", cache,
+              "--metrics-url", metrics.url + "/metrics", "-u", node.url]
+        node.set(server_version="stacks-node 3.1.0.0.13 (release/3.1.0.0.13:0a1b2c3, release build, "
+                                "linux [x86_64])")
+        show("Up to date: the signer and the Stacks node run the newest releases", vc, env)
+        node.set(server_version=saved_version)
+        metrics.set(revision="v1.3.1")
+        show("Behind: the signer missed two releases, the Stacks node one (-v: release pages)",
+             vc + ["-v"], env)
+        metrics.set(revision=SIGNER_COMMIT_BEHIND)
+        show("A signer built from source: GitHub's compare API places its commit", vc, env)
+        metrics.set(revision="v1.3.1")
+        gh.set(mood="rate-limit")
+        show("GitHub rate-limits: the cached answers stand in, with their age",
+             vc + ["--cache-ttl", "0"], env)
+        empty = tempfile.mkdtemp(prefix="sandbox-version-empty-")
+        show("GitHub rate-limits and nothing is cached: UNKNOWN with GitHub's reason",
+             ["check_sbtc_version", "--github-api", gh.url, "--cache-dir", os.path.join(empty, "c"),
+              "--metrics-url", metrics.url + "/metrics"], env)
+        shutil.rmtree(empty, ignore_errors=True)
+        print("(%d requests reached the GitHub fixture in all these runs: the cache answered the rest)"
+              % len(gh.requests_to_api))
+    finally:
+        node.set(server_version=saved_version)
+        metrics.stop()
+        gh.stop()
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def backup_scenarios(cluster, node, env):
+    """check_sbtc_backup: backups of the sandbox's signer database made by
+    contrib/backup/sbtc-backup as an operator would run it, then a fresh one, an old one,
+    a truncated one, and one from before the last key rotation."""
+    top = os.path.dirname(os.path.dirname(HERE))
+    folder = tempfile.mkdtemp(prefix="sandbox-backups-")
+    pg_restore = os.path.join(cluster.bindir, "pg_restore")
+    try:
+        script_env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        script_env.update({"SBTC_BACKUP_DIR": folder, "PGPASSWORD": cluster.password,
+                           "PG_DUMP": os.path.join(cluster.bindir, "pg_dump"), "PG_RESTORE": pg_restore})
+
+        def backup(dbname):
+            script_env["SBTC_BACKUP_DB"] = cluster.conninfo(dbname=dbname, password=False)
+            p = subprocess.run([os.path.join(top, "contrib", "backup", "sbtc-backup")], env=script_env,
+                               capture_output=True, text=True, timeout=120, check=True)
+            name = p.stdout.split("wrote ", 1)[1].split(" ", 1)[0]
+            return name
+
+        print("\nsandbox: backups in %s, made by contrib/backup/sbtc-backup" % folder)
+        newest = backup("signer")
+        bc = ["check_sbtc_backup", "--path", folder, "--pattern", "signer-*.dump", "--min-size", "10kB"]
+        show("A fresh backup: recent, whole, and it holds the key on chain",
+             bc + ["--verify-key", "-u", node.url, "--pg-restore", pg_restore], env)
+        old = time.time() - 3 * DAY
+        os.utime(newest, (old, old))
+        show("The backup job stopped three days ago", bc, env)
+        os.utime(newest, None)
+        size = os.path.getsize(newest)
+        with open(newest, "r+b") as f:
+            f.truncate(size * 2 // 3)
+        show("The newest backup was cut short (disk full during the copy)", bc, env)
+        os.unlink(newest)
+        time.sleep(1.1)  # the script names backups by the second
+        backup("signer_restore_test")
+        show("A backup taken before the last key rotation: it cannot restore a working signer",
+             bc + ["--verify-key", "-u", node.url, "--pg-restore", pg_restore], env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def block_lag_scenarios(cluster, env):
+    """check_sbtc_block_lag: a fixture Bitcoin Core (cookie auth), a Stacks node, the
+    signer's API and a public reference, healthy and then one link at a time lagging."""
+    sys.path.insert(0, harness.FIXTURES_DIR)
+    from bitcoind import BitcoindFixture
+    from reference_api import ReferenceApiFixture
+    from signer_api import SignerApiFixture
+
+    datadir = tempfile.mkdtemp(prefix="sandbox-bitcoind-")
+    btc = BitcoindFixture(cookie_dir=datadir, blocks=880000).start()
+    stx = harness.StacksNodeFixture(burn_block_height=880000, info_overrides={"is_fully_synced": True}).start()
+    api = SignerApiFixture().start()
+    ref = ReferenceApiFixture(bitcoin_height=880000).start()
+    try:
+        bl = ["check_sbtc_block_lag", "--bitcoin-url", btc.url, "--bitcoin-cookie", btc.cookie_file,
+              "-u", stx.url, "--signer-url", api.url]
+        show("Block lag: a healthy chain (Bitcoin Core, Stacks node, signer, and a public reference)",
+             bl + ["--bitcoin-reference", ref.url, "--stacks-reference", ref.url], env)
+        btc.restart_cookie()
+        show("Block lag: bitcoind restarted and wrote a new cookie: read again, still OK", bl, env)
+        stx.set(burn_block_height=879996, peer_lag=12)
+        show("Block lag: the Stacks node stopped following Bitcoin and trails its peers", bl, env)
+        stx.set(burn_block_height=880000, peer_lag=0)
+        api.set(bitcoin_signer_height=879991, stacks_signer_height=1832040)
+        show("Block lag: the signer is stuck while its nodes advance", bl, env)
+        api.reset_config()
+        signer_db = "host=127.0.0.1 port=%d dbname=signer user=sbtc_monitor" % cluster.port
+        show("Block lag: the signer's database against Bitcoin Core",
+             ["check_sbtc_block_lag", "--bitcoin-url", btc.url, "--bitcoin-cookie", btc.cookie_file,
+              "-d", signer_db], env)
+        btc.set(mood="ibd")
+        show("Block lag: Bitcoin Core in initial block download", bl, env)
+    finally:
+        for fx in (btc, stx, api, ref):
+            fx.stop()
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+def ports_scenarios(env):
+    """check_sbtc_ports: a loopback address with the signer's P2P port and a PostgreSQL
+    listening, then (as root) a signer host in a network namespace behind nftables."""
+    import socket
+    import test_ports  # tests/integration: the namespace host and listeners of the tests
+
+    socks = []
+    try:
+        for port in (4122, 5432):
+            s = socket.socket()
+            s.bind(("127.0.0.2", port))
+            s.listen(16)
+            socks.append(s)
+    except OSError as e:
+        print("\nsandbox: ports scenarios on loopback left out: cannot listen on 127.0.0.2 (%s)" % e)
+    if len(socks) == 2:
+        show("Loopback: the signer's P2P port and a PostgreSQL that should not face the network",
+             ["check_sbtc_ports", "-H", "127.0.0.2", "-p", "1-10000"], env)
+    for s in socks:
+        s.close()
+    if test_ports.NETNS_WHY is not None:
+        print("\nsandbox: ports scenarios in a namespace left out: %s" % test_ports.NETNS_WHY)
+        return
+    host = test_ports.NetnsHost()
+    try:
+        print("\nsandbox: a signer host in network namespace %s at %s and %s"
+              % (host.ns, host.addr4, host.addr6))
+        host.firewall(test_ports.drop_ruleset())
+        host.listen("tcp:0.0.0.0:4122", "tcp:127.0.0.1:5432", "tcp:[::1]:8801")
+        show("The guide's host: default-deny firewall, only 4122 open (all 65535 ports)",
+             ["check_sbtc_ports", "-H", host.addr4], env)
+        host.stop_listeners()
+        host.firewall(test_ports.drop_ruleset(8801))
+        host.listen("tcp:0.0.0.0:4122", "tcp:0.0.0.0:8801")
+        show("A hole in the firewall lets the signer's API through", ["check_sbtc_ports", "-H", host.addr4], env)
+        host.firewall("")
+        show("No firewall at all: closed ports answer (and the API is exposed)",
+             ["check_sbtc_ports", "-H", host.addr4], env)
+        print("\n### Local mode on that host (through NRPE on a real one): its sockets and firewall")
+        r = test_ports.run_in(host.ns, ["--local"])
+        print("$ check_sbtc_ports --local")
+        sys.stdout.write(r.stdout)
+        print("(exit %d)" % r.rc)
+    finally:
+        host.close()
 
 
 def main():
@@ -84,6 +254,11 @@ def main():
         node.set(mood="ok")
         down = "http://127.0.0.1:%d" % closed_port()
         show("The Stacks node is down", [ak, "-d", db("signer"), "-u", down], env)
+
+        version_scenarios(node, env)
+        backup_scenarios(cluster, node, env)
+        block_lag_scenarios(cluster, env)
+        ports_scenarios(env)
 
         if keep:
             print("\nThe sandbox stays up; try the commands above (export PGPASSFILE=%s)."
