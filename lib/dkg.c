@@ -6,6 +6,7 @@
 
 #include "human.h"
 #include "pg.h"
+#include "range.h"
 #include "strbuf.h"
 
 const char *sbtc_share_status_name(sbtc_share_status s)
@@ -242,4 +243,38 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 			       "key rotation pending for %s (grace %s): on-chain key %s is an older verified "
 			       "share; newest verified share %s is not on chain",
 			       age, grace, k1, k2);
+}
+
+void sbtc_registry_opts_init(sbtc_registry_opts *o)
+{
+	char err[200];
+	memset(o, 0, sizeof *o);
+	o->contract_text = SBTC_MAINNET_REGISTRY;
+	if (sbtc_quantity_parse(SBTC_DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &o->rotation_grace, err,
+				sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+}
+
+int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *err, size_t errlen)
+{
+	switch (key) {
+	case SBTC_OPT_CONTRACT:
+		o->contract_text = arg;
+		return 1;
+	case SBTC_OPT_SENDER:
+		o->sender = arg;
+		return sbtc_principal_check(arg, "--sender", err, errlen) == 0 ? 1 : -1;
+	case SBTC_OPT_ROTATION_GRACE:
+		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &o->rotation_grace, err, errlen) == 0 ? 1 : -1;
+	}
+	return 0;
+}
+
+int sbtc_registry_opts_finish(sbtc_registry_opts *o, char *err, size_t errlen)
+{
+	if (sbtc_contract_id_parse(o->contract_text, &o->contract, err, errlen) != 0)
+		return -1;
+	if (o->sender == NULL)
+		o->sender = o->contract.address;
+	return 0;
 }

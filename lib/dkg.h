@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "http.h"
 #include "output.h"
 #include "stacks.h"
@@ -64,5 +65,32 @@ void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c);
 sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 			      const sbtc_registry_key *onchain, double rotation_grace,
 			      const char *where, int verbose);
+
+/* The options of every check that asks the registry for its key and judges shares. */
+#define SBTC_DEFAULT_ROTATION_GRACE "6h"
+enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE };
+#define SBTC_REGISTRY_OPTIONS                                                                          \
+	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", SBTC_OPT_CONTRACT,                          \
+	 "The sBTC registry contract (default " SBTC_MAINNET_REGISTRY ")."},                           \
+	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", SBTC_OPT_SENDER,                                 \
+	 "Sender of the read-only call (default: the contract's address)."},                          \
+	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", SBTC_OPT_ROTATION_GRACE,                  \
+	 "How long a newer verified share may wait for its key rotation to reach the chain\n"          \
+	 "before WARNING becomes CRITICAL (default " SBTC_DEFAULT_ROTATION_GRACE "; 90s, 45m, 6h, 2d)."}
+
+typedef struct {
+	const char *contract_text;
+	const char *sender;       /* NULL until finished: then the contract's address by default */
+	double rotation_grace;    /* seconds */
+	sbtc_contract_id contract;
+} sbtc_registry_opts;
+
+/* Defaults: the mainnet registry and SBTC_DEFAULT_ROTATION_GRACE. */
+void sbtc_registry_opts_init(sbtc_registry_opts *o);
+/* Handles the keys of SBTC_REGISTRY_OPTIONS: 1 when handled, 0 when not one of them,
+ * -1 with a message for a bad value. */
+int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *err, size_t errlen);
+/* After parsing: splits the contract id and defaults the sender. 0 or -1 with a message. */
+int sbtc_registry_opts_finish(sbtc_registry_opts *o, char *err, size_t errlen);
 
 #endif

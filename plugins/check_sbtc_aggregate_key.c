@@ -17,22 +17,11 @@
 #include "range.h"
 #include "stacks.h"
 
-#define DEFAULT_ROTATION_GRACE "6h"
-
-enum {
-	OPT_CONTRACT = SBTC_OPT_PLUGIN_FIRST,
-	OPT_SENDER,
-	OPT_ROTATION_GRACE,
-};
-
 typedef struct {
 	const char *dbconn;
 	const char *stacks_url;
 	const char *reference_url;
-	const char *contract_text;
-	const char *sender;
-	double rotation_grace;
-	sbtc_contract_id contract;
+	sbtc_registry_opts registry;
 	sbtc_http_opts http;
 } config;
 
@@ -47,13 +36,7 @@ static const sbtc_option options[] = {
 	{"reference-url", 'r', SBTC_ARG_REQUIRED, "URL", 'r',
 	 "A second, independent Stacks node or API (for example a public one) that must report\n"
 	 "the same key; a disagreement is CRITICAL."},
-	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", OPT_CONTRACT,
-	 "The sBTC registry contract (default " SBTC_MAINNET_REGISTRY ")."},
-	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", OPT_SENDER,
-	 "Sender of the read-only call (default: the contract's address)."},
-	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_ROTATION_GRACE,
-	 "How long a newer verified share may wait for its key rotation to reach the chain\n"
-	 "before WARNING becomes CRITICAL (default " DEFAULT_ROTATION_GRACE "; 90s, 45m, 6h, 2d)."},
+	SBTC_REGISTRY_OPTIONS,
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -97,14 +80,13 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	config *cfg = ctx;
 	if (sbtc_http_tls_option(&cfg->http, key, arg))
 		return 0;
+	int handled = sbtc_registry_option(&cfg->registry, key, arg, err, errlen);
+	if (handled != 0)
+		return handled > 0 ? 0 : -1;
 	switch (key) {
 	case 'd': cfg->dbconn = arg; return 0;
 	case 'u': cfg->stacks_url = arg; return sbtc_url_check(arg, "--stacks-url", err, errlen);
 	case 'r': cfg->reference_url = arg; return sbtc_url_check(arg, "--reference-url", err, errlen);
-	case OPT_CONTRACT: cfg->contract_text = arg; return 0;
-	case OPT_SENDER: cfg->sender = arg; return sbtc_principal_check(arg, "--sender", err, errlen);
-	case OPT_ROTATION_GRACE:
-		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->rotation_grace, err, errlen);
 	}
 	snprintf(err, errlen, "unhandled option");
 	return -1;
@@ -116,7 +98,7 @@ static bool fetch_key(sbtc_result *root, const config *cfg, const char *url, con
 		      int verbose, sbtc_registry_key *key)
 {
 	char err[700], k[80];
-	sbtc_fetch_status st = sbtc_registry_aggregate_key(url, role, &cfg->contract, cfg->sender, &cfg->http, key,
+	sbtc_fetch_status st = sbtc_registry_aggregate_key(url, role, &cfg->registry.contract, cfg->registry.sender, &cfg->http, key,
 							   err, sizeof err);
 	if (st != SBTC_FETCH_OK) {
 		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
@@ -125,11 +107,11 @@ static bool fetch_key(sbtc_result *root, const config *cfg, const char *url, con
 	char *masked = sbtc_url_origin(url);
 	if (key->has_key)
 		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", role, masked,
-				cfg->contract.address, cfg->contract.name,
+				cfg->registry.contract.address, cfg->registry.contract.name,
 				verbose ? sbtc_key_hex(key->key, k, sizeof k) : sbtc_key_short(key->key, k, sizeof k));
 	else
 		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", role, masked,
-				cfg->contract.address, cfg->contract.name);
+				cfg->registry.contract.address, cfg->registry.contract.name);
 	free(masked);
 	return true;
 }
@@ -210,19 +192,14 @@ int main(int argc, char **argv)
 {
 	config cfg = {
 		.stacks_url = SBTC_DEFAULT_STACKS_URL,
-		.contract_text = SBTC_MAINNET_REGISTRY,
 	};
 	sbtc_common_opts common;
 	char err[600];
 
-	if (sbtc_quantity_parse(DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &cfg.rotation_grace, err,
-				sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_registry_opts_init(&cfg.registry);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
-	if (sbtc_contract_id_parse(cfg.contract_text, &cfg.contract, err, sizeof err) != 0)
+	if (sbtc_registry_opts_finish(&cfg.registry, err, sizeof err) != 0)
 		sbtc_usage_error(&info, "%s", err);
-	if (cfg.sender == NULL)
-		cfg.sender = cfg.contract.address;
 	cfg.http.verbose = common.verbose;
 
 	/* Acquisition: the chain's view, then the database's. */
@@ -237,7 +214,7 @@ int main(int argc, char **argv)
 
 	/* Evaluation: the verdict leads the status line whenever it is the worst news. */
 	if (have_onchain && have_shares) {
-		sbtc_result *verdict = sbtc_dkg_verdict(root, &shares, &onchain, cfg.rotation_grace,
+		sbtc_result *verdict = sbtc_dkg_verdict(root, &shares, &onchain, cfg.registry.rotation_grace,
 							"the database", common.verbose);
 		if (sbtc_result_state(verdict) == sbtc_result_state(root))
 			root->text = sbtc_xstrdup(verdict->text);

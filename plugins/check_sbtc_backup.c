@@ -31,7 +31,6 @@
 
 #define DEFAULT_WARNING "26h"
 #define DEFAULT_CRITICAL "50h"
-#define DEFAULT_ROTATION_GRACE "6h"
 #define FUTURE_TOLERANCE 60.0 /* seconds of clock skew that are not a problem */
 
 enum {
@@ -43,9 +42,6 @@ enum {
 	OPT_FORMAT,
 	OPT_VERIFY_KEY,
 	OPT_PG_RESTORE,
-	OPT_CONTRACT,
-	OPT_SENDER,
-	OPT_ROTATION_GRACE,
 };
 
 typedef struct {
@@ -61,10 +57,7 @@ typedef struct {
 	const char *dbconn;
 	const char *stacks_url;
 	bool stacks_url_given;
-	const char *contract_text;
-	const char *sender;
-	double rotation_grace;
-	sbtc_contract_id contract;
+	sbtc_registry_opts registry;
 	sbtc_http_opts http;
 	int verbose;
 } config;
@@ -100,13 +93,7 @@ static const sbtc_option options[] = {
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
 	 "With --verify-key: the Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL "; used unless\n"
 	 "only --dbconn is given)."},
-	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", OPT_CONTRACT,
-	 "The sBTC registry contract (default " SBTC_MAINNET_REGISTRY ")."},
-	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", OPT_SENDER,
-	 "Sender of the read-only call (default: the contract's address)."},
-	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_ROTATION_GRACE,
-	 "How long a newer verified share may wait for its key rotation to reach the chain\n"
-	 "before WARNING becomes CRITICAL (default " DEFAULT_ROTATION_GRACE ")."},
+	SBTC_REGISTRY_OPTIONS,
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -154,6 +141,9 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	double v;
 	if (sbtc_http_tls_option(&cfg->http, key, arg))
 		return 0;
+	int handled = sbtc_registry_option(&cfg->registry, key, arg, err, errlen);
+	if (handled != 0)
+		return handled > 0 ? 0 : -1;
 	switch (key) {
 	case OPT_PATH:
 		if (arg[0] == '\0') {
@@ -210,10 +200,6 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 		cfg->stacks_url = arg;
 		cfg->stacks_url_given = true;
 		return sbtc_url_check(arg, "--stacks-url", err, errlen);
-	case OPT_CONTRACT: cfg->contract_text = arg; return 0;
-	case OPT_SENDER: cfg->sender = arg; return sbtc_principal_check(arg, "--sender", err, errlen);
-	case OPT_ROTATION_GRACE:
-		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->rotation_grace, err, errlen);
 	}
 	snprintf(err, errlen, "unhandled option");
 	return -1;
@@ -614,19 +600,19 @@ static sbtc_result *compare_onchain(sbtc_result *root, const config *cfg, const 
 	char err[700], k[80];
 	sbtc_registry_key onchain;
 	sbtc_deadline_activity("asking the Stacks node for the registry's key");
-	sbtc_fetch_status st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->contract,
-							   cfg->sender, &cfg->http, &onchain, err, sizeof err);
+	sbtc_fetch_status st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->registry.contract,
+							   cfg->registry.sender, &cfg->http, &onchain, err, sizeof err);
 	if (st != SBTC_FETCH_OK) {
 		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
 		return NULL;
 	}
 	char *masked = sbtc_url_origin(cfg->stacks_url);
 	if (onchain.has_key)
-		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked, cfg->contract.address,
-				cfg->contract.name,
+		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked, cfg->registry.contract.address,
+				cfg->registry.contract.name,
 				cfg->verbose ? sbtc_key_hex(onchain.key, k, sizeof k) : sbtc_key_short(onchain.key, k, sizeof k));
 	free(masked);
-	return sbtc_dkg_verdict(root, shares, &onchain, cfg->rotation_grace, "the backup", cfg->verbose);
+	return sbtc_dkg_verdict(root, shares, &onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
 }
 
 /* The live database's newest verified share must be the backup's. */
@@ -696,22 +682,19 @@ int main(int argc, char **argv)
 		.max_shrink = NAN,
 		.format = -1,
 		.stacks_url = SBTC_DEFAULT_STACKS_URL,
-		.contract_text = SBTC_MAINNET_REGISTRY,
 	};
 	sbtc_common_opts common;
 	char err[600];
 
 	if (sbtc_range_parse(DEFAULT_WARNING, SBTC_UNIT_DURATION, &cfg.age.warning, err, sizeof err) != 0 ||
-	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.age.critical, err, sizeof err) != 0 ||
-	    sbtc_quantity_parse(DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &cfg.rotation_grace, err, sizeof err) != 0)
+	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.age.critical, err, sizeof err) != 0)
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	sbtc_registry_opts_init(&cfg.registry);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
 	if (cfg.path == NULL)
 		sbtc_usage_error(&info, "--path is required (the backup directory or file)");
-	if (sbtc_contract_id_parse(cfg.contract_text, &cfg.contract, err, sizeof err) != 0)
+	if (sbtc_registry_opts_finish(&cfg.registry, err, sizeof err) != 0)
 		sbtc_usage_error(&info, "%s", err);
-	if (cfg.sender == NULL)
-		cfg.sender = cfg.contract.address;
 	cfg.verbose = common.verbose;
 	cfg.http.verbose = common.verbose;
 
