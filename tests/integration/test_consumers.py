@@ -224,9 +224,20 @@ WORLD = {}
 
 
 def setUpModule():
-    plugin_dir = harness.plugin_dir()
     root = tempfile.mkdtemp(prefix="sbtc-consumers-")
     os.chmod(root, 0o711)
+    # The daemons run the checks as their own users, who may not reach the build tree
+    # (a checkout under /root): install the programs and man pages where they can.
+    plugin_dir = os.path.join(root, "plugins")
+    os.mkdir(plugin_dir)
+    os.chmod(plugin_dir, 0o755)
+    built = harness.plugin_dir()
+    for name in os.listdir(built):
+        src = os.path.join(built, name)
+        if name.startswith("check_sbtc_") and os.path.isfile(src) and not name.endswith(".o"):
+            dst = os.path.join(plugin_dir, name)
+            shutil.copy2(src, dst)
+            os.chmod(dst, 0o755 if os.access(src, os.X_OK) else 0o644)
     ctx = Context()
     WORLD.update(root=root, ctx=ctx, plugin_dir=plugin_dir, checks={}, prepared=[])
     try:
@@ -279,7 +290,7 @@ def _run_as(user, program, argv, env):
         os.setgroups([])
         os.setuid(pw.pw_uid)
 
-    path = harness.plugin.plugin_path(program)
+    path = os.path.join(WORLD["plugin_dir"], program)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     full_env.update(env)
     p = subprocess.run([path] + argv, capture_output=True, env=full_env, timeout=60,
