@@ -33,6 +33,8 @@ import harness
 import harness.daemon
 from harness import icinga, nagios, nrpe, signerdb, zabbix
 from harness.daemon import chown_tree
+from github_api import GitHubApiFixture  # noqa: E402  (tests/fixtures, on sys.path via harness)
+from signer_api import SignerApiFixture  # noqa: E402
 
 REPO = harness.REPO_ROOT
 CONTRIB = os.path.join(REPO, "contrib")
@@ -134,6 +136,44 @@ def aggregate_key_backup_before_rotation(ctx):
     return Invocation({"dbconn": conninfo, "stacks-url": node.url, "rotation-grace": "2h"}, [line])
 
 
+def _signer_api(ctx):
+    return ctx.fixture("signer-api", SignerApiFixture)
+
+
+def _stuck_signer_api(ctx):
+    # its Bitcoin node went on while the signer stopped 10 blocks ago
+    return ctx.fixture("signer-api-stuck", lambda: SignerApiFixture(
+        bitcoin_signer_height=879990, bitcoin_node_height=880000))
+
+
+def _synced_stacks_node(ctx):
+    return ctx.fixture("stacks-node-synced", lambda: harness.StacksNodeFixture(
+        aggregate_key=signerdb.CURRENT_KEY, info_overrides={"is_fully_synced": True}))
+
+
+def block_lag_ok(ctx):
+    node = _synced_stacks_node(ctx)
+    return Invocation({"stacks-url": node.url, "signer-url": _signer_api(ctx).url})
+
+
+def block_lag_stuck_signer(ctx):
+    node = _synced_stacks_node(ctx)
+    return Invocation({"stacks-url": node.url, "signer-url": _stuck_signer_api(ctx).url})
+
+
+def _github(ctx):
+    return ctx.fixture("github-api", GitHubApiFixture)
+
+
+def version_ok(ctx):
+    # each daemon user keeps its own cache; TTL 0 makes every run ask the fixture
+    return Invocation({"signer-version": "v1.3.3", "github-api": _github(ctx).url, "cache-ttl": "0"})
+
+
+def version_behind(ctx):
+    return Invocation({"signer-version": "v1.3.1", "github-api": _github(ctx).url, "cache-ttl": "0"})
+
+
 # check -> [OK scenario, failing scenario]. A new check adds its entry here.
 SCENARIOS = {
     "check_sbtc_aggregate_key": [
@@ -141,6 +181,18 @@ SCENARIOS = {
                  volatile=("time", "newest_verified_age")),
         Scenario("critical", 2, "SBTC AGGREGATE_KEY CRITICAL - on-chain key ",
                  aggregate_key_backup_before_rotation, volatile=("time", "newest_verified_age")),
+    ],
+    "check_sbtc_block_lag": [
+        Scenario("ok", 0, "SBTC BLOCK_LAG OK - ", block_lag_ok,
+                 volatile=("time", "stacks_time", "signer_time")),
+        Scenario("critical", 2, "SBTC BLOCK_LAG CRITICAL - ", block_lag_stuck_signer,
+                 volatile=("time", "stacks_time", "signer_time")),
+    ],
+    "check_sbtc_version": [
+        Scenario("ok", 0, "SBTC VERSION OK - signer v1.3.3", version_ok,
+                 volatile=("time", "signer_behind")),
+        Scenario("critical", 2, "SBTC VERSION CRITICAL - signer v1.3.1", version_behind,
+                 volatile=("time", "signer_behind")),
     ],
 }
 
@@ -332,10 +384,13 @@ class ConsumerCase(unittest.TestCase):
             else:
                 self.assertEqual(g.value, w.value, "%s: perfdata %s" % (where, w.label))
 
-    def assertSameAsCheck(self, p, rc, text, perf_list, where):
+    def assertSameAsCheck(self, p, rc, text, perf_list, where, semicolons_as_colons=False):
         self.assertReference(p)
         self.assertEqual(rc, p.reference.rc, "%s: exit code" % where)
-        self.assertEqual(text, p.reference.text, "%s: first line" % where)
+        want = p.reference.text
+        if semicolons_as_colons:
+            want = want.replace(";", ":")
+        self.assertEqual(text, want, "%s: first line" % where)
         self.assertSamePerfdata(p, perf_list, where)
 
 
@@ -688,8 +743,10 @@ class Nagios4(ConsumerCase):
                 st = status[key]
                 perf_list, errors = harness.parse_perfdata(st.get("performance_data", ""))
                 self.assertEqual(errors, [], st)
+                # Nagios 4 itself writes ';' in plugin output as ':' (its status and
+                # command files use ';'); everything else must be unchanged.
                 self.assertSameAsCheck(p, int(st["current_state"]), st["plugin_output"], perf_list,
-                                       "Nagios 4 (%s)\n%r" % (p.id, st))
+                                       "Nagios 4 (%s)\n%r" % (p.id, st), semicolons_as_colons=True)
 
 
 # ---------------------------------------------------------------------------- Zabbix
