@@ -290,8 +290,16 @@ def setUpModule():
             dst = os.path.join(plugin_dir, name)
             shutil.copy2(src, dst)
             os.chmod(dst, 0o755 if os.access(src, os.X_OK) else 0o644)
+    # The same for the shipped definitions the daemons read.
+    shipped_dir = os.path.join(root, "contrib")
+    for sub in ("icinga2", "nagios", "nrpe", "zabbix"):
+        shutil.copytree(os.path.join(CONTRIB, sub), os.path.join(shipped_dir, sub))
+    for dirpath, dirnames, filenames in os.walk(shipped_dir):
+        os.chmod(dirpath, 0o755)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o644)
     ctx = Context()
-    WORLD.update(root=root, ctx=ctx, plugin_dir=plugin_dir, checks={}, prepared=[])
+    WORLD.update(root=root, ctx=ctx, plugin_dir=plugin_dir, contrib=shipped_dir, checks={}, prepared=[])
     try:
         for prog in gen.listed_programs():
             path = os.path.join(plugin_dir, prog)
@@ -467,7 +475,7 @@ def icinga_base(plugin_dir, commands=True):
         'const TicketSalt = ""',
         'include <itl>',
         'include <plugins>',
-        'include %s' % json.dumps(os.path.join(CONTRIB, "icinga2", "check_sbtc_*.conf")) if commands else "",
+        'include %s' % json.dumps(os.path.join(WORLD["contrib"], "icinga2", "check_sbtc_*.conf")) if commands else "",
         ''])
 
 
@@ -696,7 +704,7 @@ class Nrpe(ConsumerCase):
 class Nagios4(ConsumerCase):
 
     def test_nagios4_accepts_the_shipped_definitions(self):
-        files = [os.path.join(CONTRIB, "nagios", n) for n in ("sbtc-commands.cfg", "sbtc-services.cfg")]
+        files = [os.path.join(WORLD["contrib"], "nagios", n) for n in ("sbtc-commands.cfg", "sbtc-services.cfg")]
         rc, out = nagios.verify(files)
         self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"Total Errors:\s+0")
@@ -735,7 +743,7 @@ class Nagios4(ConsumerCase):
         with open(cfg, "w") as f:
             f.write("\n\n".join(services) + "\n")
         os.chmod(cfg, 0o644)
-        files = [os.path.join(CONTRIB, "nagios", "sbtc-commands.cfg"), cfg]
+        files = [os.path.join(WORLD["contrib"], "nagios", "sbtc-commands.cfg"), cfg]
         with nagios.Nagios4(files, WORLD["plugin_dir"]) as n:
             status = n.results(list(keys))
         for key, p in keys.items():
