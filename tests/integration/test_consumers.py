@@ -33,6 +33,7 @@ import harness
 import harness.daemon
 from harness import icinga, nagios, nrpe, signerdb, zabbix
 from harness.daemon import chown_tree
+from harness.net import SilentServer
 from github_api import GitHubApiFixture  # noqa: E402  (tests/fixtures, on sys.path via harness)
 from signer_api import SignerApiFixture  # noqa: E402
 
@@ -174,6 +175,75 @@ def version_behind(ctx):
     return Invocation({"signer-version": "v1.3.1", "github-api": _github(ctx).url, "cache-ttl": "0"})
 
 
+class _BackupFolder:
+    """A folder the daemons' users can read, holding one real custom-format dump of a
+    signer database (and, for the failing scenario, the same dump cut short)."""
+
+    def __init__(self, cut):
+        self.cut = cut
+        self.dir = None
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="sbtc-consumers-backups-")
+        os.chmod(self.dir, 0o755)
+        db = harness.scenario_db()
+        db.insert_dkg_shares(signerdb.CURRENT_KEY, "verified", created_at=DAY)
+        path = os.path.join(self.dir, "signer-1.dump")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["PGPASSWORD"] = db.cluster.password
+        subprocess.run([os.path.join(db.cluster.bindir, "pg_dump"), "-F", "c", "-f", path,
+                        "-d", db.cluster.conninfo(dbname=db.dbname, password=False)],
+                       env=env, check=True, timeout=60)
+        if self.cut:
+            size = os.path.getsize(path)
+            with open(path, "r+b") as f:
+                f.truncate(size * 2 // 3)
+        os.chmod(path, 0o644)
+        # Three days old, so the age on the status line ("3d 0h") does not change while
+        # the daemons run the check after the direct run.
+        three_days_ago = time.time() - 3 * DAY - 1800
+        os.utime(path, (three_days_ago, three_days_ago))
+        return self
+
+    def stop(self):
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def backup_ok(ctx):
+    folder = ctx.fixture("backups-whole", lambda: _BackupFolder(cut=False))
+    return Invocation({"path": folder.dir, "pattern": "signer-*.dump", "warning": "10d", "critical": "20d"})
+
+
+def backup_cut_short(ctx):
+    folder = ctx.fixture("backups-cut", lambda: _BackupFolder(cut=True))
+    return Invocation({"path": folder.dir, "pattern": "signer-*.dump", "warning": "10d", "critical": "20d"})
+
+
+class _Listener(SilentServer):
+    """A TCP listener on 127.0.0.1 that accepts every connection (a port of the host the
+    scan audits; a full accept queue would make later scans see it as filtered)."""
+
+    def start(self):
+        return self.__enter__()
+
+    def stop(self):
+        self.__exit__(None, None, None)
+
+
+def ports_ok(ctx):
+    p2p = ctx.fixture("listener-p2p", _Listener).port
+    return Invocation({"hostname": "127.0.0.1", "ports": str(p2p), "allow": str(p2p),
+                       "require": str(p2p), "no-drop-check": True})
+
+
+def ports_unexpected_open(ctx):
+    p2p = ctx.fixture("listener-p2p", _Listener).port
+    api = ctx.fixture("listener-exposed", _Listener).port
+    return Invocation({"hostname": "127.0.0.1", "ports": "%d,%d" % (p2p, api), "allow": str(p2p),
+                       "require": str(p2p), "no-drop-check": True})
+
+
 # check -> [OK scenario, failing scenario]. A new check adds its entry here.
 SCENARIOS = {
     "check_sbtc_aggregate_key": [
@@ -187,6 +257,16 @@ SCENARIOS = {
                  volatile=("time", "stacks_time", "signer_time")),
         Scenario("critical", 2, "SBTC BLOCK_LAG CRITICAL - ", block_lag_stuck_signer,
                  volatile=("time", "stacks_time", "signer_time")),
+    ],
+    "check_sbtc_backup": [
+        Scenario("ok", 0, "SBTC BACKUP OK - newest backup signer-1.dump", backup_ok,
+                 volatile=("time", "age")),
+        Scenario("critical", 2, "SBTC BACKUP CRITICAL - newest backup signer-1.dump", backup_cut_short,
+                 volatile=("time", "age")),
+    ],
+    "check_sbtc_ports": [
+        Scenario("ok", 0, "SBTC PORTS OK - ", ports_ok),
+        Scenario("critical", 2, "SBTC PORTS CRITICAL - 1 unexpected open port on 127.0.0.1", ports_unexpected_open),
     ],
     "check_sbtc_version": [
         Scenario("ok", 0, "SBTC VERSION OK - signer v1.3.3", version_ok,
@@ -648,7 +728,10 @@ class Icinga2(ConsumerCase):
         for p, name in names.items():
             with self.subTest(scenario=p.id):
                 cr = results[name]
-                self.assertEqual(cr["check_source"], AGENT, cr)  # run by the agent
+                # the example runs the port scan from the master (where an outsider stands)
+                # and everything else on the agent
+                remote = p in first and p.check.name == "ports"
+                self.assertEqual(cr["check_source"], MASTER if remote else AGENT, cr)
                 perf_list, errors = harness.parse_perfdata(" ".join(cr.get("performance_data") or []))
                 self.assertEqual(errors, [], cr)
                 self.assertSameAsCheck(p, int(cr["exit_status"]), cr["output"].split("\n")[0],
