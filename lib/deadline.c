@@ -1,6 +1,7 @@
 #include "deadline.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -12,6 +13,39 @@
 
 /* The orderly deadline comes this much before the backstop (or at 90% for tiny -t). */
 #define BACKSTOP_MARGIN 0.3
+/* Once the result is decided, writing it may take at least this long even when the -t
+ * deadline is closer: one write() of a few kilobytes into a pipe. */
+#define WRITE_GRACE 0.2
+/* A SIGALRM this much before the final backstop is the stale first one (see on_alarm). */
+#define FINAL_SLACK 0.05
+
+/*
+ * Exactly one result per run.
+ *
+ * Two writers can end a run: the orderly path (sbtc_finish, sbtc_die, usage errors,
+ * through sbtc_deadline_claim_output) and the SIGALRM backstop. Whichever takes g_owner
+ * first, by an atomic compare-and-swap, writes; the other writes nothing. The swap, not a
+ * blocked signal mask, decides, because the timer's signal goes to the process and may be
+ * handled by any thread (the port scanner's workers, for one), where the main thread's
+ * sigprocmask() has no say.
+ *
+ *   OWNER_NONE      still working: the backstop may take over, print the timeout result
+ *                   and _exit() with the -t state.
+ *   OWNER_ORDERLY   the orderly path has claimed the output: the first timer is disarmed
+ *                   and a final one armed for the -t deadline (at least WRITE_GRACE from
+ *                   the claim), which only _exit()s with the decided state and writes
+ *                   nothing. So a writer blocked on a full stdout pipe still ends the run
+ *                   in time, with the exit code the first line names; what was written
+ *                   may then be cut short, which is better than no end at all.
+ *   OWNER_BACKSTOP  the handler is writing the timeout result; the orderly path, should
+ *                   it come to write meanwhile (in another thread), waits for its _exit().
+ *
+ * A first alarm raised just before the claim disarmed it may still be handled after the
+ * claim; the handler tells it from the final one by the clock and ignores it.
+ */
+enum { OWNER_NONE = 0, OWNER_ORDERLY, OWNER_BACKSTOP };
+static atomic_int g_owner = OWNER_NONE;
+static double g_final_deadline; /* written before g_owner becomes OWNER_ORDERLY */
 
 static double g_start;
 static double g_deadline;
@@ -47,10 +81,18 @@ static void put(const char *s)
 	}
 }
 
-/* Async-signal-safe: only write(), strlen() and _exit(). */
+/* Async-signal-safe: only atomics, clock_gettime(), write(), strlen() and _exit(). */
 static void on_alarm(int sig)
 {
 	(void)sig;
+	int expected = OWNER_NONE;
+	if (!atomic_compare_exchange_strong(&g_owner, &expected, OWNER_BACKSTOP)) {
+		/* The orderly path owns the output: end the run silently, but only at the final
+		 * deadline, never for the stale first alarm. */
+		if (expected == OWNER_ORDERLY && sbtc_now_monotonic() >= g_final_deadline - FINAL_SLACK)
+			_exit(g_exit_code);
+		return;
+	}
 	int slot = g_activity_slot;
 	put(g_message_head);
 	if (slot >= 0 && g_activity[slot][0] != '\0') {
@@ -59,6 +101,19 @@ static void on_alarm(int sig)
 	}
 	put(g_message_tail);
 	_exit(g_exit_code);
+}
+
+static int arm_timer(double seconds)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof it);
+	if (seconds > 0) {
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+			it.it_value.tv_usec = 1000;
+	}
+	return setitimer(ITIMER_REAL, &it, NULL);
 }
 
 void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
@@ -95,14 +150,43 @@ void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) != 0)
 		sbtc_die(SBTC_UNKNOWN, "cannot install the timeout handler");
-	struct itimerval it;
-	memset(&it, 0, sizeof it);
-	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
-	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-		it.it_value.tv_usec = 1000;
-	if (setitimer(ITIMER_REAL, &it, NULL) != 0)
+	if (arm_timer(seconds) != 0)
 		sbtc_die(SBTC_UNKNOWN, "cannot arm the timeout");
+}
+
+bool sbtc_deadline_claim_output(sbtc_state state)
+{
+	double now = sbtc_now_monotonic();
+	double final = g_start + g_seconds;
+	if (final < now + WRITE_GRACE)
+		final = now + WRITE_GRACE;
+	g_final_deadline = final;
+	int expected = OWNER_NONE;
+	if (!atomic_compare_exchange_strong(&g_owner, &expected, OWNER_ORDERLY)) {
+		if (expected == OWNER_ORDERLY)
+			return false; /* a result is written already: this one is not */
+		/* The backstop, in another thread, is writing the timeout result and ends
+		 * the run: nothing more from here. */
+		for (;;)
+			pause();
+	}
+	g_exit_code = (sig_atomic_t)state;
+	if (g_started) {
+		/* Disarm the first timer and arm the final one. Should this fail, the first
+		 * one is still there and the handler above keeps it quiet. */
+		(void)arm_timer(0);
+		(void)arm_timer(final - now);
+	}
+	return true;
+}
+
+bool sbtc_deadline_output_claimed(sbtc_state *state)
+{
+	if (atomic_load(&g_owner) != OWNER_ORDERLY)
+		return false;
+	if (state != NULL)
+		*state = (sbtc_state)g_exit_code;
+	return true;
 }
 
 double sbtc_deadline_remaining(void)

@@ -29,6 +29,18 @@ double sbtc_elapsed(void);
  * that the backstop can say where it was stuck. The text is copied and cut. */
 void sbtc_deadline_activity(const char *text);
 
+/* Every writer of the run's result calls this first, with the state it will exit with.
+ * True: the caller now owns the output and writes it; the timeout backstop will print
+ * nothing more, and only ends the run (exit code state, nothing written) should the
+ * writing still block at the -t deadline (at least a moment after the claim). False: a
+ * result was written already, so the caller writes nothing and exits with the state of
+ * that result (sbtc_deadline_output_claimed). Does not return while the backstop writes
+ * the timeout result in another thread: that ends the run. */
+bool sbtc_deadline_claim_output(sbtc_state state);
+
+/* True once a result has been claimed by the orderly path; *state is its state. */
+bool sbtc_deadline_output_claimed(sbtc_state *state);
+
 /* Monotonic clock in seconds. */
 double sbtc_now_monotonic(void);
 

@@ -349,10 +349,14 @@ static void write_all(int fd, const char *s, size_t len)
 
 int sbtc_finish(sbtc_result *root)
 {
+	/* Rendered before the output is claimed: until then the backstop may still speak. */
 	char *out = sbtc_render(root, g_label, g_format);
 	sbtc_state s = sbtc_result_state(root);
 	fflush(stdout);
-	write_all(STDOUT_FILENO, out, strlen(out));
+	if (sbtc_deadline_claim_output(s))
+		write_all(STDOUT_FILENO, out, strlen(out));
+	else
+		(void)sbtc_deadline_output_claimed(&s); /* one result per run: the first stands */
 	free(out);
 	sbtc_result_free(root);
 	return (int)s;
@@ -418,6 +422,8 @@ void sbtc_print_status(sbtc_state state, const char *text)
 	sbtc_strlcpy(msg, text, sizeof msg);
 	clean_status_text(msg);
 	fflush(stdout);
+	if (!sbtc_deadline_claim_output(state))
+		return; /* a result is out already */
 	if (g_format == SBTC_FORMAT_JSON) {
 		/* Plain JSON escaping of our own message; sanitising keeps it one line. */
 		char line[2200];
@@ -462,5 +468,7 @@ void sbtc_die(sbtc_state state, const char *fmt, ...)
 	if (n < 0)
 		sbtc_strlcpy(msg, "(message could not be formatted)", sizeof msg);
 	sbtc_print_status(state, msg);
+	/* The exit code is that of the result printed, should one have been printed before. */
+	(void)sbtc_deadline_output_claimed(&state);
 	exit((int)state);
 }

@@ -61,10 +61,14 @@ void sbtc_perf_add_time(sbtc_result *r);
 /* Renders the tree as the plugin's whole output (ends with a newline); malloc'd. */
 char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format format);
 
-/* Prints root in the configured format on stdout, frees it and returns the exit code. */
+/* Prints root in the configured format on stdout, frees it and returns the exit code.
+ * One result per run: see sbtc_print_status. */
 int sbtc_finish(sbtc_result *root);
 
-/* Prints a single result line (or JSON document) with no perfdata; no allocation. */
+/* Prints a single result line (or JSON document) with no perfdata; no allocation.
+ * Claims the output first (sbtc_deadline_claim_output), so it prints nothing when a
+ * result was printed already, and the timeout backstop prints nothing after it. Whoever
+ * prints more after it (a usage hint) and exits stays within the one result. */
 void sbtc_print_status(sbtc_state state, const char *text);
 
 /* Prints a single result with the given state and message and exits with that state.

@@ -97,6 +97,66 @@ static void test_backstop_without_activity(void **unused)
 	free(out);
 }
 
+/* The result is written just before the backstop would fire, and the run then lingers
+ * (a slow exit, or a writer blocked on a full pipe): the backstop must add nothing, and the
+ * run must still end, with the state of the result written. */
+static void child_result_then_stuck(const void *arg)
+{
+	sbtc_output_setup("DEMO", *(const sbtc_format *)arg);
+	sbtc_deadline_start(0.3, SBTC_CRITICAL);
+	sbtc_result *root = sbtc_result_new();
+	sbtc_result_add(root, SBTC_WARNING, "disk nearly full");
+	int code = sbtc_finish(root);
+	sleep_long();
+	exit(code == SBTC_WARNING ? 0 : 98); /* not reached: the final backstop ends it */
+}
+
+static void test_result_then_stuck(void **unused)
+{
+	(void)unused;
+	static const sbtc_format formats[] = {SBTC_FORMAT_MULTI_LINE, SBTC_FORMAT_JSON};
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		int code;
+		double start = sbtc_now_monotonic();
+		char *out = run_in_child(child_result_then_stuck, &formats[i], &code);
+		double took = sbtc_now_monotonic() - start;
+		assert_int_equal(code, SBTC_WARNING);
+		assert_null(strstr(out, "timed out"));
+		if (formats[i] == SBTC_FORMAT_JSON) {
+			json_object *doc = json_tokener_parse(out);
+			assert_non_null(doc);
+			json_object_put(doc);
+		} else {
+			assert_string_equal(out, "SBTC DEMO WARNING - disk nearly full\n"
+						 "  [WARNING] disk nearly full\n");
+		}
+		assert_true(took < 3.0); /* ended near the 0.3 s deadline, not after sleep_long */
+		free(out);
+	}
+}
+
+/* A second result (sbtc_die after sbtc_finish) is not printed; the first one's state stands. */
+static void child_die_after_finish(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_deadline_start(5, SBTC_UNKNOWN);
+	sbtc_result *root = sbtc_result_new();
+	sbtc_result_add(root, SBTC_OK, "all good");
+	(void)sbtc_finish(root);
+	sbtc_die(SBTC_CRITICAL, "something after the result");
+}
+
+static void test_die_after_finish(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_die_after_finish, NULL, &code);
+	assert_int_equal(code, SBTC_OK);
+	assert_string_equal(out, "SBTC DEMO OK - all good\n  [OK] all good\n");
+	free(out);
+}
+
 static void test_remaining(void **unused)
 {
 	(void)unused;
@@ -134,6 +194,8 @@ int main(void)
 		cmocka_unit_test(test_backstop_text),
 		cmocka_unit_test(test_backstop_json),
 		cmocka_unit_test(test_backstop_without_activity),
+		cmocka_unit_test(test_result_then_stuck),
+		cmocka_unit_test(test_die_after_finish),
 		cmocka_unit_test(test_remaining),
 		cmocka_unit_test(test_remaining_started),
 	};
