@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "utf8.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -98,49 +99,6 @@ static int is_field_name_byte(uint8_t c)
 	return is_contract_name_byte(c) || (c != '\0' && strchr("!?+<>=/*", c) != NULL);
 }
 
-/* Returns the index of the first byte that is not part of well-formed UTF-8, or len. */
-static size_t utf8_invalid_at(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t need;
-		uint8_t lo = 0x80, hi = 0xbf; /* allowed range of the first continuation */
-		size_t k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f; /* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f; /* above U+10FFFF */
-		} else {
-			return i;
-		}
-		if (len - i - 1 < need)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (k = 2; k <= need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return i;
-		i += need + 1;
-	}
-	return len;
-}
-
 /* Reads a u32 length and that many bytes into a NUL-terminated copy. */
 static int read_sized_bytes(struct decoder *d, clarity_value *v)
 {
@@ -171,7 +129,7 @@ static int read_sized_bytes(struct decoder *d, clarity_value *v)
 					    "printable ASCII",
 					    v->bytes[i], d->pos + i);
 	} else if (v->type == CLARITY_STRING_UTF8) {
-		size_t bad = utf8_invalid_at(v->bytes, n);
+		size_t bad = sbtc_utf8_invalid_at(v->bytes, n);
 		if (bad < n)
 			return fail(d, "string-utf8 has invalid UTF-8 (byte 0x%02x) at offset %zu",
 				    v->bytes[bad], d->pos + bad);

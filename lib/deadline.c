@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "sanitize.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 /* The orderly deadline comes this much before the backstop (or at 90% for tiny -t). */
 #define BACKSTOP_MARGIN 0.3
@@ -232,13 +234,21 @@ void sbtc_deadline_activity(const char *text)
 	char *dst = g_activity[next];
 	size_t k = 0;
 	/* Keep the backstop's line one clean line. */
-	for (const char *p = text ? text : ""; *p && k + 1 < sizeof g_activity[0]; p++) {
-		unsigned char c = (unsigned char)*p;
-		char out = (char)c;
-		if (c < 0x20 || c == '|' || c == '"' || c == '\\')
-			out = ' ';
-		dst[k++] = out;
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+	size_t left = strlen((const char *)p);
+	while (left > 0) {
+		size_t n = sbtc_utf8_decode(p, left, NULL);
+		if (n == 0)
+			n = 1; /* not UTF-8: one byte, made '?' below */
+		if (k + n >= sizeof g_activity[0])
+			break; /* cut between characters */
+		for (size_t i = 0; i < n; i++)
+			dst[k++] = p[i] == '|' || p[i] == '"' || p[i] == '\\' ? ' ' : (char)p[i];
+		p += n;
+		left -= n;
 	}
 	dst[k] = '\0';
+	/* No controls, separators or broken UTF-8 in the backstop's line. */
+	sbtc_sanitize_in_place(dst);
 	g_activity_slot = next;
 }

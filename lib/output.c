@@ -362,65 +362,12 @@ int sbtc_finish(sbtc_result *root)
 	return (int)s;
 }
 
-/* Length of the valid UTF-8 character at s (1 to 4), or 0 for a byte that does not
- * start one (overlong forms, surrogates, beyond U+10FFFF, cut sequences). */
-static size_t utf8_char_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned long cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0fu;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07u;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* In place and without allocation: control characters become blanks and bytes that are
- * not UTF-8 become '?', so that the status is one line and the JSON document valid. */
-static void clean_status_text(char *msg)
-{
-	unsigned char *p = (unsigned char *)msg;
-	while (*p) {
-		size_t n = utf8_char_len(p);
-		if (n == 0) {
-			*p++ = '?';
-		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
-			*p++ = ' ';
-		} else if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f) {
-			p[0] = ' '; /* C1 control (NEL, CSI, ...) */
-			p[1] = ' ';
-			p += 2;
-		} else {
-			p += n;
-		}
-	}
-}
-
 void sbtc_print_status(sbtc_state state, const char *text)
 {
 	/* Built by hand so that running out of memory cannot recurse into allocation. */
 	char msg[1024];
 	sbtc_strlcpy(msg, text, sizeof msg);
-	clean_status_text(msg);
+	sbtc_sanitize_in_place(msg);
 	fflush(stdout);
 	if (!sbtc_deadline_claim_output(state))
 		return; /* a result is out already */

@@ -4,47 +4,19 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 if invalid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
+#include "utf8.h"
 
-/* Controls: C0 (newlines and tabs included), DEL, and C1 (U+0080..U+009F, NEL among
- * them) encoded as the two bytes C2 80..C2 9F. n is the sequence's length. */
-static bool is_blank_or_control(const unsigned char *s, size_t n)
+/* What a line must not carry, all shown as a blank: whitespace and controls (C0 with
+ * newlines and tabs, DEL, C1 with NEL U+0085), and the characters that a Unicode-aware
+ * reader takes for a line break (U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: Python's
+ * str.splitlines(), JavaScript, log shippers) or that reorder what is shown (the bidi marks
+ * U+061C, U+200E, U+200F, embeddings and overrides U+202A..U+202E, isolates U+2066..U+2069),
+ * and U+FEFF (a byte order mark in mid-text). */
+static bool is_blank(uint32_t cp)
 {
-	if (n == 1)
-		return s[0] <= 0x20 || s[0] == 0x7f;
-	return n == 2 && s[0] == 0xc2 && s[1] <= 0x9f;
+	return cp <= 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 void sbtc_sanitize_append(sbtc_strbuf *b, const char *text, size_t len, size_t max)
@@ -58,8 +30,9 @@ void sbtc_sanitize_append(sbtc_strbuf *b, const char *text, size_t len, size_t m
 
 	/* Clean into tmp, stopping as soon as it is longer than max: then it must be cut. */
 	for (size_t i = 0; i < len && tmp.len <= max;) {
-		size_t n = utf8_seq_len(s + i, len - i);
-		if (is_blank_or_control(s + i, n)) {
+		uint32_t cp = 0;
+		size_t n = sbtc_utf8_decode(s + i, len - i, &cp);
+		if (n > 0 && is_blank(cp)) {
 			/* Whitespace and controls collapse into one blank; leading ones vanish. */
 			pending_blank = tmp.len > 0;
 			i += n;
@@ -99,4 +72,22 @@ char *sbtc_sanitize(const char *text, size_t max)
 	if (text != NULL)
 		sbtc_sanitize_append(&b, text, strlen(text), max);
 	return sbtc_strbuf_steal(&b);
+}
+
+void sbtc_sanitize_in_place(char *text)
+{
+	unsigned char *p = (unsigned char *)text;
+	size_t left = strlen(text);
+	while (left > 0) {
+		uint32_t cp = 0;
+		size_t n = sbtc_utf8_decode(p, left, &cp);
+		if (n == 0) {
+			*p = '?';
+			n = 1;
+		} else if (is_blank(cp)) {
+			memset(p, ' ', n);
+		}
+		p += n;
+		left -= n;
+	}
 }

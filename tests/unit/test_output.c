@@ -784,6 +784,83 @@ static void child_finish(const void *arg)
 	exit(sbtc_finish(mixed_tree()));
 }
 
+/* Line breaks as a Unicode-aware reader counts them (Python's str.splitlines()). */
+static size_t unicode_lines(const char *s)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t step = 1;
+		int brk = 0;
+		if (strchr("\n\r\v\f\x1c\x1d\x1e", *p) != NULL) {
+			brk = 1;
+			if (p[0] == '\r' && p[1] == '\n')
+				step = 2;
+		} else if (p[0] == 0xc2 && p[1] == 0x85) {
+			brk = 1;
+			step = 2;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			brk = 1;
+			step = 3;
+		}
+		n += (size_t)brk;
+		p += step;
+	}
+	return n;
+}
+
+/* No bidi control either, in any output. */
+static int has_bidi(const char *s)
+{
+	static const char *const marks[] = {"\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa", "\xe2\x80\xae",
+					    "\xe2\x81\xa6", "\xe2\x81\xa9", "\xef\xbb\xbf"};
+	for (size_t i = 0; i < N_ELEMS(marks); i++)
+		if (strstr(s, marks[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+#define FORGED "node said \xe2\x80\xa8SBTC BLOCK_LAG OK - all good\xe2\x80\xa9\xc2\x85x \xe2\x80\xae" \
+	       "kcab\xe2\x81\xa6 \xe2\x80\x8e\xef\xbb\xbf."
+
+static void test_unicode_line_breaks(void **unused)
+{
+	(void)unused;
+	sbtc_result *r = sbtc_result_new();
+	sbtc_result_add(r, SBTC_CRITICAL, "%s", FORGED);
+	sbtc_perf_add(r, "x", 1, "", NULL, NAN, NAN);
+	for (int f = SBTC_FORMAT_MULTI_LINE; f <= SBTC_FORMAT_JSON; f++) {
+		char *out = render(r, (sbtc_format)f);
+		/* multi-line: status, one child, perfdata; the others: one line */
+		assert_int_equal(unicode_lines(out), f == SBTC_FORMAT_MULTI_LINE ? 3 : 1);
+		assert_false(has_bidi(out));
+		assert_null(strstr(out, "\nSBTC "));
+		free(out);
+	}
+	sbtc_result_set(r, SBTC_CRITICAL, "%s", FORGED); /* as the summary */
+	char *out = render(r, SBTC_FORMAT_MULTI_LINE);
+	assert_int_equal(unicode_lines(out), 3);
+	static const char first[] = "SBTC TEST CRITICAL - node said SBTC BLOCK_LAG OK - all good x kcab .\n";
+	assert_memory_equal(out, first, sizeof first - 1);
+	free(out);
+	sbtc_result_free(r);
+
+	/* sbtc_die (and so usage errors) in both formats */
+	for (int f = SBTC_FORMAT_MULTI_LINE; f <= SBTC_FORMAT_JSON; f += SBTC_FORMAT_JSON) {
+		struct die_args a = {(sbtc_format)f, SBTC_UNKNOWN, FORGED};
+		int code;
+		out = run_in_child(child_die, &a, &code);
+		assert_int_equal(code, 3);
+		assert_int_equal(unicode_lines(out), 1);
+		assert_false(has_bidi(out));
+		if (f == SBTC_FORMAT_JSON) {
+			json_object *o = parse_json_line(out);
+			json_object_put(o);
+		}
+		free(out);
+	}
+}
+
 static void test_finish(void **unused)
 {
 	(void)unused;
@@ -820,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_die_text),
 		cmocka_unit_test(test_die_json),
 		cmocka_unit_test(test_print_status),
+		cmocka_unit_test(test_unicode_line_breaks),
 		cmocka_unit_test(test_finish),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include "sanitize.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -105,6 +106,80 @@ static void test_utf8(void **unused)
 	};
 	(void)unused;
 	run_cases(cases, N_ELEMS(cases));
+}
+
+/* What Unicode-aware readers take for a line break (Python's str.splitlines(), JavaScript,
+ * log shippers) or what reorders the text shown: each a blank, so that no remote text
+ * can start a forged status line or disguise one. */
+static void test_unicode_breaks_and_bidi(void **unused)
+{
+	static const struct san_case cases[] = {
+		{"x\xe2\x80\xa8SBTC BLOCK_LAG OK - all good", 200, "x SBTC BLOCK_LAG OK - all good"},
+		{"a\xe2\x80\xa8" "b", 200, "a b"}, /* U+2028 LINE SEPARATOR */
+		{"a\xe2\x80\xa9" "b", 200, "a b"}, /* U+2029 PARAGRAPH SEPARATOR */
+		{"a\xc2\x85" "b", 200, "a b"},     /* U+0085 NEL */
+		{"a\x1c\x1d\x1e" "b", 200, "a b"}, /* file, group, record separators */
+		{"a\xe2\x80\x8e" "b", 200, "a b"}, /* U+200E LRM */
+		{"a\xe2\x80\x8f" "b", 200, "a b"}, /* U+200F RLM */
+		{"a\xd8\x9c" "b", 200, "a b"},     /* U+061C ALM */
+		{"a\xe2\x80\xaa" "b", 200, "a b"}, /* U+202A LRE */
+		{"a\xe2\x80\xab" "b", 200, "a b"}, /* U+202B RLE */
+		{"a\xe2\x80\xac" "b", 200, "a b"}, /* U+202C PDF */
+		{"a\xe2\x80\xad" "b", 200, "a b"}, /* U+202D LRO */
+		{"a\xe2\x80\xae" "b", 200, "a b"}, /* U+202E RLO */
+		{"a\xe2\x81\xa6" "b", 200, "a b"}, /* U+2066 LRI */
+		{"a\xe2\x81\xa7" "b", 200, "a b"}, /* U+2067 RLI */
+		{"a\xe2\x81\xa8" "b", 200, "a b"}, /* U+2068 FSI */
+		{"a\xe2\x81\xa9" "b", 200, "a b"}, /* U+2069 PDI */
+		{"\xef\xbb\xbf" "bom", 200, "bom"}, /* U+FEFF */
+		{"a \xe2\x80\xa8\n\xe2\x80\xae b", 200, "a b"},
+		{"trail\xe2\x80\xa9", 200, "trail"},
+		/* their neighbours stay */
+		{"\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", 200,
+		 "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"},
+		{"\xe2\x80\x8d\xef\xbb\xbe", 200, "\xe2\x80\x8d\xef\xbb\xbe"},
+	};
+	(void)unused;
+	run_cases(cases, N_ELEMS(cases));
+}
+
+static void test_in_place(void **unused)
+{
+	(void)unused;
+	char s[] = "a\nb|c\xe2\x80\xa8" "d\xff\xc2\x85" "e\xe2\x81\xa6\xc3\xa9";
+	size_t len = strlen(s);
+	sbtc_sanitize_in_place(s);
+	assert_int_equal(strlen(s), len);
+	assert_string_equal(s, "a b|c   d?  e   \xc3\xa9");
+	char cut[] = "x\xe2\x80"; /* a character cut short */
+	sbtc_sanitize_in_place(cut);
+	assert_string_equal(cut, "x??");
+	char empty[] = "";
+	sbtc_sanitize_in_place(empty);
+	assert_string_equal(empty, "");
+}
+
+/* The one decoder (lib/utf8.c). */
+static void test_utf8_decode(void **unused)
+{
+	(void)unused;
+	uint32_t cp = 0;
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"A", 1, &cp), 1);
+	assert_int_equal(cp, 'A');
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
+	assert_int_equal(cp, 0x2028);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp), 4);
+	assert_int_equal(cp, 0x10ffff);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xe2\x80\xa8", 2, &cp), 0);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, NULL), 0);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xc0\x80", 2, NULL), 0);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"x", 0, NULL), 0);
+	/* U+0000 is a character; the string's NUL cuts a sequence short */
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"", 1, &cp), 1);
+	assert_int_equal(sbtc_utf8_decode((const unsigned char *)"\xc3", 2, NULL), 0);
+	assert_int_equal(sbtc_utf8_invalid_at((const unsigned char *)"ab\xc3\xa9\xff", 5), 4);
+	assert_int_equal(sbtc_utf8_invalid_at((const unsigned char *)"a\0b", 3), 3);
+	assert_int_equal(sbtc_utf8_invalid_at((const unsigned char *)"\xe2\x82", 2), 0);
 }
 
 static void test_cut(void **unused)
@@ -267,6 +342,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_characters),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_unicode_breaks_and_bidi),
+		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_default_max),
 		cmocka_unit_test(test_null_and_append),
