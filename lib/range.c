@@ -5,7 +5,9 @@
  *     ^@?(V|~)?(:V?)?$    with    V = [-+]?[0-9.]+(e[-+]?[0-9.]+)?
  * and then "~" or "@~" alone and start > end are refused. V is loose on purpose
  * ("1.2.3" and "." are numbers to Perl); its value is the longest prefix strtod reads,
- * which is what Perl's own conversion does. With a unit, each V may carry a suffix. */
+ * which is what Perl's own conversion does. With a unit, each V may carry a suffix.
+ * One departure: a V that overflows to infinity ("1e400") is refused, where Perl takes
+ * it for Inf; "~" and an empty end are the ways to say unbounded. */
 
 /* newlocale/uselocale (POSIX.1-2008): numbers are read with '.' whatever LC_NUMERIC is. */
 #define _POSIX_C_SOURCE 200809L
@@ -391,6 +393,13 @@ static int parse_token(char *tok, size_t len, sbtc_unit unit, number *n, const c
 	}
 	if (rc != 0) {
 		set_error(err, errlen, "range", text, "out of memory or no C locale");
+		return -1;
+	}
+	if (!isfinite(n->value)) {
+		/* Perl reads "1e400" as Inf; a threshold no value can cross is a typing error,
+		 * and perfdata has no way to write it. */
+		show(tok, len, shown);
+		set_error(err, errlen, "range", text, "%s is not a finite number", shown);
 		return -1;
 	}
 	if (n->value == 0.0)

@@ -35,8 +35,9 @@ typedef struct {
  * terminated; err may be NULL or errlen 0), e.g.
  *     invalid range '10:5': start 10 is greater than end 5
  * Whitespace (space, \t \n \v \f \r) is ignored anywhere, as Perl does, so "10 20" is
- * 1020. Numbers follow Perl's loose form ("1e3", ".5", "+2", even "1.2.3" read as 1.2);
- * "1e400" is infinite as in Perl. With SBTC_UNIT_DURATION or SBTC_UNIT_SIZE each number
+ * 1020. Numbers follow Perl's loose form ("1e3", ".5", "+2", even "1.2.3" read as 1.2),
+ * except that a number too large for a double ("1e400", which Perl reads as Inf) is
+ * refused: "invalid range '1e400': 1e400 is not a finite number". With SBTC_UNIT_DURATION or SBTC_UNIT_SIZE each number
  * may carry a suffix ("1h:2d", "@10MB:1GiB"); a bare number is seconds or bytes. */
 int sbtc_range_parse(const char *text, sbtc_unit unit, sbtc_range *out, char *err, size_t errlen);
 

@@ -10,7 +10,9 @@
 #  - Values beyond 2^53 against ranges written as long integers: Perl compares such
 #    integers exactly, the C API takes a double value. Acceptance of such ranges is
 #    compared (category "big integers"), with values that stay far from the limits.
-# "1e400" is Inf on both sides (strtod overflow), so it is compared like any number.
+#  - "1e400" is Inf to Perl (strtod overflow) and refused by range.c (a threshold nobody
+#    can cross, which perfdata cannot write): Perl's acceptance of a range with an
+#    infinite limit counts as a rejection.
 use strict;
 use warnings;
 use IPC::Open2 qw(open2);
@@ -44,6 +46,13 @@ sub perl_verdict {
 	local $SIG{__WARN__} = sub { };    # carp "invalid range definition", "isn't numeric"
 	my $r = Monitoring::Plugin::Range->parse_range_string($range);
 	return 'reject' unless defined $r;
+	# The one departure (lib/range.c): a limit that overflows to Inf is refused.
+	for my $limit ([$r->start, $r->start_infinity], [$r->end, $r->end_infinity]) {
+		my ($n, $infinite) = @$limit;
+		next if $infinite;
+		my $x = $n + 0;
+		return 'reject' if $x != $x || $x == 9**9**9 || $x == -9**9**9;
+	}
 	return $r->check_range($value) ? 'alert' : 'ok';
 }
 
