@@ -334,6 +334,13 @@ sbtc_fetch_status sbtc_bitcoin_chaininfo_get(const sbtc_bitcoin_conn *c, sbtc_bi
 		json_object_put(r);
 		return bad_field(c, "getblockchaininfo", "negative height", err, errlen);
 	}
+	/* A fraction: Bitcoin Core's GuessVerificationProgress (src/validation.cpp) caps it
+	 * at 1. Anything else is no progress to report (it would print as "inf%"). */
+	if (!(out->verificationprogress >= 0 && out->verificationprogress <= 1)) {
+		json_object_put(r);
+		return bad_field(c, "getblockchaininfo", "verificationprogress is not a fraction between 0 and 1",
+				 err, errlen);
+	}
 	copy_clean(out->chain, sizeof out->chain, chain);
 	copy_clean(out->bestblockhash, sizeof out->bestblockhash, hash);
 	if (json_object_object_get_ex(r, "warnings", &w) &&

@@ -470,7 +470,11 @@ static sbtc_fetch_status cached_get(const sbtc_github *gh, const char *path, con
 		}
 		char d[32];
 		size_t l = strlen(err);
-		if (l < errlen)
+		if (l < errlen && age < 0)
+			/* Its true age is unknown: it may be far older than --cache-max-age. */
+			snprintf(err + l, errlen - l, " (the cached answer is dated in the future, %s ahead of "
+				 "this host's clock, and not used)", sbtc_format_duration(-age, d, sizeof d));
+		else if (l < errlen)
 			snprintf(err + l, errlen - l, " (the cached answer, %s old, is too old to use)",
 				 sbtc_format_duration(age, d, sizeof d));
 	}
