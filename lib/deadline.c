@@ -128,11 +128,9 @@ void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
 	g_exit_code = (sig_atomic_t)timeout_state;
 	g_started = true;
 
-	char secs[32];
-	if (seconds == (double)(long)seconds)
-		snprintf(secs, sizeof secs, "%ld", (long)seconds);
-	else
-		snprintf(secs, sizeof secs, "%.1f", seconds);
+	/* As given: "-t 0.25" times out "after 0.25 s", not after a rounded 0.2 or 0.3. */
+	char number[SBTC_NUMBER_MAX], secs[32]; /* -t is at most 86400 with 15 digits */
+	sbtc_strlcpy(secs, sbtc_format_number(seconds, number, sizeof number), sizeof secs);
 	if (sbtc_output_format() == SBTC_FORMAT_JSON) {
 		snprintf(g_message_head, sizeof g_message_head,
 			 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","

@@ -56,6 +56,26 @@ static void child_stuck_no_activity(const void *unused)
 	exit(0);
 }
 
+static void child_stuck_fraction(const void *unused)
+{
+	(void)unused;
+	sbtc_output_setup("DEMO", SBTC_FORMAT_MULTI_LINE);
+	sbtc_deadline_start(0.25, SBTC_UNKNOWN);
+	sleep_long();
+	exit(0);
+}
+
+/* -t as given, not rounded to one decimal ("0.2 s" or "0.3 s"). */
+static void test_backstop_fraction(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_stuck_fraction, NULL, &code);
+	assert_int_equal(code, SBTC_UNKNOWN);
+	assert_string_equal(out, "SBTC DEMO UNKNOWN - plugin timed out after 0.25 s\n");
+	free(out);
+}
+
 static void test_backstop_text(void **unused)
 {
 	(void)unused;
@@ -194,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_backstop_text),
 		cmocka_unit_test(test_backstop_json),
 		cmocka_unit_test(test_backstop_without_activity),
+		cmocka_unit_test(test_backstop_fraction),
 		cmocka_unit_test(test_result_then_stuck),
 		cmocka_unit_test(test_die_after_finish),
 		cmocka_unit_test(test_remaining),
