@@ -362,7 +362,7 @@ int sbtc_finish(sbtc_result *root)
 	return (int)s;
 }
 
-void sbtc_print_status(sbtc_state state, const char *text)
+bool sbtc_print_status(sbtc_state state, const char *text)
 {
 	/* Built by hand so that running out of memory cannot recurse into allocation. */
 	char msg[1024];
@@ -370,7 +370,7 @@ void sbtc_print_status(sbtc_state state, const char *text)
 	sbtc_sanitize_in_place(msg);
 	fflush(stdout);
 	if (!sbtc_deadline_claim_output(state))
-		return; /* a result is out already */
+		return false; /* a result is out already */
 	if (g_format == SBTC_FORMAT_JSON) {
 		/* Plain JSON escaping of our own message; sanitising keeps it one line. */
 		char line[2200];
@@ -403,6 +403,7 @@ void sbtc_print_status(sbtc_state state, const char *text)
 		if (m > 0)
 			write_all(STDOUT_FILENO, out, strlen(out));
 	}
+	return true;
 }
 
 void sbtc_die(sbtc_state state, const char *fmt, ...)

@@ -3,6 +3,7 @@
 #ifndef SBTC_OUTPUT_H
 #define SBTC_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "perfdata.h"
@@ -67,9 +68,10 @@ int sbtc_finish(sbtc_result *root);
 
 /* Prints a single result line (or JSON document) with no perfdata; no allocation.
  * Claims the output first (sbtc_deadline_claim_output), so it prints nothing when a
- * result was printed already, and the timeout backstop prints nothing after it. Whoever
- * prints more after it (a usage hint) and exits stays within the one result. */
-void sbtc_print_status(sbtc_state state, const char *text);
+ * result was printed already (then returns false; true when it printed), and the timeout
+ * backstop prints nothing after it. Whoever prints more after it (a usage hint) and exits
+ * stays within the one result, and prints that only when this returned true. */
+bool sbtc_print_status(sbtc_state state, const char *text);
 
 /* Prints a single result with the given state and message and exits with that state.
  * For usage errors, out of memory and other conditions where no tree exists yet. */
