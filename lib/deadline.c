@@ -47,7 +47,7 @@
  */
 enum { OWNER_NONE = 0, OWNER_ORDERLY, OWNER_BACKSTOP };
 static atomic_int g_owner = OWNER_NONE;
-static double g_final_deadline; /* written before g_owner becomes OWNER_ORDERLY */
+static double g_final_deadline; /* written once, before g_owner becomes OWNER_ORDERLY */
 
 static double g_start;
 static double g_deadline;
@@ -156,6 +156,8 @@ void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
 
 bool sbtc_deadline_claim_output(sbtc_state state)
 {
+	if (atomic_load(&g_owner) == OWNER_ORDERLY)
+		return false; /* a result is written already: this one is not */
 	double now = sbtc_now_monotonic();
 	double final = g_start + g_seconds;
 	if (final < now + WRITE_GRACE)
@@ -172,9 +174,8 @@ bool sbtc_deadline_claim_output(sbtc_state state)
 	}
 	g_exit_code = (sig_atomic_t)state;
 	if (g_started) {
-		/* Disarm the first timer and arm the final one. Should this fail, the first
-		 * one is still there and the handler above keeps it quiet. */
-		(void)arm_timer(0);
+		/* The final timer replaces the first. Should that fail, the first one is still
+		 * armed for the -t deadline, and the handler lets it end the run silently. */
 		(void)arm_timer(final - now);
 	}
 	return true;
