@@ -4,18 +4,21 @@ into the moment the SIGALRM backstop fires (lib/deadline.c, sbtc_deadline_claim_
 
 Each run must print exactly one result: in text formats one status line (the only line
 starting with "SBTC "), nothing after the perfdata; in JSON exactly one document. And the
-exit code must be the state that result names.
+exit code must be the state that result names. And a run whose result cannot be written
+(stdout a full pipe nobody reads) still ends by the deadline, with that state.
 """
 
 import json
 import os
 import re
+import signal
+import subprocess
 import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
-from harness.net import SilentServer
+from harness.net import SilentServer, closed_port
 
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 FIRST_LINE = re.compile(r"^SBTC [A-Z_]+ (OK|WARNING|CRITICAL|UNKNOWN) - ")
@@ -110,6 +113,41 @@ class DeadlineStress(unittest.TestCase):
     def test_ports(self):
         # Every port of loopback: a scan that the deadline cuts short.
         self.sweep("check_sbtc_ports", ["-H", "127.0.0.1", "-p", "1-65535", "--no-drop-check"])
+
+
+class BlockedStdout(unittest.TestCase):
+    """The result is decided but cannot be written: the pipe to the reader is full and
+    nobody reads it. The run must still end at the -t deadline, with the decided state."""
+
+    def test_full_pipe_still_ends_by_the_deadline(self):
+        r, w = os.pipe()
+        try:
+            os.set_blocking(w, False)
+            try:
+                while True:
+                    os.write(w, b"x" * 4096)
+            except BlockingIOError:
+                pass
+            os.set_blocking(w, True)
+            argv = [harness.plugin.plugin_path("check_sbtc_block_lag"), "-t", "1",
+                    "--bitcoin-url", "http://127.0.0.1:%d" % closed_port()]
+            start = time.monotonic()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+            try:
+                rc = proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                self.fail("still running 15 s after a 1 s deadline, blocked on its output")
+            finally:
+                proc.stderr.close()
+            took = time.monotonic() - start
+        finally:
+            os.close(r)
+            os.close(w)
+        self.assertEqual(rc, 2, "the state decided (cannot connect: CRITICAL), not the timeout's")
+        self.assertLess(took, 5)
 
 
 if __name__ == "__main__":
