@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "deadline.h"
 #include "sanitize.h"
+#include "smallfile.h"
 #include "strbuf.h"
 
 int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg)
@@ -494,6 +496,13 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 		free(origin);
 		free(masked);
 		return SBTC_FETCH_TIMEOUT;
+	}
+	/* libcurl reads the CA file itself: a FIFO there would block it, so one that exists
+	 * must be a regular file (one that does not is libcurl's TLS failure, as ever). */
+	if (o->cacert != NULL && access(o->cacert, F_OK) == 0 && sbtc_check_small_file(o->cacert, "CA file", SBTC_CA_FILE_MAX, false, err,
+						       errlen) != 0) {
+		free(masked);
+		return SBTC_FETCH_USAGE;
 	}
 	if (!curl_ready()) {
 		snprintf(err, errlen, "cannot initialise libcurl");

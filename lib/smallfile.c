@@ -34,42 +34,84 @@ static const char *kind_of(mode_t mode)
 	return "not a regular file";
 }
 
+/* Opens path without blocking and checks it is a regular file of at most max bytes:
+ * the descriptor, or -1 with a message. */
+static int open_checked(const char *path, const char *what, size_t max, const char *name, size_t *size,
+			char *err, size_t errlen)
+{
+	/* O_NONBLOCK: opening a FIFO without a writer must not wait. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read the %s %s: %s", what, name, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read the %s %s: %s", what, name, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "the %s %s is %s, not a regular file", what, name, kind_of(st.st_mode));
+	} else if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+		snprintf(err, errlen, "the %s %s is larger than %zu bytes", what, name, max);
+	} else {
+		*size = (size_t)st.st_size;
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+int sbtc_check_small_file(const char *path, const char *what, size_t max, bool secret, char *err,
+			  size_t errlen)
+{
+	char *name = sbtc_small_file_name(path, secret);
+	size_t size;
+	int fd = open_checked(path, what, max, name, &size, err, errlen);
+	free(name);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int sbtc_read_small_file(const char *path, const char *what, size_t max, bool secret, char **out,
 			 size_t *len, char *err, size_t errlen)
 {
 	*out = NULL;
 	*len = 0;
 	char *name = sbtc_small_file_name(path, secret);
-	/* O_NONBLOCK: opening a FIFO without a writer must not wait. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	size_t size;
+	int fd = open_checked(path, what, max, name, &size, err, errlen);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot read the %s %s: %s", what, name, strerror(errno));
 		free(name);
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "cannot read the %s %s: %s", what, name, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "the %s %s is %s, not a regular file", what, name, kind_of(st.st_mode));
-		goto fail;
-	}
-	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
-		snprintf(err, errlen, "the %s %s is larger than %zu bytes", what, name, max);
-		goto fail;
-	}
-	/* One byte more than allowed tells a file that grew since fstat. */
-	char *buf = sbtc_xmalloc(max + 2);
+	/* Room for what fstat said and one byte more, which tells a file that grew since. */
+	size_t cap = size + 1;
+	char *buf = sbtc_xmalloc(cap + 1);
 	size_t n = 0;
 	for (;;) {
 		if (sbtc_deadline_expired()) {
 			snprintf(err, errlen, "reading the %s %s did not finish within the deadline", what, name);
+			memset(buf, 0, n);
 			free(buf);
 			goto fail;
 		}
-		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (n == cap) {
+			if (cap > max) {
+				snprintf(err, errlen, "the %s %s is larger than %zu bytes", what, name, max);
+				memset(buf, 0, n);
+				free(buf);
+				goto fail;
+			}
+			size_t grown = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = sbtc_xmalloc(grown + 1);
+			memcpy(nb, buf, n);
+			memset(buf, 0, n);
+			free(buf);
+			buf = nb;
+			cap = grown;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -81,12 +123,6 @@ int sbtc_read_small_file(const char *path, const char *what, size_t max, bool se
 		if (r == 0)
 			break;
 		n += (size_t)r;
-		if (n > max) {
-			snprintf(err, errlen, "the %s %s is larger than %zu bytes", what, name, max);
-			memset(buf, 0, n);
-			free(buf);
-			goto fail;
-		}
 	}
 	buf[n] = '\0';
 	close(fd);

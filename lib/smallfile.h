@@ -21,6 +21,14 @@
 int sbtc_read_small_file(const char *path, const char *what, size_t max, bool secret, char **out,
 			 size_t *len, char *err, size_t errlen);
 
+/* A CA bundle (--cacert) is larger, and read by libcurl itself. */
+#define SBTC_CA_FILE_MAX (16u * 1024u * 1024u)
+
+/* The same checks without reading, for a file another library reads (libcurl's CA file):
+ * 0, or -1 with a message. */
+int sbtc_check_small_file(const char *path, const char *what, size_t max, bool secret, char *err,
+			  size_t errlen);
+
 /* The path as messages show it (sanitised, bounded; hidden as above when secret); malloc'd. */
 char *sbtc_small_file_name(const char *path, bool secret);
 

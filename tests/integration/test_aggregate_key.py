@@ -479,6 +479,15 @@ class Transport(AggregateKeyCase):
         self.assertEqual(r.rc, 2, r)
         self.assertIn("TLS with Stacks node", r.first_line)
 
+    def test_cacert_must_be_a_regular_file(self):
+        fifo = os.path.join(self.tmp, "ca-fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        r = harness.run(CHECK, ["-u", self.tls_node.url, "-d", self.sharedb.conninfo(), "-t", "2",
+                                "--cacert", fifo])
+        self.assertLess(r.elapsed, 2.5, r)
+        self.assertState(r, 3, "the CA file %s is a FIFO, not a regular file" % fifo)
+
     def test_ipv6_node(self):
         with harness.StacksNodeFixture(host="::1", aggregate_key=CUR) as node6:
             r = harness.run(CHECK, ["-u", node6.url, "-d", self.sharedb.conninfo()])
