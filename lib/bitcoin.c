@@ -8,10 +8,8 @@
 #include "json_field.h"
 #include "output.h"
 #include "sanitize.h"
+#include "smallfile.h"
 #include "strbuf.h"
-
-/* A secret file is a line or two; anything longer is not what we were pointed at. */
-#define SECRET_FILE_MAX 4096
 
 int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen)
 {
@@ -32,30 +30,16 @@ int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *er
  * Messages name the file and the reason, never its content. */
 static char *read_first_line(const char *path, const char *what, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read the %s %s: %s", what, path, strerror(errno));
+	char *buf;
+	size_t n;
+	if (sbtc_read_small_file(path, what, SBTC_SECRET_FILE_MAX, true, &buf, &n, err, errlen) != 0)
 		return NULL;
-	}
-	char *buf = sbtc_xmalloc(SECRET_FILE_MAX + 1);
-	size_t n = fread(buf, 1, SECRET_FILE_MAX + 1, f);
-	bool failed = ferror(f) != 0;
-	fclose(f);
-	if (failed) {
-		snprintf(err, errlen, "cannot read the %s %s", what, path);
-		free(buf);
-		return NULL;
-	}
-	if (n > SECRET_FILE_MAX) {
-		snprintf(err, errlen, "the %s %s is larger than %d bytes: not a %s", what, path, SECRET_FILE_MAX,
-			 what);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0') {
-		snprintf(err, errlen, "the %s %s is empty", what, path);
+		char *name = sbtc_small_file_name(path, true);
+		snprintf(err, errlen, "the %s %s is empty", what, name);
+		free(name);
+		memset(buf, 0, n);
 		free(buf);
 		return NULL;
 	}

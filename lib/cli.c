@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "extra_opts.h"
+#include "sanitize.h"
 #include "strbuf.h"
 
 static const sbtc_option common_options[] = {
@@ -103,6 +105,27 @@ char *sbtc_cli_help(const sbtc_plugin_info *info)
 	return sbtc_strbuf_steal(&b);
 }
 
+/* The synopsis as usage messages print it: "|" between alternatives becomes "or", since
+ * consumers read everything after a '|' on standard output as performance data. */
+static void print_usage_lines(const sbtc_plugin_info *info)
+{
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	for (const char *p = info->usage; *p; p++) {
+		if (*p != '|') {
+			sbtc_strbuf_putc(&b, *p);
+			continue;
+		}
+		while (b.len > 0 && b.data[b.len - 1] == ' ')
+			b.data[--b.len] = '\0';
+		sbtc_strbuf_puts(&b, " or ");
+		while (p[1] == ' ')
+			p++;
+	}
+	printf("Usage: %s %s\nRun '%s --help' for details.\n", info->progname, sbtc_strbuf_str(&b),
+	       info->progname);
+	sbtc_strbuf_free(&b);
+}
+
 void sbtc_usage_error(const sbtc_plugin_info *info, const char *fmt, ...)
 {
 	char msg[900];
@@ -113,10 +136,53 @@ void sbtc_usage_error(const sbtc_plugin_info *info, const char *fmt, ...)
 	va_end(ap);
 	sbtc_print_status(SBTC_UNKNOWN, msg);
 	if (sbtc_output_format() != SBTC_FORMAT_JSON)
-		printf("Usage: %s %s\nRun '%s --help' for details.\n", info->progname, info->usage,
-		       info->progname);
+		print_usage_lines(info);
 	fflush(stdout);
 	exit(SBTC_UNKNOWN);
+}
+
+/* How messages show a value from the command line or an ini file: made safe and cut to
+ * SHOWN_MAX bytes ("..." when cut), so that the reason around it is never crowded out. */
+#define SHOWN_MAX 60
+typedef struct {
+	char text[SHOWN_MAX + 8];
+} shown_text;
+
+static const char *shown(const char *arg, shown_text *out)
+{
+	char *s = sbtc_sanitize(arg, SHOWN_MAX);
+	sbtc_strlcpy(out->text, s, sizeof out->text);
+	free(s);
+	return out->text;
+}
+
+/* "--name" of "--name=value": an option's value is never shown where the option itself is
+ * in question (an unknown "--rpcpassword=..." from an ini file holds a secret). */
+static const char *option_name(const char *arg, shown_text *out)
+{
+	char *name = sbtc_xstrndup(arg, strcspn(arg, "="));
+	shown(name, out);
+	free(name);
+	return out->text;
+}
+
+/* Replaces each long copy of arg in msg by its shown() form (malloc'd). */
+static char *shorten_arg_in(const char *msg, const char *arg)
+{
+	size_t al = strlen(arg);
+	shown_text st;
+	const char *s = shown(arg, &st);
+	if (al == 0 || strcmp(s, arg) == 0)
+		return sbtc_xstrdup(msg);
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	const char *p = msg, *hit;
+	while ((hit = strstr(p, arg)) != NULL) {
+		sbtc_strbuf_append(&b, p, (size_t)(hit - p));
+		sbtc_strbuf_puts(&b, s);
+		p = hit + al;
+	}
+	sbtc_strbuf_puts(&b, p);
+	return sbtc_strbuf_steal(&b);
 }
 
 int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, char *err, size_t errlen)
@@ -124,15 +190,17 @@ int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, cha
 	char *end;
 	double v = strtod(text, &end);
 	if (end == text || !isfinite(v) || v <= 0 || v > 86400 || (*end != '\0' && *end != ':')) {
+		shown_text t;
 		snprintf(err, errlen, "invalid timeout '%s': expected SECONDS[:STATE] with 0 < SECONDS <= 86400",
-			 text);
+			 shown(text, &t));
 		return -1;
 	}
 	if (*end == ':') {
 		int s = sbtc_state_parse(end + 1);
 		if (s < 0) {
+			shown_text t;
 			snprintf(err, errlen, "invalid timeout state '%s': use OK, WARNING, CRITICAL or UNKNOWN",
-				 end + 1);
+				 shown(end + 1, &t));
 			return -1;
 		}
 		*state = (sbtc_state)s;
@@ -154,6 +222,40 @@ static void prescan_format(int argc, char **argv)
 		if (f >= 0)
 			sbtc_output_setup(sbtc_output_check_label(), (sbtc_format)f);
 	}
+}
+
+/* The deadline must run before anything is read (an --extra-opts file can be a FIFO or
+ * a huge file): a -t written on the command line counts from the start; one that comes
+ * from an ini file counts once the command line is parsed. */
+static void prescan_timeout(int argc, char **argv, double *seconds, sbtc_state *state)
+{
+	char err[200];
+	for (int i = 1; i < argc; i++) {
+		const char *val = NULL;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "--timeout=", 10) == 0)
+			val = argv[i] + 10;
+		else if ((strcmp(argv[i], "--timeout") == 0 || strcmp(argv[i], "-t") == 0) && i + 1 < argc)
+			val = argv[++i];
+		else if (strncmp(argv[i], "-t", 2) == 0)
+			val = argv[i] + 2;
+		sbtc_state st = SBTC_UNKNOWN;
+		double v;
+		if (val != NULL && sbtc_parse_timeout(val, &v, &st, err, sizeof err) == 0) {
+			*seconds = v;
+			*state = st;
+		}
+	}
+}
+
+/* The option of lo named exactly by "--name[=value]" (name_len bytes of name), or NULL. */
+static const struct option *exact_long(const struct option *lo, const char *name, size_t name_len)
+{
+	for (; lo->name != NULL; lo++)
+		if (strlen(lo->name) == name_len && strncmp(lo->name, name, name_len) == 0)
+			return lo;
+	return NULL;
 }
 
 static void add_getopt(struct option *lo, size_t *nlo, sbtc_strbuf *shorts, const sbtc_option *o)
@@ -186,6 +288,12 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	common->format = SBTC_FORMAT_MULTI_LINE;
 	sbtc_output_setup(info->check_label, SBTC_FORMAT_MULTI_LINE);
 	prescan_format(argc, argv);
+	{
+		double seconds = common->timeout;
+		sbtc_state state = SBTC_UNKNOWN;
+		prescan_timeout(argc, argv, &seconds, &state);
+		sbtc_deadline_start(seconds, state);
+	}
 
 	if (sbtc_extra_opts_expand(argc, argv, info->progname, &xargc, &xargv, err, sizeof err) != 0)
 		sbtc_usage_error(info, "%s", err);
@@ -199,7 +307,9 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	struct option *lo = g_longopts;
 	size_t nlo = 0;
 	sbtc_strbuf *shorts_buf = &g_shortopts;
-	sbtc_strbuf_putc(shorts_buf, ':'); /* report a missing argument as ':' */
+	/* '+': stop at the first argument that is not an option (no permutation), so that each
+	 * option is read from the argument where getopt stood; ':': report a missing value as ':'. */
+	sbtc_strbuf_puts(shorts_buf, "+:");
 	for (size_t i = 0; i < NCOMMON; i++)
 		add_getopt(lo, &nlo, shorts_buf, &common_options[i]);
 	for (size_t i = 0; i < info->noptions; i++)
@@ -209,8 +319,28 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(xargc, xargv, shorts, lo, NULL)) != -1) {
-		const char *bad = xargv[optind - 1];
+	bool in_cluster = false; /* inside "-abc": the last call did not move optind */
+	for (;;) {
+		int before = optind;
+		const char *arg = before < xargc ? xargv[before] : NULL;
+		/* getopt_long accepts any unambiguous abbreviation of a long option; we accept
+		 * none: "--bitcoin-password=SECRET" would otherwise be taken for
+		 * --bitcoin-password-file and its value shown as a file name. */
+		bool long_opt = !in_cluster && arg != NULL && strncmp(arg, "--", 2) == 0 && arg[2] != '\0';
+		if (long_opt && exact_long(lo, arg + 2, strcspn(arg + 2, "=")) == NULL) {
+			shown_text name;
+			option_name(arg, &name);
+			bool prefix = false;
+			size_t nl = strcspn(arg + 2, "=");
+			for (const struct option *o = lo; o->name != NULL; o++)
+				prefix = prefix || strncmp(o->name, arg + 2, nl) == 0;
+			sbtc_usage_error(info, "unknown option '%s'%s", name.text,
+					 prefix ? " (long options must be written in full)" : "");
+		}
+		c = getopt_long(xargc, xargv, shorts, lo, NULL);
+		if (c == -1)
+			break;
+		in_cluster = optind == before;
 		switch (c) {
 		case 'h': {
 			char *help = sbtc_cli_help(info);
@@ -240,44 +370,70 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		}
 		case SBTC_OPT_OUTPUT_FORMAT: {
 			int f = sbtc_format_parse(optarg);
-			if (f < 0)
+			if (f < 0) {
+				shown_text v;
 				sbtc_usage_error(info, "invalid --output-format '%s': use multi-line, one-line or json",
-						 optarg);
+						 shown(optarg, &v));
+			}
 			common->format = (sbtc_format)f;
 			break;
 		}
 		case SBTC_OPT_EXTRA_OPTS:
-			/* Expanded above when written in full on the command line; reaching here it
-			 * was abbreviated or came from an ini file, and must not pass unread. */
-			sbtc_usage_error(info, "option '%s': write --extra-opts in full, and only on the "
-					       "command line", bad);
+			/* Expanded above when on the command line; reaching here it came from an ini
+			 * file, and must not pass unread. */
+			sbtc_usage_error(info, "option '--extra-opts' is read only on the command line, "
+					       "not from an ini file");
 		case ':':
 			/* A short option takes its value from the next argument, so it was the last
-			 * character of bad ("-vt"): name it alone. */
-			if (strncmp(bad, "--", 2) != 0 && optopt > 0 && optopt < 0x100)
+			 * character of its cluster ("-vt"): name it alone. */
+			if (!long_opt && optopt > 0 && optopt < 0x100)
 				sbtc_usage_error(info, "option '-%c' needs a value", optopt);
-			sbtc_usage_error(info, "option '%s' needs a value", bad);
+			{
+				shown_text name;
+				sbtc_usage_error(info, "option '%s' needs a value",
+						 option_name(long_opt ? arg : "?", &name));
+			}
 		case '?':
-			/* getopt sets optopt to the character of an unknown short option, to 0 for an
-			 * unknown or ambiguous long one, and to the option's key for a long option
-			 * given a value it does not take. bad is reliable only for long options: an
-			 * unknown short option inside a cluster ("-xv") leaves optind behind. */
-			if (optopt > 0 && optopt < 0x100 && optopt != ':' &&
-			    strchr(shorts, optopt) == NULL)
+			/* getopt sets optopt to the character of an unknown short option, and to
+			 * the option's key for a long option given a value it does not take (the
+			 * names of long options were checked above). */
+			if (long_opt) {
+				shown_text name;
+				sbtc_usage_error(info, "option '%s' takes no value", option_name(arg, &name));
+			}
+			if (optopt == '?') {
+				/* "-?" asks for the usage, as in the official plugins. */
+				print_usage_lines(info);
+				fflush(stdout);
+				exit(SBTC_UNKNOWN);
+			}
+			if (optopt > 0 && optopt < 0x100 && optopt != ':')
 				sbtc_usage_error(info, "unknown option '-%c'", optopt);
-			if (optopt > 0 && optopt < 0x100 && strncmp(bad, "--", 2) != 0)
-				sbtc_usage_error(info, "unknown option '-%c'", optopt);
-			sbtc_usage_error(info, "unknown option or unexpected value in '%s'", bad);
-		default:
-			if (handler(ctx, c, optarg, err, sizeof err) != 0)
+			sbtc_usage_error(info, "unknown option");
+		default: {
+			/* The handler's message is kept whole; only a long value in it is cut. */
+			size_t biglen = (optarg ? strlen(optarg) : 0) + 1024;
+			char *big = sbtc_xmalloc(biglen);
+			big[0] = '\0';
+			if (handler(ctx, c, optarg, big, biglen) != 0) {
+				char *msg = optarg ? shorten_arg_in(big, optarg) : sbtc_xstrdup(big);
+				free(big);
+				sbtc_strlcpy(err, msg, sizeof err);
+				free(msg);
 				sbtc_usage_error(info, "%s", err);
+			}
+			free(big);
 			break;
 		}
+		}
 	}
-	if (optind < xargc)
-		sbtc_usage_error(info, "unexpected argument '%s'", xargv[optind]);
+	if (optind < xargc) {
+		shown_text v;
+		sbtc_usage_error(info, "unexpected argument '%s'", shown(xargv[optind], &v));
+	}
 
 	free_getopt_tables();
 	sbtc_output_setup(info->check_label, common->format);
+	/* Again, now that -t is known whatever its source. */
 	sbtc_deadline_start(common->timeout, common->timeout_state);
 }

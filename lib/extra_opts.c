@@ -1,12 +1,13 @@
 #include "extra_opts.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sanitize.h"
+#include "smallfile.h"
 #include "strbuf.h"
 
 #define OPTION_NAME "--extra-opts"
@@ -21,28 +22,42 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Doubles the array whenever count reaches a power of two, so that n options cost O(n)
+ * copies (an ini file may hold 10^5 lines, a command line as many arguments). */
 static void list_push(char ***list, size_t *count, char *item)
 {
-	*list = sbtc_xrealloc(*list, (*count + 1) * sizeof **list);
+	size_t n = *count;
+	if (n == 0 || (n & (n - 1)) == 0)
+		*list = sbtc_xrealloc(*list, (n ? 2 * n : 1) * sizeof **list);
 	(*list)[(*count)++] = item;
 }
 
 int sbtc_ini_read_section(const char *path, const char *section, char ***list, size_t *count,
 			  char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open extra-opts file %s: %s", path, strerror(errno));
+	char *text;
+	size_t len;
+	if (sbtc_read_small_file(path, "extra-opts file", SBTC_INI_FILE_MAX, false, &text, &len, err,
+				 errlen) != 0)
 		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *name = sbtc_small_file_name(path, false);
 	unsigned lineno = 0;
 	bool in_section = false, found = false;
 	int rc = 0;
-	while ((n = getline(&line, &cap, f)) != -1) {
+	char *next = text;
+	char *const end_of_text = text + len;
+	while (next < end_of_text) {
+		char *line = next;
+		char *nl = memchr(line, '\n', (size_t)(end_of_text - line));
+		char *line_end = nl ? nl : end_of_text;
+		next = nl ? nl + 1 : end_of_text;
 		lineno++;
+		if (memchr(line, '\0', (size_t)(line_end - line)) != NULL) {
+			snprintf(err, errlen, "%s line %u: a NUL byte: not a text file", name, lineno);
+			rc = -1;
+			break;
+		}
+		*line_end = '\0';
 		char *s = line;
 		/* A byte order mark, as some editors write, is not part of the first line. */
 		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -53,7 +68,7 @@ int sbtc_ini_read_section(const char *path, const char *section, char ***list, s
 		if (*s == '[') {
 			char *end = strchr(s, ']');
 			if (end == NULL || *trim(end + 1) != '\0') {
-				snprintf(err, errlen, "%s line %u: malformed section header", path, lineno);
+				snprintf(err, errlen, "%s line %u: malformed section header", name, lineno);
 				rc = -1;
 				break;
 			}
@@ -79,23 +94,23 @@ int sbtc_ini_read_section(const char *path, const char *section, char ***list, s
 		}
 		if (*key == '\0' || key[0] == '-' || strpbrk(key, " \t") != NULL) {
 			snprintf(err, errlen, "%s line %u: expected 'option = value' with a long option name",
-				 path, lineno);
+				 name, lineno);
 			rc = -1;
 			break;
 		}
 		list_push(list, count,
 			  value ? sbtc_xasprintf("--%s=%s", key, value) : sbtc_xasprintf("--%s", key));
 	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "cannot read extra-opts file %s", path);
-		rc = -1;
-	}
 	if (rc == 0 && !found) {
-		snprintf(err, errlen, "section [%s] not found in %s", section, path);
+		char *sec = sbtc_sanitize(section, 60);
+		snprintf(err, errlen, "section [%s] not found in %s", sec, name);
+		free(sec);
 		rc = -1;
 	}
-	free(line);
-	fclose(f);
+	/* The file may hold secrets (a password for an option that takes one). */
+	memset(text, 0, len);
+	free(text);
+	free(name);
 	return rc;
 }
 
@@ -131,9 +146,11 @@ static int expand_one(const char *spec, const char *default_section, char ***lis
 	if (file == NULL) {
 		file = default_file();
 		if (file == NULL) {
+			char *sec = sbtc_sanitize(section, 60);
 			snprintf(err, errlen,
 				 "--extra-opts: no file given and none of the default ini files exists "
-				 "(set MP_CONFIG_FILE or use --extra-opts=%s@/path/to/file.ini)", section);
+				 "(set MP_CONFIG_FILE or use --extra-opts=%s@/path/to/file.ini)", sec);
+			free(sec);
 			free(copy);
 			return -1;
 		}
@@ -157,7 +174,17 @@ int sbtc_extra_opts_expand(int argc, char **argv, const char *default_section, i
 			break;
 		}
 		if (strcmp(a, OPTION_NAME) == 0) {
-			rc = expand_one(NULL, default_section, &opts, &nopts, err, errlen);
+			/* "--extra-opts VALUE": the next argument is the value unless it is an
+			 * option (one or two '-' before anything else), as in the official plugins
+			 * (monitoring-plugins lib/extra_opts.c, np_extra_opts and is_option2). */
+			const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+			size_t dashes = next ? strspn(next, "-") : 0;
+			if (next != NULL && dashes != 1 && dashes != 2) {
+				rc = expand_one(next, default_section, &opts, &nopts, err, errlen);
+				i++;
+			} else {
+				rc = expand_one(NULL, default_section, &opts, &nopts, err, errlen);
+			}
 		} else if (strncmp(a, OPTION_NAME "=", sizeof OPTION_NAME) == 0) {
 			rc = expand_one(a + sizeof OPTION_NAME, default_section, &opts, &nopts, err, errlen);
 		} else {

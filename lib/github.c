@@ -11,6 +11,7 @@
 #include "human.h"
 #include "json_field.h"
 #include "sanitize.h"
+#include "smallfile.h"
 #include "strbuf.h"
 
 bool sbtc_github_repo_valid(const char *repo)
@@ -43,19 +44,14 @@ int sbtc_github_token(const char *file, char **token, char *err, size_t errlen)
 			return 0;
 		sbtc_strbuf_puts(&b, env);
 	} else {
-		FILE *f = fopen(file, "r");
-		if (f == NULL) {
-			/* A value without '/' may be a token given where its file was expected:
-			 * it is not shown. */
-			char *clean = strchr(file, '/') ? sbtc_sanitize(file, 200) : sbtc_xstrdup("(not shown: no '/' in it)");
-			snprintf(err, errlen, "cannot read the token file %s: %s", clean, strerror(errno));
-			free(clean);
+		char *text;
+		size_t len;
+		if (sbtc_read_small_file(file, "token file", SBTC_SECRET_FILE_MAX, true, &text, &len, err,
+					 errlen) != 0)
 			return -1;
-		}
-		int c;
-		while ((c = getc(f)) != EOF && c != '\n' && b.len < 4096)
-			sbtc_strbuf_putc(&b, (char)c);
-		fclose(f);
+		sbtc_strbuf_append(&b, text, strcspn(text, "\n"));
+		memset(text, 0, len);
+		free(text);
 	}
 	/* Trim blanks and a carriage return; a token is one word of printable ASCII. */
 	const char *s = sbtc_strbuf_str(&b);
@@ -73,7 +69,7 @@ int sbtc_github_token(const char *file, char **token, char *err, size_t errlen)
 	}
 	if (end == start) {
 		if (file != NULL) {
-			char *clean = strchr(file, '/') ? sbtc_sanitize(file, 200) : sbtc_xstrdup("given");
+			char *clean = sbtc_small_file_name(file, true);
 			snprintf(err, errlen, "the token file %s is empty", clean);
 			free(clean);
 			sbtc_strbuf_free(&b);

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "deadline.h"
 #include "sanitize.h"
+#include "smallfile.h"
 #include "strbuf.h"
 
 int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg)
@@ -182,6 +184,187 @@ int sbtc_url_check(const char *text, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- credentials out of what a peer sends back ---------------------------------------
+ * A peer (or a proxy in front of it) may reflect the request in its answer: an error page
+ * that quotes the request headers, an echo service. Whatever part of the answer a message
+ * or -vvv shows, the credentials of the request never appear: the values of Authorization,
+ * Proxy-Authorization and Cookie, the Base64 of user:password, the password and the token
+ * themselves are replaced by "***" in the body and the headers before anyone reads them.
+ * Replacements stop at a '"' or '\', so a JSON document stays one. */
+
+static void add_secret(char ***list, size_t *n, const char *p, size_t len)
+{
+	if (len < 3)
+		return; /* too short to search for without masking half the text */
+	*list = sbtc_xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = sbtc_xstrndup(p, len);
+}
+
+static char *base64(const char *in, size_t len)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)(unsigned char)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)in[i + 2];
+		sbtc_strbuf_putc(&b, alphabet[(v >> 18) & 63]);
+		sbtc_strbuf_putc(&b, alphabet[(v >> 12) & 63]);
+		sbtc_strbuf_putc(&b, i + 1 < len ? alphabet[(v >> 6) & 63] : '=');
+		sbtc_strbuf_putc(&b, i + 2 < len ? alphabet[v & 63] : '=');
+	}
+	return sbtc_strbuf_steal(&b);
+}
+
+/* "user:password": the whole, the password, and the Base64 Basic auth sends. */
+static void add_userpwd(char ***list, size_t *n, const char *up, size_t len)
+{
+	const char *colon = memchr(up, ':', len);
+	add_secret(list, n, up, len);
+	if (colon != NULL)
+		add_secret(list, n, colon + 1, len - (size_t)(colon + 1 - up));
+	char *b64 = base64(up, len);
+	/* with and without its '=' padding, which an echo may drop */
+	add_secret(list, n, b64, strlen(b64));
+	add_secret(list, n, b64, strcspn(b64, "="));
+	free(b64);
+}
+
+static size_t pct_decode(const char *in, size_t len, char *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+		if (in[i] == '%' && i + 2 < len && sscanf(in + i + 1, "%2x", &v) == 1 &&
+		    strchr("0123456789abcdefABCDEF", in[i + 1]) && strchr("0123456789abcdefABCDEF", in[i + 2])) {
+			out[k++] = (char)v;
+			i += 2;
+		} else {
+			out[k++] = in[i];
+		}
+	}
+	return k;
+}
+
+static const char *const secret_headers[] = {"Proxy-Authorization", "Authorization", "Cookie"};
+
+/* The secrets of one request: its userpwd, bearer token, the user info of its URL, and the
+ * values of the secret headers it adds. */
+static void request_secrets(const char *url, const sbtc_http_opts *o, char ***list, size_t *n)
+{
+	if (o->userpwd != NULL)
+		add_userpwd(list, n, o->userpwd, strlen(o->userpwd));
+	if (o->bearer != NULL)
+		add_secret(list, n, o->bearer, strlen(o->bearer));
+	const char *authority = url_authority(url);
+	size_t alen = strcspn(authority, "/?#");
+	const char *at = NULL;
+	for (const char *p = authority; p < authority + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL && at > authority) {
+		size_t len = (size_t)(at - authority);
+		char *dec = sbtc_xmalloc(len + 1);
+		size_t dl = pct_decode(authority, len, dec);
+		add_userpwd(list, n, authority, len);
+		add_userpwd(list, n, dec, dl);
+		memset(dec, 0, len);
+		free(dec);
+	}
+	for (const char *const *hp = o->headers; hp != NULL && *hp != NULL; hp++) {
+		for (size_t k = 0; k < sizeof secret_headers / sizeof secret_headers[0]; k++) {
+			size_t nl = strlen(secret_headers[k]);
+			if (strncasecmp(*hp, secret_headers[k], nl) != 0 || (*hp)[nl] != ':')
+				continue;
+			const char *v = *hp + nl + 1;
+			v += strspn(v, " \t");
+			add_secret(list, n, v, strlen(v));
+			const char *sp = strchr(v, ' '); /* "Basic X", "Bearer X", "token X" */
+			if (sp != NULL)
+				add_secret(list, n, sp + 1, strlen(sp + 1));
+		}
+	}
+}
+
+/* Masks the secret headers' values and every secret in text (len bytes); malloc'd. */
+static char *redact(const char *text, size_t len, char *const *list, size_t n, size_t *out_len)
+{
+	static const char stop[] = "\"\\\r\n<&";
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	size_t i = 0;
+	while (i < len) {
+		bool done = false;
+		for (size_t k = 0; k < sizeof secret_headers / sizeof secret_headers[0] && !done; k++) {
+			size_t nl = strlen(secret_headers[k]);
+			if (len - i < nl || strncasecmp(text + i, secret_headers[k], nl) != 0)
+				continue;
+			size_t j = i + nl;
+			if (j < len && text[j] == '"')
+				j++;
+			while (j < len && (text[j] == ' ' || text[j] == '\t'))
+				j++;
+			if (j >= len || (text[j] != ':' && text[j] != '='))
+				continue;
+			j++;
+			while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '"'))
+				j++;
+			size_t v = j;
+			while (j < len && text[j] != '\0' && strchr(stop, text[j]) == NULL)
+				j++;
+			if (j == v)
+				continue;
+			sbtc_strbuf_append(&b, text + i, v - i);
+			sbtc_strbuf_puts(&b, "***");
+			i = j;
+			done = true;
+		}
+		for (size_t k = 0; k < n && !done; k++) {
+			size_t sl = strlen(list[k]);
+			if (len - i >= sl && memcmp(text + i, list[k], sl) == 0) {
+				sbtc_strbuf_puts(&b, "***");
+				i += sl;
+				done = true;
+			}
+		}
+		if (!done)
+			sbtc_strbuf_append(&b, text + i++, 1);
+	}
+	*out_len = b.len;
+	return sbtc_strbuf_steal(&b);
+}
+
+char *sbtc_http_redact(const char *text, size_t len, const char *url, const sbtc_http_opts *o,
+		       size_t *out_len)
+{
+	char **list = NULL;
+	size_t n = 0;
+	request_secrets(url, o, &list, &n);
+	if (n == 0) {
+		/* A request without credentials has none to leak: the answer stays as it came. */
+		*out_len = len;
+		char *copy = sbtc_xmalloc(len + 1);
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+		return copy;
+	}
+	/* the longest first, so that a password inside user:password leaves nothing behind */
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0 && strlen(list[b]) > strlen(list[b - 1]); b--) {
+			char *t = list[b];
+			list[b] = list[b - 1];
+			list[b - 1] = t;
+		}
+	char *r = redact(text, len, list, n, out_len);
+	for (size_t k = 0; k < n; k++) {
+		memset(list[k], 0, strlen(list[k]));
+		free(list[k]);
+	}
+	free(list);
+	return r;
+}
+
 typedef struct {
 	sbtc_strbuf body;
 	sbtc_strbuf headers;
@@ -314,6 +497,13 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 		free(masked);
 		return SBTC_FETCH_TIMEOUT;
 	}
+	/* libcurl reads the CA file itself: a FIFO there would block it, so one that exists
+	 * must be a regular file (one that does not is libcurl's TLS failure, as ever). */
+	if (o->cacert != NULL && access(o->cacert, F_OK) == 0 && sbtc_check_small_file(o->cacert, "CA file", SBTC_CA_FILE_MAX, false, err,
+						       errlen) != 0) {
+		free(masked);
+		return SBTC_FETCH_USAGE;
+	}
 	if (!curl_ready()) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		free(masked);
@@ -418,9 +608,12 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 	}
 	resp->status = code;
 	resp->seconds = total;
-	resp->len = t.body.len;
-	resp->body = sbtc_strbuf_steal(&t.body);
-	resp->headers = sbtc_strbuf_steal(&t.headers);
+	{
+		size_t hlen;
+		resp->body = sbtc_http_redact(t.body.data ? t.body.data : "", t.body.len, url, o, &resp->len);
+		resp->headers = sbtc_http_redact(t.headers.data ? t.headers.data : "", t.headers.len, url, o,
+						 &hlen);
+	}
 	if (o->verbose >= 2)
 		fprintf(stderr, "< HTTP %ld, %zu bytes in %.3f s\n", code, resp->len, total);
 	if (o->verbose >= 3) {

@@ -62,6 +62,14 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 
 void sbtc_http_response_free(sbtc_http_response *r);
 
+/* text (len bytes) with the request's credentials masked as "***": the values of
+ * Authorization, Proxy-Authorization and Cookie wherever they appear, and the password,
+ * user:password, its Base64 and the token of o and of url. sbtc_http_request applies it
+ * to every answer's body and headers, so that no excerpt can show what a peer reflects.
+ * Returns a malloc'd, NUL-terminated string and its length in *out_len. */
+char *sbtc_http_redact(const char *text, size_t len, const char *url, const sbtc_http_opts *o,
+		       size_t *out_len);
+
 /* The value of a response header (case-insensitive name), copied into dst; false if absent. */
 bool sbtc_http_header(const sbtc_http_response *r, const char *name, char *dst, size_t dstlen);
 

@@ -23,6 +23,11 @@ PGconn *sbtc_pg_connect(const char *conninfo, const char *application_name,
 PGresult *sbtc_pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 			sbtc_fetch_status *status, char *err, size_t errlen);
 
+/* msg with every password that conninfo (NULL: none) or password (NULL: none) holds
+ * masked as "***", and any "password=..." or URI "user:...@" in it; malloc'd. Every libpq
+ * message is passed through it before it reaches a message of ours. */
+char *sbtc_pg_mask(const char *msg, const char *conninfo, const char *password);
+
 /* "dbname at host:port" (or on its socket) of a connection, for messages. */
 void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen);
 

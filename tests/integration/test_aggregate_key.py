@@ -305,6 +305,24 @@ class DatabaseFailures(AggregateKeyCase):
         self.assertEqual(r.rc, 3, r)
         self.assertTrue(r.first_line.startswith(PREFIX + "UNKNOWN - invalid --dbconn"), r)
 
+    def test_uri_password_never_echoed(self):
+        """libpq quotes a URI it cannot parse, a bad %-escape of the password, or the piece of
+        a password with a raw '/' it took for a port (lib/pg.c masks them all)."""
+        port = closed_port()
+        for conninfo, why in (
+                ("postgresql://mon:S3cretPw@[::1", 'UNKNOWN - invalid --dbconn: end of string reached'),
+                ("postgresql://mon:S3cretPw%%zz@127.0.0.1:%d/x" % port,
+                 "UNKNOWN - invalid --dbconn: invalid percent-encoded token"),
+                ("postgresql://mon:S3cret/Pw@127.0.0.1:%d/x" % port,
+                 "CRITICAL - cannot connect to the database"),
+                ("host=127.0.0.1 port=%d S3cretPw" % port, "UNKNOWN - invalid --dbconn: missing"),
+                ("host=127.0.0.1 port=%d password='S3cret Pw' dbname=x hots=y" % port,
+                 'UNKNOWN - invalid --dbconn: invalid connection option "hots"')):
+            r = harness.run(CHECK, ["-u", self.node.url, "-d", conninfo, "-vvv"])
+            self.assertTrue(r.first_line.startswith(PREFIX + why), r)
+            for part in ("S3cret", "Pw"):
+                self.assertNotIn(part, r.stdout + r.stderr, r)
+
     def test_session_is_read_only(self):
         # every statement the check sends, as the server logs it
         db = self.db([(CUR, "verified", DAY)])
@@ -460,6 +478,15 @@ class Transport(AggregateKeyCase):
         r = self.run_tls("--cacert", os.path.join(self.tmp, "nope.pem"))
         self.assertEqual(r.rc, 2, r)
         self.assertIn("TLS with Stacks node", r.first_line)
+
+    def test_cacert_must_be_a_regular_file(self):
+        fifo = os.path.join(self.tmp, "ca-fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        r = harness.run(CHECK, ["-u", self.tls_node.url, "-d", self.sharedb.conninfo(), "-t", "2",
+                                "--cacert", fifo])
+        self.assertLess(r.elapsed, 2.5, r)
+        self.assertState(r, 3, "the CA file %s is a FIFO, not a regular file" % fifo)
 
     def test_ipv6_node(self):
         with harness.StacksNodeFixture(host="::1", aggregate_key=CUR) as node6:

@@ -306,6 +306,59 @@ class AuthTest(BlockLagCase):
         self.assertState(r, 3, "--bitcoin-user needs --bitcoin-password-file")
 
 
+    def test_reflected_credentials_are_masked(self):
+        """A proxy's error page that quotes the request's Authorization header shows
+        neither the header, its Base64 nor the password it decodes to (lib/http.c)."""
+        self.btc.set(mood="reflect-headers")
+        for args, secret in ((self.btc_args(cookie=False), RPC_PASSWORD),
+                             (self.btc_args(), self.btc.cookie_password)):
+            user = "monitor" if secret == RPC_PASSWORD else "__cookie__"
+            b64 = base64.b64encode(("%s:%s" % (user, secret)).encode()).decode()
+            r = self.check(*args, "-vvv")
+            self.assertState(r, 2, "answered HTTP 502", "Authorization: *** from *** upstream down")
+            for s in (secret, b64, b64.rstrip("=")):
+                self.assertNotIn(s, r.stdout, r)
+                self.assertNotIn(s, r.stderr, r)
+
+    def test_password_option_abbreviation_is_refused(self):
+        """getopt_long took --bitcoin-password=X for --bitcoin-password-file=X and printed
+        "cannot read the password file X"; long options are now taken only in full."""
+        for opt in ("--bitcoin-password=hunter2", "--bitcoin-password-f=hunter2",
+                    "--bitcoin-coo=hunter2", "--bitcoin-reference-password=hunter2"):
+            r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-user", "monitor", opt)
+            self.assertEqual(r.rc, 3, r)
+            name = opt.partition("=")[0]
+            self.assertEqual(r.first_line, PREFIX + "UNKNOWN - unknown option '%s' "
+                             "(long options must be written in full)" % name, r)
+            self.assertNotIn("hunter2", r.stdout + r.stderr, r)
+            self.assertNotIn("|", r.stdout, r)
+
+    def test_secret_file_name_without_slash_is_not_shown(self):
+        for args, what in ((["--bitcoin-cookie", "hunter2"], "cookie file"),
+                           (["--bitcoin-user", "monitor", "--bitcoin-password-file=hunter2"],
+                            "password file")):
+            r = self.check("--bitcoin-url", self.btc.url, *args)
+            self.assertState(r, 3, "cannot read the %s (not shown" % what)
+            self.assertNotIn("hunter2", r.stdout + r.stderr, r)
+
+    def test_secret_file_must_be_small_and_regular(self):
+        fifo = os.path.join(self.tmp, "cookie-fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        start = time.monotonic()
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-cookie", fifo, "-t", "2")
+        self.assertLess(time.monotonic() - start, 2.5, r)
+        self.assertState(r, 3, "the cookie file %s is a FIFO, not a regular file" % fifo)
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-cookie", "/dev/zero", "-t", "2")
+        self.assertState(r, 3, "the cookie file /dev/zero is a character device, not a regular file")
+        big = os.path.join(self.tmp, "big-password")
+        with open(big, "w") as f:
+            f.write("x" * 5000)
+        r = self.check("--bitcoin-url", self.btc.url, "--bitcoin-user", "monitor",
+                       "--bitcoin-password-file", big)
+        self.assertState(r, 3, "the password file %s is larger than 4096 bytes" % big)
+
+
 class FailureTest(BlockLagCase):
 
     def test_rpc_error_with_json_body(self):
@@ -523,6 +576,75 @@ class UsageTest(BlockLagCase):
             self.assertEqual(r.rc, 3, r)
             self.assertTrue(r.first_line.startswith(PREFIX + "UNKNOWN - "), r)
             self.assertIn(text, r.stdout, r)
+
+    def test_extra_opts_input_is_bounded(self):
+        """An --extra-opts file that is a FIFO, /dev/zero or huge ends with UNKNOWN at
+        once, and -t 2 bounds the run whatever is read (lib/extra_opts.c, lib/smallfile.c)."""
+        fifo = os.path.join(self.tmp, "ini-fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        huge = os.path.join(self.tmp, "huge.ini")
+        with open(huge, "w") as f:
+            f.write("[check_sbtc_block_lag]\n")
+            f.write("# padding\n" * 200000)
+        for path, why in ((fifo, "is a FIFO, not a regular file"),
+                          ("/dev/zero", "is a character device, not a regular file"),
+                          (huge, "is larger than 1048576 bytes")):
+            for args in (["-t", "2", "--extra-opts=@" + path], ["--extra-opts", "@" + path, "-t", "2"]):
+                start = time.monotonic()
+                r = self.check(*args, timeout=20)
+                took = time.monotonic() - start
+                self.assertEqual(r.rc, 3, r)
+                self.assertEqual(r.first_line, PREFIX + "UNKNOWN - the extra-opts file %s %s"
+                                 % (path, why), r)
+                self.assertLess(took, 2.5, r)
+
+    def test_extra_opts_many_lines_and_arguments(self):
+        """200,000 ini lines (under the cap) and 100,000 arguments: linear, well within -t."""
+        ini = os.path.join(self.tmp, "long.ini")
+        with open(ini, "w") as f:
+            f.write("[check_sbtc_block_lag]\n" + "verbose\n" * 120000)
+        start = time.monotonic()
+        r = self.check("--extra-opts=@" + ini, "--bitcoin-url", "ftp://x", "-t", "5", timeout=60)
+        took = time.monotonic() - start
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("--bitcoin-url", r.first_line, r)
+        self.assertLess(took, 5, r)
+        start = time.monotonic()
+        r = self.check(*(["-v"] * 100000), "--bitcoin-url", "ftp://x", "-t", "5", timeout=60)
+        took = time.monotonic() - start
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("--bitcoin-url", r.first_line, r)
+        self.assertLess(took, 5, r)
+
+    def test_unknown_option_from_ini_shows_no_value(self):
+        ini = os.path.join(self.tmp, "secret.ini")
+        with open(ini, "w") as f:
+            f.write("[check_sbtc_block_lag]\nrpcpassword = hunter2\n")
+        for args in (["--extra-opts=@" + ini], ["--extra-opts", "@" + ini]):
+            r = self.check(*args)
+            self.assertEqual(r.rc, 3, r)
+            self.assertEqual(r.first_line, PREFIX + "UNKNOWN - unknown option '--rpcpassword'", r)
+            self.assertNotIn("hunter2", r.stdout + r.stderr, r)
+
+    def test_usage_error_output_has_no_perfdata(self):
+        """Nagios reads everything after '|' on stdout as perfdata; the synopsis says "or"."""
+        r = self.check("--bogus")
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(r.first_line, PREFIX + "UNKNOWN - unknown option '--bogus'", r)
+        self.assertNotIn("|", r.stdout, r)
+        self.assertIn("Usage: check_sbtc_block_lag", r.stdout, r)
+        r = self.check("-?")
+        self.assertEqual(r.rc, 3, r)
+        self.assertTrue(r.stdout.startswith("Usage: check_sbtc_block_lag "), r)
+        self.assertNotIn("|", r.stdout, r)
+
+    def test_long_argument_is_cut_and_the_reason_kept(self):
+        r = self.check("-w", "x" * 2000)
+        self.assertEqual(r.rc, 3, r)
+        self.assertLess(len(r.first_line), 300, r)
+        self.assertNotIn("x" * 61, r.stdout, r)
+        self.assertIn("invalid range", r.first_line, r)
 
     def test_help_and_version(self):
         r = self.check("--help")

@@ -648,6 +648,30 @@ class Token(VersionCase):
         self.assertRefused(r, "cannot read the token file (not shown")
         self.assertEqual(self.api_requests(), [])
 
+    def test_secret_option_abbreviations_are_refused(self):
+        """getopt_long would take --token=SECRET for --token-file and show SECRET as a file
+        name; long options are taken only in full, and an unknown one without its value."""
+        for opt in ("--token=" + TOKEN, "--token-f=" + TOKEN, "--bitcoin-password=" + TOKEN,
+                    "--bitcoin-coo=" + TOKEN):
+            r = self.check("--signer-version", "v1.3.3", opt)
+            self.assertEqual(r.rc, 3, r)
+            self.assertEqual(r.first_line, PREFIX + "UNKNOWN - unknown option '%s' (long options "
+                             "must be written in full)" % opt.partition("=")[0], r)
+            self.assertNotIn(TOKEN, r.stdout + r.stderr)
+            self.assertNotIn("|", r.stdout, r)
+        self.assertEqual(self.api_requests(), [])
+
+    def test_token_file_must_be_small_and_regular(self):
+        fifo = os.path.join(self.tmp, "token-fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        r = self.check("--signer-version", "v1.3.3", "--token-file", fifo, "-t", "2")
+        self.assertLess(r.elapsed, 2.5, r)
+        self.assertRefused(r, "the token file %s is a FIFO, not a regular file" % fifo)
+        r = self.check("--signer-version", "v1.3.3", "--token-file", "/dev/zero", "-t", "2")
+        self.assertRefused(r, "the token file /dev/zero is a character device, not a regular file")
+        self.assertEqual(self.api_requests(), [])
+
     def test_rate_limit_message_with_token(self):
         self.gh.set(mood="rate-limit")
         r = self.check("--signer-version", "v1.3.3", env={"GITHUB_TOKEN": TOKEN})

@@ -19,13 +19,14 @@
 
 #include "child.h"
 #include "cli.h"
+#include "deadline.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the demo plugin -------------------------------------------------------------- */
 
-enum { OPT_FLAG = SBTC_OPT_PLUGIN_FIRST, OPT_LEVEL, OPT_FAIL, OPT_PLAIN };
+enum { OPT_FLAG = SBTC_OPT_PLUGIN_FIRST, OPT_LEVEL, OPT_FAIL, OPT_PLAIN, OPT_DEADLINE };
 
 static const sbtc_option demo_options[] = {
 	{"url", 'u', SBTC_ARG_REQUIRED, "URL", 'u', "The node's URL."},
@@ -34,13 +35,14 @@ static const sbtc_option demo_options[] = {
 	{"level", 0, SBTC_ARG_OPTIONAL, "LEVEL", OPT_LEVEL, "An optional value."},
 	{"fail", 0, SBTC_ARG_REQUIRED, "WHY", OPT_FAIL, "Makes the handler refuse WHY."},
 	{"plain", 0, SBTC_ARG_REQUIRED, NULL, OPT_PLAIN, "An argument without a name."},
+	{"deadline", 0, SBTC_ARG_NONE, NULL, OPT_DEADLINE, "Logs the deadline running while parsing."},
 };
 
 static const sbtc_plugin_info demo_info = {
 	.progname = "check_sbtc_demo",
 	.check_label = "DEMO",
 	.purpose = "Checks the demo.\nSecond line of purpose.",
-	.usage = "[-u URL] [-n NUMBER] [--flag]",
+	.usage = "[-u URL] [-n NUMBER | --flag]",
 	.options = demo_options,
 	.noptions = N_ELEMS(demo_options),
 	.notes = "States:\n  OK  all is fine.",
@@ -48,7 +50,7 @@ static const sbtc_plugin_info demo_info = {
 };
 
 #define USAGE_LINES                                                                              \
-	"Usage: check_sbtc_demo [-u URL] [-n NUMBER] [--flag]\n"                                 \
+	"Usage: check_sbtc_demo [-u URL] [-n NUMBER or --flag]\n"                                 \
 	"Run 'check_sbtc_demo --help' for details.\n"
 
 struct demo_ctx {
@@ -65,6 +67,10 @@ static int demo_handler(void *ctx, int key, const char *arg, char *err, size_t e
 	}
 	if (key == 'u')
 		c->url = arg;
+	if (key == OPT_DEADLINE) {
+		sbtc_strbuf_printf(&c->log, "deadline=%g\n", sbtc_deadline_seconds());
+		return 0;
+	}
 	sbtc_strbuf_printf(&c->log, "%d=%s\n", key, arg ? arg : "(none)");
 	return 0;
 }
@@ -211,7 +217,7 @@ static void test_help_text(void **unused)
 	static const char *const must_contain[] = {
 		"check_sbtc_demo " PACKAGE_VERSION " (" PACKAGE_NAME ")\n\n",
 		"\nChecks the demo.\nSecond line of purpose.\n",
-		"\nUsage:\n  check_sbtc_demo [-u URL] [-n NUMBER] [--flag]\n",
+		"\nUsage:\n  check_sbtc_demo [-u URL] [-n NUMBER | --flag]\n",
 		"\nOptions:\n",
 		/* the shared options */
 		"\n -h, --help\n    Print this help and exit (state UNKNOWN).\n",
@@ -286,8 +292,10 @@ static void test_usage_errors(void **unused)
 		const char *args[6];
 		const char *message;
 	} cases[] = {
-		{{"--bogus"}, "unknown option or unexpected value in '--bogus'"},
-		{{"--bogus=1"}, "unknown option or unexpected value in '--bogus=1'"},
+		{{"--bogus"}, "unknown option '--bogus'"},
+		/* the name only: the value of an unknown option may be a secret */
+		{{"--bogus=1"}, "unknown option '--bogus'"},
+		{{"--rpcpassword=hunter2"}, "unknown option '--rpcpassword'"},
 		{{"-x"}, "unknown option '-x'"},
 		{{"-vx"}, "unknown option '-x'"},
 		{{"-xv"}, "unknown option '-x'"},
@@ -296,11 +304,15 @@ static void test_usage_errors(void **unused)
 		{{"--output-format=one-line", "-vxv"}, "unknown option '-x'"},
 		{{"--url=http://a", "-x"}, "unknown option '-x'"},
 		/* a value given to an option that takes none */
-		{{"--flag=1"}, "unknown option or unexpected value in '--flag=1'"},
-		{{"--verbose=3"}, "unknown option or unexpected value in '--verbose=3'"},
-		{{"--help=me"}, "unknown option or unexpected value in '--help=me'"},
-		/* ambiguous abbreviation */
-		{{"--ver"}, "unknown option or unexpected value in '--ver'"},
+		{{"--flag=1"}, "option '--flag' takes no value"},
+		{{"--verbose=3"}, "option '--verbose' takes no value"},
+		{{"--help=me"}, "option '--help' takes no value"},
+		/* no abbreviations, ambiguous or not: "--fai=SECRET" is not --fail */
+		{{"--ver"}, "unknown option '--ver' (long options must be written in full)"},
+		{{"--fl"}, "unknown option '--fl' (long options must be written in full)"},
+		{{"--fai=hunter2"}, "unknown option '--fai' (long options must be written in full)"},
+		{{"-u", "http://a", "--outp=json"},
+		 "unknown option '--outp' (long options must be written in full)"},
 		/* missing arguments */
 		{{"-u"}, "option '-u' needs a value"},
 		{{"--url"}, "option '--url' needs a value"},
@@ -319,8 +331,7 @@ static void test_usage_errors(void **unused)
 		{{"--fail=because"}, "handler refused 'because'"},
 		{{"-u", "http://a", "--fail", "no way"}, "handler refused 'no way'"},
 		/* --extra-opts only in full, on the command line */
-		{{"--extra=@/dev/null"},
-		 "option '--extra=@/dev/null': write --extra-opts in full, and only on the command line"},
+		{{"--extra=@/dev/null"}, "unknown option '--extra' (long options must be written in full)"},
 	};
 	(void)unused;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
@@ -366,11 +377,9 @@ static void expect_json_usage_error(const char *const *args, const char *summary
 static void test_json_usage_errors(void **unused)
 {
 	(void)unused;
-	expect_json_usage_error(ARGS("--output-format=json", "--bogus"),
-				"unknown option or unexpected value in '--bogus'");
+	expect_json_usage_error(ARGS("--output-format=json", "--bogus"), "unknown option '--bogus'");
 	/* The format is known even when the error comes first. */
-	expect_json_usage_error(ARGS("--bogus", "--output-format=json"),
-				"unknown option or unexpected value in '--bogus'");
+	expect_json_usage_error(ARGS("--bogus", "--output-format=json"), "unknown option '--bogus'");
 	expect_json_usage_error(ARGS("--output-format", "json", "-u"), "option '-u' needs a value");
 	expect_json_usage_error(ARGS("--output-format=json", "extra"), "unexpected argument 'extra'");
 	expect_json_usage_error(ARGS("--output-format=json", "--fail=\"q\""), "handler refused '\"q\"'");
@@ -405,8 +414,8 @@ static void test_parsed_values(void **unused)
 	/* Options after a positional-looking "--" are not parsed. */
 	expect_run(ARGS("-v", "--"), NULL, 0,
 		   "verbose=1 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\n");
-	/* Unambiguous abbreviations work as with getopt_long. */
-	expect_run(ARGS("--fl", "--url=http://b"), NULL, 0,
+	/* Long options in full, also when one is a prefix of another's name. */
+	expect_run(ARGS("--flag", "--url=http://b"), NULL, 0,
 		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=http://b\n"
 		   "512=(none)\n117=http://b\n");
 }
@@ -437,7 +446,9 @@ static void test_extra_opts(void **unused)
 		"[nested]\n"
 		"extra-opts = other\n"
 		"[bad]\n"
-		"fail = from the ini\n";
+		"fail = from the ini\n"
+		"[secret]\n"
+		"rpcpassword = hunter2\n";
 	char path[64];
 	(void)unused;
 	sbtc_strlcpy(path, "/tmp/sbtc_cli_XXXXXX", sizeof path);
@@ -472,14 +483,90 @@ static void test_extra_opts(void **unused)
 	expect_run(ARGS("--extra-opts=bad@FILE"), path, 3,
 		   "SBTC DEMO UNKNOWN - handler refused 'from the ini'\n" USAGE_LINES);
 	expect_run(ARGS("--extra-opts=nested@FILE"), path, 3,
-		   "SBTC DEMO UNKNOWN - option '--extra-opts=other': write --extra-opts in full, and only on "
-		   "the command line\n" USAGE_LINES);
+		   "SBTC DEMO UNKNOWN - option '--extra-opts' is read only on the command line, not from an "
+		   "ini file\n" USAGE_LINES);
+	/* An unknown option from the file is named without its value. */
+	expect_run(ARGS("--extra-opts=secret@FILE"), path, 3,
+		   "SBTC DEMO UNKNOWN - unknown option '--rpcpassword'\n" USAGE_LINES);
+	/* "--extra-opts VALUE", as in the official plugins. */
+	expect_run(ARGS("--extra-opts", "json@FILE", "-v"), path, 0,
+		   "verbose=1 timeout=15 timeout_state=UNKNOWN format=2 label=DEMO url=(none)\n");
+	expect_run(ARGS("--extra-opts", "bad@FILE"), path, 3,
+		   "SBTC DEMO UNKNOWN - handler refused 'from the ini'\n" USAGE_LINES);
+	/* Not a regular file: refused at once, whatever -t says. */
+	expect_run(ARGS("-t", "2", "--extra-opts=@/dev/null"), NULL, 3,
+		   "SBTC DEMO UNKNOWN - the extra-opts file /dev/null is a character device, not a regular "
+		   "file\n" USAGE_LINES);
 	expect_run(ARGS("--extra-opts=@FILE.none"), path, 3,
-		   "SBTC DEMO UNKNOWN - cannot open extra-opts file FILE.none: No such file or directory\n" USAGE_LINES);
+		   "SBTC DEMO UNKNOWN - cannot read the extra-opts file FILE.none: No such file or directory\n" USAGE_LINES);
 	expect_json_usage_error(ARGS("--output-format=json", "--extra-opts=missing@/nonexistent.ini"),
-				"cannot open extra-opts file /nonexistent.ini: No such file or directory");
+				"cannot read the extra-opts file /nonexistent.ini: No such file or directory");
 	assert_int_equal(unlink(path), 0);
 	g_ini_path[0] = '\0';
+}
+
+/* ---- what usage errors show --------------------------------------------------------- */
+
+static void test_usage_is_not_perfdata(void **unused)
+{
+	(void)unused;
+	/* Consumers read everything after a '|' on standard output as performance data. */
+	struct run r = run_args(ARGS("--bogus"), NULL);
+	assert_int_equal(r.code, 3);
+	assert_null(strchr(r.out, '|'));
+	assert_true(strncmp(r.out, "SBTC DEMO UNKNOWN - unknown option '--bogus'\n", 44) == 0);
+	free(r.out);
+	/* "-?" asks for the usage, as in the official plugins. */
+	expect_run(ARGS("-?"), NULL, 3, USAGE_LINES);
+	expect_run(ARGS("-v?"), NULL, 3, USAGE_LINES);
+}
+
+static void test_long_arguments_are_cut(void **unused)
+{
+	(void)unused;
+	char *arg = sbtc_xmalloc(2001);
+	memset(arg, 'x', 2000);
+	arg[2000] = '\0';
+	/* 57 bytes and "...": the value is cut, the reason around it kept whole. */
+	static const char cut[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...";
+	char *opt = sbtc_xasprintf("--fail=%s", arg);
+	char *want = sbtc_xasprintf("SBTC DEMO UNKNOWN - handler refused '%s'\n" USAGE_LINES, cut);
+	expect_run(ARGS(opt), NULL, 3, want);
+	free(want);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - unexpected argument '%s'\n" USAGE_LINES, cut);
+	expect_run(ARGS(arg), NULL, 3, want);
+	free(want);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid --output-format '%s': use multi-line, one-line "
+			      "or json\n" USAGE_LINES, cut);
+	char *fmt = sbtc_xasprintf("--output-format=%s", arg);
+	expect_run(ARGS(fmt), NULL, 3, want);
+	free(fmt);
+	free(want);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid timeout '%s': expected SECONDS[:STATE] with 0 < "
+			      "SECONDS <= 86400\n" USAGE_LINES, cut);
+	expect_run(ARGS("-t", arg), NULL, 3, want);
+	free(want);
+	/* An unknown option's name is cut too, and its value never shown. */
+	free(opt);
+	opt = sbtc_xasprintf("--%s=hunter2", arg);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - unknown option '--%.55s...'\n" USAGE_LINES, arg);
+	expect_run(ARGS(opt), NULL, 3, want);
+	free(want);
+	free(opt);
+	free(arg);
+}
+
+static void test_deadline_runs_while_parsing(void **unused)
+{
+	(void)unused;
+	/* The deadline is armed before any file is read: with the command line's -t when
+	 * there is one, else with the default, and again once -t is known. */
+	expect_run(ARGS("-t", "7", "--deadline"), NULL, 0,
+		   "verbose=0 timeout=7 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\ndeadline=7\n");
+	expect_run(ARGS("--deadline", "--timeout=3:OK"), NULL, 0,
+		   "verbose=0 timeout=3 timeout_state=OK format=0 label=DEMO url=(none)\ndeadline=3\n");
+	expect_run(ARGS("--deadline"), NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=0 label=DEMO url=(none)\ndeadline=15\n");
 }
 
 /* sbtc_usage_error called by a plugin after parsing. */
@@ -512,6 +599,9 @@ int main(void)
 		cmocka_unit_test(test_parsed_values),
 		cmocka_unit_test_teardown(test_extra_opts, remove_ini),
 		cmocka_unit_test(test_usage_error_direct),
+		cmocka_unit_test(test_usage_is_not_perfdata),
+		cmocka_unit_test(test_long_arguments_are_cut),
+		cmocka_unit_test(test_deadline_runs_while_parsing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

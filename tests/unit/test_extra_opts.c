@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "extra_opts.h"
+#include "smallfile.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -191,7 +194,7 @@ static void test_ini_appends_and_missing_file(void **unused)
 	list = NULL;
 	count = 0;
 	assert_int_equal(sbtc_ini_read_section("/nonexistent/dir/x.ini", "a", &list, &count, err, sizeof err), -1);
-	assert_string_equal(err, "cannot open extra-opts file /nonexistent/dir/x.ini: No such file or directory");
+	assert_string_equal(err, "cannot read the extra-opts file /nonexistent/dir/x.ini: No such file or directory");
 	assert_int_equal(count, 0);
 	free(list);
 
@@ -249,15 +252,24 @@ static const struct expand_case expand_cases[] = {
 	/* look-alikes are left alone */
 	{{"prog", "--extra-optsX", "--extra-opts-2=a", "-extra-opts", NULL}, NULL, 0,
 	 "prog\n--extra-optsX\n--extra-opts-2=a\n-extra-opts"},
+	/* "--extra-opts VALUE" as in the official plugins: the next argument is the value
+	 * unless it starts with one or two '-' (monitoring-plugins lib/extra_opts.c, is_option2) */
+	{{"prog", "--extra-opts", "other@FILE", "-v", NULL}, NULL, 0,
+	 "prog\n--password-file=/etc/secret\n--insecure\n-v"},
+	{{"prog", "-v", "--extra-opts", "other", NULL}, "FILE", 0,
+	 "prog\n--password-file=/etc/secret\n--insecure\n-v"},
+	{{"prog", "--extra-opts", "--", "x", NULL}, "FILE", 0,
+	 "prog\n--url=http://node:20443\n--timeout=20\n--\nx"},
+	{{"prog", "--extra-opts", "missing@FILE", NULL}, NULL, -1, "section [missing] not found in FILE"},
 	/* errors */
 	{{"prog", "--extra-opts=other@", NULL}, NULL, -1, "--extra-opts: empty file name after '@'"},
 	{{"prog", "--extra-opts=missing@FILE", NULL}, NULL, -1, "section [missing] not found in FILE"},
 	{{"prog", "-v", "--extra-opts=@FILE.none", NULL}, NULL, -1,
-	 "cannot open extra-opts file FILE.none: No such file or directory"},
+	 "cannot read the extra-opts file FILE.none: No such file or directory"},
 	{{"prog", "--extra-opts", NULL}, "/nonexistent.ini", -1,
-	 "cannot open extra-opts file /nonexistent.ini: No such file or directory"},
+	 "cannot read the extra-opts file /nonexistent.ini: No such file or directory"},
 	{{"prog", "--extra-opts=other", NULL}, "FILE.none", -1,
-	 "cannot open extra-opts file FILE.none: No such file or directory"},
+	 "cannot read the extra-opts file FILE.none: No such file or directory"},
 };
 
 static void run_expand_case(size_t i, const struct expand_case *c, const char *path)
@@ -372,6 +384,98 @@ static void test_expand_edge_argc(void **unused)
 	sbtc_extra_opts_free(0, NULL);
 }
 
+/* ---- files that are not small regular files ------------------------------------------- */
+
+static void expect_ini_error(const char *path, const char *want)
+{
+	char **list = NULL;
+	size_t count = 0;
+	char err[512] = "";
+	double t0 = sbtc_now_monotonic();
+	int rc = sbtc_ini_read_section(path, "a", &list, &count, err, sizeof err);
+	double took = sbtc_now_monotonic() - t0;
+	if (rc != -1 || strcmp(err, want) != 0)
+		fail_msg("%s: rc %d \"%s\", expected -1 \"%s\"", path, rc, err, want);
+	/* Refused at once, not after reading. */
+	assert_true(took < 1.0);
+	assert_int_equal(count, 0);
+	free(list);
+}
+
+static void test_ini_not_regular(void **unused)
+{
+	(void)unused;
+	/* A FIFO would block the open and the read; /dev/zero never ends. */
+	char fifo[64];
+	sbtc_strlcpy(fifo, "/tmp/sbtc_ini_XXXXXX", sizeof fifo);
+	int fd = mkstemp(fifo);
+	assert_true(fd >= 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	sbtc_strlcpy(g_tmp_path, fifo, sizeof g_tmp_path);
+	char *want = sbtc_xasprintf("the extra-opts file %s is a FIFO, not a regular file", fifo);
+	expect_ini_error(fifo, want);
+	free(want);
+	assert_int_equal(unlink(fifo), 0);
+	g_tmp_path[0] = '\0';
+	expect_ini_error("/dev/zero", "the extra-opts file /dev/zero is a character device, not a regular file");
+	expect_ini_error("/dev/null", "the extra-opts file /dev/null is a character device, not a regular file");
+	expect_ini_error("/tmp", "the extra-opts file /tmp is a directory, not a regular file");
+}
+
+static void test_ini_size_cap(void **unused)
+{
+	(void)unused;
+	/* Up to SBTC_INI_FILE_MAX (1 MiB) is read; one byte more is refused. */
+	size_t n = SBTC_INI_FILE_MAX + 1;
+	char *big = sbtc_xmalloc(n + 1);
+	memcpy(big, "[a]\n", 4);
+	memset(big + 4, '#', n - 4);
+	big[n - 1] = '\n';
+	big[n] = '\0';
+	struct tmpfile t;
+	tmp_write(&t, "/tmp/sbtc_ini_XXXXXX", big);
+	char *want = sbtc_xasprintf("the extra-opts file %s is larger than 1048576 bytes", t.path);
+	expect_ini_error(t.path, want);
+	free(want);
+	tmp_remove(&t);
+	big[n - 2] = '\n';
+	big[n - 1] = '\0';
+	tmp_write(&t, "/tmp/sbtc_ini_XXXXXX", big);
+	char **list = NULL;
+	size_t count = 0;
+	char err[512] = "";
+	assert_int_equal(sbtc_ini_read_section(t.path, "a", &list, &count, err, sizeof err), 0);
+	assert_int_equal(count, 0);
+	free(list);
+	tmp_remove(&t);
+	free(big);
+}
+
+static void test_ini_many_lines(void **unused)
+{
+	(void)unused;
+	/* 200,000 options (within the 1 MiB cap) in linear time: the list grows geometrically. */
+	enum { LINES = 200000 };
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	sbtc_strbuf_puts(&b, "[a]\n");
+	for (int i = 0; i < LINES; i++)
+		sbtc_strbuf_puts(&b, "v\n");
+	struct tmpfile t;
+	tmp_write(&t, "/tmp/sbtc_ini_XXXXXX", sbtc_strbuf_str(&b));
+	sbtc_strbuf_free(&b);
+	char **list = NULL;
+	size_t count = 0;
+	char err[512] = "";
+	assert_int_equal(sbtc_ini_read_section(t.path, "a", &list, &count, err, sizeof err), 0);
+	assert_int_equal(count, LINES);
+	assert_string_equal(list[0], "--v");
+	assert_string_equal(list[LINES - 1], "--v");
+	free_list(list, count);
+	tmp_remove(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +485,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_expand_at_in_path, remove_tmp),
 		cmocka_unit_test_teardown(test_expand_no_default_file, remove_tmp),
 		cmocka_unit_test_teardown(test_expand_edge_argc, remove_tmp),
+		cmocka_unit_test_teardown(test_ini_not_regular, remove_tmp),
+		cmocka_unit_test_teardown(test_ini_size_cap, remove_tmp),
+		cmocka_unit_test_teardown(test_ini_many_lines, remove_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,52 @@ static void test_check(void **unused)
 	assert_non_null(strstr(err, "...':"));
 }
 
+/* ---- credentials reflected by a peer -------------------------------------------------- */
+
+static void expect_redact(const char *text, const char *url, const sbtc_http_opts *o, const char *want)
+{
+	size_t len = 0;
+	char *got = sbtc_http_redact(text, strlen(text), url, o, &len);
+	if (strcmp(got, want) != 0 || len != strlen(want))
+		fail_msg("\"%s\"\nexpected \"%s\"", got, want);
+	free(got);
+}
+
+static void test_redact(void **unused)
+{
+	(void)unused;
+	sbtc_http_opts basic = {.userpwd = "monitor:s3cret-pw"};
+	/* base64("monitor:s3cret-pw") = bW9uaXRvcjpzM2NyZXQtcHc= */
+	expect_redact("Authorization: Basic bW9uaXRvcjpzM2NyZXQtcHc=\r\nHost: x", "http://h/", &basic,
+		      "Authorization: ***\r\nHost: x");
+	/* reflected in JSON, in any case: the document stays JSON */
+	expect_redact("{\"headers\":{\"authorization\":\"Basic bW9uaXRvcjpzM2NyZXQtcHc=\",\"a\":1}}",
+		      "http://h/", &basic, "{\"headers\":{\"authorization\":\"***\",\"a\":1}}");
+	/* the Base64 alone, without its padding, the password and user:password */
+	expect_redact("echo bW9uaXRvcjpzM2NyZXQtcHc end", "http://h/", &basic, "echo *** end");
+	expect_redact("user monitor:s3cret-pw, pw s3cret-pw", "http://h/", &basic, "user ***, pw ***");
+	/* Proxy-Authorization and Cookie */
+	expect_redact("Proxy-Authorization: Basic Zm9v\nCookie: a=b; c=d\nok", "http://h/", &basic,
+		      "Proxy-Authorization: ***\nCookie: ***\nok");
+	/* the token of a bearer, and of an extra header */
+	sbtc_http_opts bearer = {.bearer = "ghp_0123456789abcdef"};
+	expect_redact("bad token ghp_0123456789abcdef", "https://api/", &bearer, "bad token ***");
+	static const char *const hdrs[] = {"Authorization: token tok-98765", NULL};
+	sbtc_http_opts header = {.headers = hdrs};
+	expect_redact("got tok-98765", "https://api/", &header, "got ***");
+	/* credentials in the URL, percent-encoded or not */
+	sbtc_http_opts none = {0};
+	expect_redact("pw p@ss/w and dXNlcjpwQHNzL3c=", "http://user:p%40ss%2Fw@h/", &none, "pw *** and ***");
+	/* a request without credentials: the answer as it came */
+	expect_redact("Authorization: Basic abc", "http://h/", &none, "Authorization: Basic abc");
+	/* bytes after a NUL are kept */
+	size_t len = 0;
+	char *got = sbtc_http_redact("a\0s3cret-pw", 11, "http://h/", &basic, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(got, "a\0***", 5);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
