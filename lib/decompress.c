@@ -231,6 +231,12 @@ static sbtc_src_status decode_more(sbtc_src *s)
 		s->out = sbtc_xmalloc(OUT_SIZE);
 	s->out_pos = s->out_len = 0;
 	for (;;) {
+		/* A few compressed bytes may decode to gigabytes (zstd and lz4 far beyond
+		 * gzip's 1:1032) without another read of the file: the deadline is checked
+		 * for every block decoded, not only when reading. */
+		if (sbtc_deadline_expired())
+			return fail(s, SBTC_SRC_TIMEOUT, "the deadline passed while decoding %s",
+				    sbtc_compression_name((sbtc_compression)s->comp));
 		if (s->raw_pos >= s->raw_len) {
 			sbtc_src_status st = fill_raw(s);
 			if (st == SBTC_SRC_EOF) {

@@ -31,14 +31,18 @@ int sbtc_share_status_parse(const char *text)
 	return -1;
 }
 
-static int share_cmp(const void *a, const void *b)
+int sbtc_dkg_share_cmp(const sbtc_dkg_share *x, const sbtc_dkg_share *y)
 {
-	const sbtc_dkg_share *x = a, *y = b;
 	if (x->created_at != y->created_at)
 		return x->created_at > y->created_at ? -1 : 1;
 	/* Descending by key; swapped operands rather than a negated memcmp, which could
 	 * overflow for INT_MIN. */
 	return memcmp(y->key, x->key, SBTC_AGGREGATE_KEY_LEN);
+}
+
+static int share_cmp(const void *a, const void *b)
+{
+	return sbtc_dkg_share_cmp(a, b);
 }
 
 void sbtc_dkg_sort(sbtc_dkg_shares *s)
@@ -141,6 +145,15 @@ sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, s
 void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c)
 {
 	memset(c, 0, sizeof *c);
+	if (s->summary) {
+		*c = s->totals;
+		c->newest_verified = NULL;
+		for (size_t i = 0; i < s->n && c->newest_verified == NULL; i++)
+			if (s->v[i].status == SBTC_SHARE_VERIFIED)
+				c->newest_verified = &s->v[i];
+		return;
+	}
+	c->total = s->n;
 	for (size_t i = 0; i < s->n; i++) {
 		const sbtc_dkg_share *sh = &s->v[i];
 		switch (sh->status) {
@@ -192,7 +205,7 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 		if (hit == NULL)
 			return sbtc_result_add(parent, SBTC_CRITICAL,
 					       "on-chain key %s is not in %s (%zu shares, none matching)", k1,
-					       where, s->n);
+					       where, c.total);
 		sbtc_format_duration(s->now - hit->created_at, age, sizeof age);
 		if (hit != &s->v[0]) {
 			key_text(s->v[0].key, verbose, k2, sizeof k2);

@@ -29,11 +29,21 @@ typedef struct {
 } sbtc_dkg_share;
 
 typedef struct {
+	size_t total; /* shares (well-formed rows) */
+	size_t verified, unverified, failed, no_status;
+	const sbtc_dkg_share *newest_verified; /* NULL when none */
+} sbtc_dkg_counts;
+
+typedef struct {
 	sbtc_dkg_share *v; /* newest first */
 	size_t n;
 	bool has_status;   /* false: schema before migration 0012 */
 	double now;        /* the clock the ages are measured against (the database's) */
 	size_t malformed;  /* rows whose aggregate_key is not a 33-byte compressed key */
+	/* A summary (a backup read as a stream, lib/dkg_copy.h): v holds only the rows a
+	 * verdict needs, in order, and totals counts every share read. */
+	bool summary;
+	sbtc_dkg_counts totals; /* its newest_verified is unused */
 } sbtc_dkg_shares;
 
 /* "verified", "unverified", "failed", "(no status)". */
@@ -49,14 +59,12 @@ sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, s
 
 /* Sorts newest first (created_at, then key, both descending, so the order is total). */
 void sbtc_dkg_sort(sbtc_dkg_shares *s);
+/* That order: negative when a comes before (is newer than) b. */
+int sbtc_dkg_share_cmp(const sbtc_dkg_share *a, const sbtc_dkg_share *b);
 
 void sbtc_dkg_shares_free(sbtc_dkg_shares *s);
 
-typedef struct {
-	size_t verified, unverified, failed, no_status;
-	const sbtc_dkg_share *newest_verified; /* NULL when none */
-} sbtc_dkg_counts;
-
+/* Counts the shares (a summary: its totals) and finds the newest verified one. */
 void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c);
 
 /* Judges the registry's key against the shares and adds the verdict as a sub-result of

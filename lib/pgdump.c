@@ -19,7 +19,12 @@ enum { ARCH_CUSTOM = 1, ARCH_TAR = 3, ARCH_DIRECTORY = 5 };
 enum { BLK_DATA = 1, BLK_BLOBS = 3 };
 enum { OFFSET_POS_NOT_SET = 1, OFFSET_POS_SET = 2, OFFSET_NO_DATA = 3 };
 #define VERS(maj, min) ((maj) * 256 + (min))
-#define MAX_TOC_ENTRIES 10000000L
+/* The most TOC entries and tar members this check reads (a signer's database has a few
+ * hundred): each entry kept costs about 200 bytes, so the table stays under 10 MB. An
+ * archive beyond this is not judged (UNKNOWN), rather than held in unbounded memory. */
+#define MAX_TOC_ENTRIES 50000L
+#define MAX_TAR_MEMBERS (MAX_TOC_ENTRIES + 2) /* toc.dat, the data files, restore.sql */
+#define MAX_DEPENDENCIES 100000L
 #define MAX_LINE (16u * 1024 * 1024) /* a row of the dkg_shares COPY block */
 #define SHORT_LINE 4096u              /* any other line: only its start is looked at */
 #define HEAD_SIZE 512
@@ -59,6 +64,7 @@ bool sbtc_dump_format_encrypted(sbtc_dump_format f)
 }
 
 static void problem(sbtc_dump_info *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void beyond(sbtc_dump_info *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(sbtc_dump_info *o, const char *fmt, ...)
 {
 	if (o->problem[0] != '\0')
@@ -68,6 +74,19 @@ static void problem(sbtc_dump_info *o, const char *fmt, ...)
 	vsnprintf(o->problem, sizeof o->problem, fmt, ap);
 	va_end(ap);
 	o->whole = false;
+}
+
+/* Beyond what this check reads: not judged either way. */
+static void beyond(sbtc_dump_info *o, const char *fmt, ...)
+{
+	if (o->problem[0] != '\0')
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->problem, sizeof o->problem, fmt, ap);
+	va_end(ap);
+	o->whole = false;
+	o->beyond_limits = true;
 }
 
 /* ------------------------------------------------------------------ reader */
@@ -217,10 +236,11 @@ static bool rd_str(rd *r, char *dst, size_t keep, bool *is_null)
 typedef struct {
 	long long dump_id;
 	bool has_data;
-	char desc[40];
-	char tag[80];
-	char ns[64];
-	char file[64]; /* directory and tar: the data file */
+	bool found; /* its data block, file or member was found whole */
+	char desc[32];
+	char tag[64];
+	char ns[48];
+	char file[40]; /* directory and tar: the data file */
 } toc_entry;
 
 typedef struct {
@@ -228,7 +248,19 @@ typedef struct {
 	int comp_alg; /* 0 none, 1 gzip, 2 lz4, 3 zstd */
 	toc_entry *e;
 	size_t n, cap;
+	uint32_t *by_id;   /* indexes of e sorted by dump ID (then position) */
+	uint32_t *by_file; /* indexes of the entries with data sorted by file name */
+	size_t nfiles;
 } archive;
+
+static void archive_free(archive *a)
+{
+	free(a->e);
+	free(a->by_id);
+	free(a->by_file);
+}
+
+static void index_archive(archive *a);
 
 static const char *where_text(const rd *r, char *buf, size_t len)
 {
@@ -351,8 +383,13 @@ static bool read_header_toc(rd *r, archive *a, sbtc_dump_info *o, int expect_for
 		note_read_failure(o, r, "archive header cut short before the table of contents");
 		return false;
 	}
-	if (count < 0 || count > MAX_TOC_ENTRIES) {
+	if (count < 0) {
 		problem(o, "table of contents corrupt: %lld entries", count);
+		return false;
+	}
+	if (count > MAX_TOC_ENTRIES) {
+		beyond(o, "its table of contents has %lld entries, more than the %ld this check reads", count,
+		       MAX_TOC_ENTRIES);
 		return false;
 	}
 	for (long long i = 0; i < count; i++) {
@@ -379,7 +416,7 @@ static bool read_header_toc(rd *r, archive *a, sbtc_dump_info *o, int expect_for
 			ok = rd_str(r, NULL, 0, &null);
 			if (ok && null)
 				break;
-			if (deps > MAX_TOC_ENTRIES) {
+			if (deps > MAX_DEPENDENCIES) {
 				problem(o, "table of contents corrupt: entry %lld has too many dependencies", i + 1);
 				return false;
 			}
@@ -395,7 +432,22 @@ static bool read_header_toc(rd *r, archive *a, sbtc_dump_info *o, int expect_for
 			}
 			e->has_data = flag != OFFSET_NO_DATA;
 		} else if (ok) {
-			ok = rd_str(r, e->file, sizeof e->file, NULL);
+			bool long_name = false;
+			long long flen;
+			/* The name's length first, to tell a name too long to keep from one kept. */
+			ok = rd_int(r, &flen);
+			if (ok && flen >= (long long)sizeof e->file) {
+				long_name = true;
+				ok = rd_skip(r, (uint64_t)flen);
+			} else if (ok && flen > 0) {
+				ok = rd_read(r, e->file, (size_t)flen);
+				e->file[flen] = '\0';
+			}
+			if (ok && (long_name || memchr(e->file, '\0', (size_t)(flen > 0 ? flen : 0)) != NULL)) {
+				problem(o, "table of contents corrupt: entry %lld names a data file of %lld bytes, not one "
+					   "pg_dump writes", i + 1, flen);
+				return false;
+			}
 			e->has_data = e->file[0] != '\0';
 		}
 		if (!ok) {
@@ -416,14 +468,76 @@ static bool read_header_toc(rd *r, archive *a, sbtc_dump_info *o, int expect_for
 			o->has_dkg_data = true;
 	}
 	o->toc_entries = (long)count;
+	index_archive(a);
 	return true;
 }
 
+/* Lookups by dump ID and by data file name: sorted indexes and binary search, so that
+ * each data block or member costs log(entries), not a walk of the table. */
+static const archive *g_sort_archive; /* qsort has no context argument in C11 */
+
+static int by_id_cmp(const void *x, const void *y)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	long long a = g_sort_archive->e[i].dump_id, b = g_sort_archive->e[j].dump_id;
+	if (a != b)
+		return a < b ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static int by_file_cmp(const void *x, const void *y)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	int c = strcmp(g_sort_archive->e[i].file, g_sort_archive->e[j].file);
+	if (c != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+static void index_archive(archive *a)
+{
+	a->by_id = sbtc_xcalloc(a->n + 1, sizeof *a->by_id);
+	a->by_file = sbtc_xcalloc(a->n + 1, sizeof *a->by_file);
+	a->nfiles = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		a->by_id[i] = (uint32_t)i;
+		if (a->e[i].has_data)
+			a->by_file[a->nfiles++] = (uint32_t)i;
+	}
+	g_sort_archive = a;
+	qsort(a->by_id, a->n, sizeof *a->by_id, by_id_cmp);
+	qsort(a->by_file, a->nfiles, sizeof *a->by_file, by_file_cmp);
+	g_sort_archive = NULL;
+}
+
+/* The first entry (in TOC order) with this ID. */
 static toc_entry *find_entry(archive *a, long long id)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (a->e[i].dump_id == id)
-			return &a->e[i];
+	size_t lo = 0, hi = a->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a->e[a->by_id[mid]].dump_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < a->n && a->e[a->by_id[lo]].dump_id == id ? &a->e[a->by_id[lo]] : NULL;
+}
+
+/* The first entry with data (in TOC order) whose data file is this name and not yet found. */
+static toc_entry *find_file(archive *a, const char *name)
+{
+	size_t lo = 0, hi = a->nfiles;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(a->e[a->by_file[mid]].file, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < a->nfiles && strcmp(a->e[a->by_file[lo]].file, name) == 0; lo++)
+		if (!a->e[a->by_file[lo]].found)
+			return &a->e[a->by_file[lo]];
 	return NULL;
 }
 
@@ -452,7 +566,6 @@ static void check_custom(rd *r, sbtc_dump_info *o)
 	o->format = SBTC_DUMP_CUSTOM;
 	if (!read_header_toc(r, &a, o, ARCH_CUSTOM))
 		goto out;
-	bool *seen = sbtc_xcalloc(a.n + 1, sizeof *seen);
 	for (;;) {
 		uint8_t type;
 		if (rd_at_end(r, &type)) {
@@ -480,7 +593,7 @@ static void check_custom(rd *r, sbtc_dump_info *o)
 				o->data_blocks + 1, (unsigned long long)r->pos, id);
 			break;
 		}
-		seen[e - a.e] = true;
+		e->found = true;
 		entry_name(e, name, sizeof name);
 		snprintf(what, sizeof what, "data block %ld of %ld (%s) cut short", o->data_blocks + 1,
 			 o->data_entries, name);
@@ -509,11 +622,11 @@ static void check_custom(rd *r, sbtc_dump_info *o)
 	}
 	if (o->problem[0] == '\0') {
 		for (size_t i = 0; i < a.n; i++) {
-			if (a.e[i].has_data && !seen[i]) {
+			if (a.e[i].has_data && !a.e[i].found) {
 				char name[200];
 				long missing = 0;
 				for (size_t j = i; j < a.n; j++)
-					missing += a.e[j].has_data && !seen[j];
+					missing += a.e[j].has_data && !a.e[j].found;
 				entry_name(&a.e[i], name, sizeof name);
 				problem(o, "cut short: it ends at byte %llu after %ld of %ld data blocks; %ld missing, "
 					   "the first %s", (unsigned long long)r->pos, o->data_blocks, o->data_entries,
@@ -522,9 +635,8 @@ static void check_custom(rd *r, sbtc_dump_info *o)
 			}
 		}
 	}
-	free(seen);
 out:
-	free(a.e);
+	archive_free(&a);
 }
 
 /* ------------------------------------------------------------------ tar */
@@ -558,8 +670,6 @@ static bool all_zero(const uint8_t *p, size_t n)
 static void check_tar(rd *r, sbtc_dump_info *o)
 {
 	archive a = {0};
-	char **members = NULL;
-	size_t nmembers = 0;
 	bool ended = false, have_toc = false;
 	o->format = SBTC_DUMP_TAR;
 	for (long index = 1;; index++) {
@@ -587,6 +697,11 @@ static void check_tar(rd *r, sbtc_dump_info *o)
 			} else {
 				ended = true;
 			}
+			break;
+		}
+		if (index > MAX_TAR_MEMBERS) {
+			beyond(o, "the tar archive has more than %ld members, more than this check reads (pg_dump writes "
+				  "one per TOC entry with data, and toc.dat and restore.sql)", MAX_TAR_MEMBERS);
 			break;
 		}
 		bool ok1, ok2;
@@ -641,16 +756,17 @@ static void check_tar(rd *r, sbtc_dump_info *o)
 			note_read_failure(o, r, what);
 			break;
 		}
-		members = sbtc_xrealloc(members, (nmembers + 1) * sizeof *members);
-		members[nmembers++] = sbtc_xstrdup(name);
+		if (have_toc) {
+			toc_entry *e = find_file(&a, name);
+			if (e != NULL)
+				e->found = true;
+		}
 	}
 	if (ended && have_toc && o->problem[0] == '\0') {
 		for (size_t i = 0; i < a.n; i++) {
 			if (!a.e[i].has_data)
 				continue;
-			bool found = false;
-			for (size_t j = 0; j < nmembers && !found; j++)
-				found = strcmp(members[j], a.e[i].file) == 0;
+			bool found = a.e[i].found;
 			o->data_blocks += found;
 			if (!found) {
 				char name[200];
@@ -662,221 +778,10 @@ static void check_tar(rd *r, sbtc_dump_info *o)
 			}
 		}
 	}
-	for (size_t j = 0; j < nmembers; j++)
-		free(members[j]);
-	free(members);
-	free(a.e);
+	archive_free(&a);
 }
 
 /* ------------------------------------------------------------------ plain SQL and COPY */
-
-void sbtc_dkg_copy_init(sbtc_dkg_copy *c, sbtc_dkg_shares *out)
-{
-	memset(c, 0, sizeof *c);
-	c->out = out;
-	c->col_key = c->col_status = c->col_created = -1;
-	memset(out, 0, sizeof *out);
-}
-
-static const char copy_prefix[] = "COPY sbtc_signer.dkg_shares (";
-
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-static bool digits(const char **p, const char *end, int n, long *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (*p >= end || **p < '0' || **p > '9')
-			return false;
-		*v = *v * 10 + (**p - '0');
-	}
-	return true;
-}
-
-int sbtc_parse_timestamptz(const char *text, size_t len, double *out)
-{
-	const char *p = text, *end = text + len;
-	long y, mo, d, h, mi, s;
-	if (!digits(&p, end, 4, &y) || p >= end || *p++ != '-' || !digits(&p, end, 2, &mo) || p >= end ||
-	    *p++ != '-' || !digits(&p, end, 2, &d) || p >= end || *p++ != ' ' || !digits(&p, end, 2, &h) ||
-	    p >= end || *p++ != ':' || !digits(&p, end, 2, &mi) || p >= end || *p++ != ':' ||
-	    !digits(&p, end, 2, &s))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60)
-		return -1;
-	double frac = 0, scale = 0.1;
-	if (p < end && *p == '.') {
-		p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		for (; p < end && *p >= '0' && *p <= '9'; p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	}
-	long off = 0;
-	if (p < end && (*p == '+' || *p == '-')) {
-		int sign = *p++ == '-' ? -1 : 1;
-		long oh, om = 0, os = 0;
-		if (!digits(&p, end, 2, &oh))
-			return -1;
-		if (p < end && *p == ':') {
-			p++;
-			if (!digits(&p, end, 2, &om))
-				return -1;
-			if (p < end && *p == ':') {
-				p++;
-				if (!digits(&p, end, 2, &os))
-					return -1;
-			}
-		}
-		off = sign * (oh * 3600 + om * 60 + os);
-	}
-	if (p != end)
-		return -1;
-	double t = (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 + (double)(h * 3600 + mi * 60 + s);
-	*out = t + frac - (double)off;
-	return 0;
-}
-
-/* A bytea in COPY text format, hex output: "\\x" then hex digits. */
-static bool copy_key(const char *f, size_t n, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
-{
-	if (n != 3 + 2 * SBTC_AGGREGATE_KEY_LEN || memcmp(f, "\\\\x", 3) != 0)
-		return false;
-	for (size_t i = 0; i < SBTC_AGGREGATE_KEY_LEN; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = f[3 + 2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-					: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			if (d < 0)
-				return false;
-			v = v * 16 + d;
-		}
-		key[i] = (uint8_t)v;
-	}
-	return key[0] == 0x02 || key[0] == 0x03;
-}
-
-static int copy_header(sbtc_dkg_copy *c, const char *line, size_t len)
-{
-	const char *p = line + sizeof copy_prefix - 1, *end = line + len;
-	const char *close = memchr(p, ')', (size_t)(end - p));
-	if (close == NULL) {
-		snprintf(c->err, sizeof c->err, "line %zu: COPY of sbtc_signer.dkg_shares without a column list", c->line_no);
-		return -1;
-	}
-	int col = 0;
-	while (p < close) {
-		while (p < close && *p == ' ')
-			p++;
-		const char *q = p;
-		while (q < close && *q != ',')
-			q++;
-		size_t n = (size_t)(q - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == 13 && memcmp(p, "aggregate_key", 13) == 0)
-			c->col_key = col;
-		else if (n == 17 && memcmp(p, "dkg_shares_status", 17) == 0)
-			c->col_status = col;
-		else if (n == 10 && memcmp(p, "created_at", 10) == 0)
-			c->col_created = col;
-		col++;
-		p = q < close ? q + 1 : q;
-	}
-	c->ncols = col;
-	if (c->col_key < 0 || c->col_created < 0) {
-		snprintf(c->err, sizeof c->err, "line %zu: the COPY of sbtc_signer.dkg_shares has no %s column",
-			 c->line_no, c->col_key < 0 ? "aggregate_key" : "created_at");
-		return -1;
-	}
-	c->out->has_status = c->col_status >= 0;
-	c->state = 1;
-	return 0;
-}
-
-static void copy_row(sbtc_dkg_copy *c, const char *line, size_t len)
-{
-	const char *f[64];
-	size_t fl[64];
-	int n = 0;
-	const char *p = line, *end = line + len;
-	while (n < 64) {
-		const char *t = memchr(p, '\t', (size_t)(end - p));
-		f[n] = p;
-		fl[n] = (size_t)((t ? t : end) - p);
-		n++;
-		if (t == NULL)
-			break;
-		p = t + 1;
-	}
-	if (c->out->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->out->v = sbtc_xrealloc(c->out->v, c->cap * sizeof *c->out->v);
-	}
-	sbtc_dkg_share *s = &c->out->v[c->out->n];
-	memset(s, 0, sizeof *s);
-	if (n != c->ncols || !copy_key(f[c->col_key], fl[c->col_key], s->key) ||
-	    sbtc_parse_timestamptz(f[c->col_created], fl[c->col_created], &s->created_at) != 0) {
-		c->out->malformed++;
-		return;
-	}
-	if (c->col_status < 0) {
-		s->status = SBTC_SHARE_NO_STATUS;
-	} else {
-		char st[16] = "";
-		size_t sl = fl[c->col_status];
-		if (sl < sizeof st) {
-			memcpy(st, f[c->col_status], sl);
-			st[sl] = '\0';
-		}
-		int ps = sbtc_share_status_parse(st);
-		/* A status this version does not know is never trusted as verified. */
-		s->status = ps < 0 ? SBTC_SHARE_UNVERIFIED : (sbtc_share_status)ps;
-	}
-	c->out->n++;
-}
-
-int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len)
-{
-	c->line_no++;
-	if (c->state == 0) {
-		static const char insert_prefix[] = "INSERT INTO sbtc_signer.dkg_shares ";
-		if (len >= sizeof copy_prefix - 1 && memcmp(line, copy_prefix, sizeof copy_prefix - 1) == 0)
-			return copy_header(c, line, len);
-		if (len >= sizeof insert_prefix - 1 && memcmp(line, insert_prefix, sizeof insert_prefix - 1) == 0)
-			c->inserts = true;
-		return 0;
-	}
-	if (c->state == 1) {
-		if (len == 2 && line[0] == '\\' && line[1] == '.')
-			c->state = 2;
-		else
-			copy_row(c, line, len);
-	}
-	return 0;
-}
-
-int sbtc_dkg_copy_finish(sbtc_dkg_copy *c)
-{
-	if (c->state == 0)
-		return c->inserts ? 2 : 1;
-	if (c->state == 1) {
-		snprintf(c->err, sizeof c->err, "the COPY block of sbtc_signer.dkg_shares is cut short after %zu rows",
-			 c->out->n);
-		return -1;
-	}
-	sbtc_dkg_sort(c->out);
-	return 0;
-}
 
 /* Lines of a stream, each handed to fn; a line longer than MAX_LINE is cut (its tail is
  * skipped) and flagged. Returns the read status at the end. */
@@ -960,6 +865,7 @@ typedef struct {
 	bool last_nul;    /* it holds NUL bytes: a zero-filled tail */
 	int tail;         /* lines after the closing comment as pg_dump writes them, -1 when not */
 	size_t line_cap;  /* how much of the next line to keep */
+	bool until_block_end; /* stop after the COPY block */
 	uint64_t last_no, last_at;
 	uint64_t lines;
 } plain_ctx;
@@ -988,6 +894,8 @@ static int plain_line(void *ctx, const char *line, size_t len, bool overlong, ui
 		}
 	}
 	p->line_cap = p->extract && !p->copy_failed && p->copy.state == 1 ? MAX_LINE : SHORT_LINE;
+	if (p->until_block_end && (p->copy_failed || p->copy.state == 2))
+		return 1;
 	/* pg_dump ends with the closing comment, "--" and an empty line, and from 17.6 on an
 	 * \unrestrict line and another empty line: exactly these, nothing less. */
 	if (is_complete_line(line)) {
@@ -1032,11 +940,12 @@ static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool 
 			   "instead of pg_dump's closing '-- PostgreSQL database dump complete'",
 			(unsigned long long)p.lines, (unsigned long long)r->pos);
 	} else if (!is_complete_line(p.last) || !newline || (p.tail != 2 && p.tail != 4)) {
-		char *s = sbtc_sanitize(p.last, 60);
-		problem(o, "plain SQL cut short: it ends at line %llu (byte %llu) with '%s' instead of pg_dump's "
+		/* Where, not what: the last line may be a row of any table, or a role's password. */
+		problem(o, "plain SQL cut short: it ends at line %llu (byte %llu)%s instead of pg_dump's "
 			   "closing '-- PostgreSQL database dump complete'",
-			(unsigned long long)p.lines, (unsigned long long)r->pos, s);
-		free(s);
+			(unsigned long long)p.lines, (unsigned long long)r->pos,
+			!newline ? " in the middle of a line" : p.copy.state == 1 ? " inside the COPY block of "
+										 "sbtc_signer.dkg_shares" : "");
 	}
 	o->data_blocks = 0;
 	if (shares != NULL) {
@@ -1052,17 +961,24 @@ static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool 
 	}
 }
 
-int sbtc_dkg_copy_src(sbtc_src *src, sbtc_dkg_shares *out, char *err, size_t errlen)
+int sbtc_dkg_copy_src(sbtc_src *src, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
+		      bool until_block_end, sbtc_dkg_shares *out, char *err, size_t errlen)
 {
 	plain_ctx p;
 	memset(&p, 0, sizeof p);
 	p.extract = true;
+	p.until_block_end = until_block_end;
 	sbtc_dkg_copy_init(&p.copy, out);
+	for (size_t i = 0; i < nkeys; i++)
+		if (!sbtc_dkg_copy_want_key(&p.copy, keys[i])) {
+			snprintf(err, errlen, "more than %d keys asked about", SBTC_DKG_COPY_MAX_KEYS);
+			return -1;
+		}
 	rd r = {.src = src, .limit = UINT64_MAX, .int_size = 4, .off_size = 8};
 	bool stopped, newline;
 	p.line_cap = SHORT_LINE;
 	sbtc_src_status st = each_line(&r, plain_line, &p, &p.line_cap, &stopped, &newline);
-	if (st != SBTC_SRC_EOF) {
+	if (st != SBTC_SRC_EOF && !stopped) {
 		snprintf(err, errlen, "%s", sbtc_src_error(src));
 		return -1;
 	}
@@ -1073,13 +989,6 @@ int sbtc_dkg_copy_src(sbtc_src *src, sbtc_dkg_shares *out, char *err, size_t err
 }
 
 /* ------------------------------------------------------------------ recognition */
-
-static void hex_start(sbtc_dump_info *o, const uint8_t *p, size_t n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n && i < 12 && k + 3 < sizeof o->start_hex; i++)
-		k += (size_t)snprintf(o->start_hex + k, sizeof o->start_hex - k, "%s%02x", i ? " " : "", p[i]);
-}
 
 static bool starts(const uint8_t *p, size_t n, const char *s)
 {
@@ -1149,9 +1058,15 @@ void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *
 					   starts(head, n, "SET "))) {
 		check_plain(&r, out, shares, shares_found, serr, serrlen);
 	} else {
+		/* What it is not, never what it holds: a key or passphrase file may sit next
+		 * to the backups. */
 		out->format = SBTC_DUMP_UNKNOWN;
-		hex_start(out, head, n);
-		problem(out, "not a pg_dump backup: it starts with bytes %s", out->start_hex);
+		if (out->outer != SBTC_COMP_NONE)
+			problem(out, "not a pg_dump backup: a %s stream whose content is not a pg_dump archive (no PGDMP "
+				     "header), not tar, not pg_dump's plain SQL", sbtc_compression_name(out->outer));
+		else
+			problem(out, "not a pg_dump backup: not a pg_dump archive (no PGDMP header), not gzip, zstd or "
+				     "lz4, not tar, not pg_dump's plain SQL, not OpenPGP or age encrypted");
 	}
 	/* An archive read to its end must also leave the compressed stream whole. */
 	if (out->problem[0] == '\0' && out->outer != SBTC_COMP_NONE && out->format != SBTC_DUMP_GPG &&
@@ -1173,15 +1088,95 @@ void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *
 
 /* ------------------------------------------------------------------ directory format */
 
+/* Opens a file of a directory-format dump for reading: a regular file only, never
+ * followed through a symbolic link, never blocking on a FIFO. -1 with why set. */
+static int open_regular(const char *file, const char **why)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0) {
+		*why = errno == ELOOP ? "a symbolic link, not a file pg_dump writes" : strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = S_ISFIFO(st.st_mode) ? "a FIFO, not a file pg_dump writes"
+		       : S_ISDIR(st.st_mode) ? "a directory, not a file pg_dump writes"
+		       : "a device or socket, not a file pg_dump writes";
+		close(fd);
+		return -1;
+	}
+	/* Reads block from here on only as a regular file's do (never). */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads one data file to its end. Compressed: the stream decodes to its end and holds
+ * at least one member or frame. Uncompressed: COPY text (or a blobs TOC), so no NUL
+ * byte, and a last line that ends. Returns false with the problem noted. */
+static bool read_data_file(int fd, int comp_alg, const char *fname, const char *name, sbtc_dump_info *o)
+{
+	sbtc_compression comp = comp_alg == 1 ? SBTC_COMP_GZIP : comp_alg == 2 ? SBTC_COMP_LZ4
+			       : comp_alg == 3 ? SBTC_COMP_ZSTD : SBTC_COMP_NONE;
+	sbtc_src *ds = sbtc_src_fd(fd, false, comp);
+	uint8_t buf[65536];
+	size_t got;
+	uint8_t last = '\n';
+	uint64_t nul_at = UINT64_MAX;
+	sbtc_src_status st;
+	do {
+		uint64_t before = sbtc_src_offset(ds);
+		st = sbtc_src_read(ds, buf, sizeof buf, &got);
+		if (got > 0) {
+			last = buf[got - 1];
+			const uint8_t *z = comp == SBTC_COMP_NONE && nul_at == UINT64_MAX ? memchr(buf, '\0', got) : NULL;
+			if (z != NULL)
+				nul_at = before + (uint64_t)(z - buf);
+		}
+	} while (st == SBTC_SRC_OK && got > 0 && nul_at == UINT64_MAX);
+	bool ok = false;
+	if (nul_at != UINT64_MAX) {
+		problem(o, "data file %s of %s holds a NUL byte at byte %llu (zero-filled?), which COPY data never does",
+			fname, name, (unsigned long long)nul_at);
+	} else if (st != SBTC_SRC_EOF) {
+		if (st == SBTC_SRC_TIMEOUT)
+			o->timed_out = true;
+		problem(o, "data file %s of %s: %s", fname, name, sbtc_src_error(ds));
+	} else if (comp != SBTC_COMP_NONE && sbtc_src_raw_offset(ds) == 0) {
+		problem(o, "data file %s of %s is empty (0 bytes): a %s file holds at least its header", fname, name,
+			sbtc_compression_name(comp));
+	} else if (comp == SBTC_COMP_NONE && last != '\n') {
+		problem(o, "data file %s of %s cut short: it ends at byte %llu in the middle of a line", fname, name,
+			(unsigned long long)sbtc_src_offset(ds));
+	} else {
+		if (comp == SBTC_COMP_NONE && sbtc_src_offset(ds) == 0)
+			o->empty_files++;
+		ok = true;
+	}
+	o->decoded_bytes += sbtc_src_offset(ds);
+	sbtc_src_free(ds);
+	return ok;
+}
+
 static void check_directory(const char *path, sbtc_dump_info *o)
 {
 	archive a = {0};
 	char *toc = sbtc_xasprintf("%s/toc.dat", path);
+	const char *why;
 	o->format = SBTC_DUMP_DIRECTORY;
-	int fd = open(toc, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(toc, &why);
 	free(toc);
 	if (fd < 0) {
-		problem(o, "directory-format dump without a readable toc.dat: %s", strerror(errno));
+		problem(o, "directory-format dump without a readable toc.dat: %s", why);
 		return;
 	}
 	sbtc_src *src = sbtc_src_fd(fd, false, SBTC_COMP_NONE);
@@ -1209,44 +1204,25 @@ static void check_directory(const char *path, sbtc_dump_info *o)
 		entry_name(&a.e[i], name, sizeof name);
 		size_t fl = strlen(a.e[i].file);
 		bool toc_file = fl > 4 && strcmp(a.e[i].file + fl - 4, ".toc") == 0;
-		if (strchr(a.e[i].file, '/') != NULL) {
+		if (strchr(a.e[i].file, '/') != NULL || strcmp(a.e[i].file, "..") == 0 || strcmp(a.e[i].file, ".") == 0) {
 			char *f = sbtc_sanitize(a.e[i].file, 60);
 			problem(o, "toc.dat names data file '%s' outside the directory", f);
 			free(f);
 			break;
 		}
 		file = sbtc_xasprintf("%s/%s%s", path, a.e[i].file, toc_file ? "" : suffix[a.comp_alg]);
-		int dfd = open(file, O_RDONLY | O_CLOEXEC);
+		char *f = sbtc_sanitize(strrchr(file, '/') + 1, 60);
+		int dfd = open_regular(file, &why);
+		bool ok = false;
 		if (dfd < 0) {
-			char *f = sbtc_sanitize(strrchr(file, '/') + 1, 60);
-			problem(o, "data file %s of %s: %s", f, name, strerror(errno));
-			free(f);
-			free(file);
-			break;
+			problem(o, "data file %s of %s: %s", f, name, why);
+		} else {
+			ok = read_data_file(dfd, toc_file ? 0 : a.comp_alg, f, name, o);
+			close(dfd);
 		}
-		if (!toc_file && a.comp_alg != 0) {
-			/* A compressed data file must decode to its end. */
-			sbtc_src *ds = sbtc_src_fd(dfd, false, a.comp_alg == 1 ? SBTC_COMP_GZIP
-								: a.comp_alg == 2 ? SBTC_COMP_LZ4 : SBTC_COMP_ZSTD);
-			uint8_t buf[65536];
-			size_t got;
-			sbtc_src_status st;
-			do
-				st = sbtc_src_read(ds, buf, sizeof buf, &got);
-			while (st == SBTC_SRC_OK && got > 0);
-			if (st != SBTC_SRC_EOF) {
-				char *f = sbtc_sanitize(strrchr(file, '/') + 1, 60);
-				if (st == SBTC_SRC_TIMEOUT)
-					o->timed_out = true;
-				problem(o, "data file %s of %s: %s", f, name, sbtc_src_error(ds));
-				free(f);
-			}
-			o->decoded_bytes += sbtc_src_offset(ds);
-			sbtc_src_free(ds);
-		}
-		close(dfd);
+		free(f);
 		free(file);
-		if (o->problem[0] != '\0')
+		if (!ok)
 			break;
 		o->data_blocks++;
 	}
@@ -1254,7 +1230,7 @@ out:
 	o->decoded_bytes += sbtc_src_offset(src);
 	sbtc_src_free(src);
 	close(fd);
-	free(a.e);
+	archive_free(&a);
 }
 
 void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shares *shares, bool *shares_found,

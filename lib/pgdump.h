@@ -14,6 +14,7 @@
 
 #include "decompress.h"
 #include "dkg.h"
+#include "dkg_copy.h"
 
 typedef enum {
 	SBTC_DUMP_UNKNOWN = 0, /* none of the below */
@@ -49,13 +50,16 @@ typedef struct {
 	bool whole;               /* recognised and nothing found missing or cut */
 	bool timed_out;           /* the deadline passed while reading */
 	char problem[512];        /* when not whole: what was found and where it broke */
-	char start_hex[40];       /* the first bytes, for an unknown file */
+	bool beyond_limits;       /* more TOC entries or tar members than this check reads:
+				   * not judged (problem says what) */
+	long empty_files;         /* directory format: uncompressed data files of 0 bytes
+				   * (an empty table, or a file emptied) */
 	uint64_t decoded_bytes;   /* bytes read after decompression */
 } sbtc_dump_info;
 
 /* Examines a file or a directory-format dump. With shares non-NULL and a plain SQL
- * dump, also reads the rows of sbtc_signer.dkg_shares (see below); *shares_found says
- * whether the COPY block was there. Never fails outright: everything is in *out. */
+ * dump, also reads the rows of sbtc_signer.dkg_shares into a summary that asks about no
+ * key (lib/dkg_copy.h); *shares_found says whether the COPY block was there. Never fails outright: everything is in *out. */
 void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shares *shares,
 			    bool *shares_found, char *shares_err, size_t shares_errlen);
 
@@ -63,32 +67,11 @@ void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shar
 void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *shares,
 			   bool *shares_found, char *shares_err, size_t shares_errlen);
 
-/* One line-by-line reader of a COPY block of sbtc_signer.dkg_shares in COPY text
- * format (plain SQL, or pg_restore's output). */
-typedef struct {
-	int state; /* 0 looking for the COPY, 1 inside it, 2 after its "\." */
-	int col_key, col_status, col_created, ncols;
-	size_t line_no;
-	size_t cap;
-	bool inserts; /* INSERT statements for the table were seen (pg_dump --inserts) */
-	sbtc_dkg_shares *out;
-	char err[256];
-} sbtc_dkg_copy;
-
-void sbtc_dkg_copy_init(sbtc_dkg_copy *c, sbtc_dkg_shares *out);
-/* Feeds one line (without its newline). Returns 0, or -1 with c->err set when the
- * block is malformed (a COPY header without aggregate_key, for one). */
-int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len);
-/* After the last line: 0 when a complete block was read (shares sorted), 1 when there
- * was no block, 2 when the table came as INSERT statements instead (not read), -1 when
- * it was cut short. */
-int sbtc_dkg_copy_finish(sbtc_dkg_copy *c);
-
-/* Reads a whole stream of SQL text (such as pg_restore's) through sbtc_dkg_copy.
- * Returns 0 / 1 / 2 / -1 as sbtc_dkg_copy_finish, err set on -1; a read failure is -1. */
-int sbtc_dkg_copy_src(sbtc_src *src, sbtc_dkg_shares *out, char *err, size_t errlen);
-
-/* "2026-11-23 05:31:04.123456+00" (ISO, as pg_dump writes timestamptz) -> Unix time. */
-int sbtc_parse_timestamptz(const char *text, size_t len, double *out);
+/* Reads a stream of SQL text (pg_restore's, or a plain dump read again) through
+ * sbtc_dkg_copy, keeping the rows of the nkeys keys as well; to its end, or with
+ * until_block_end only up to the end of the COPY block. Returns 0 / 1 / 2 / -1 as
+ * sbtc_dkg_copy_finish, err set on -1; a read failure is -1. */
+int sbtc_dkg_copy_src(sbtc_src *src, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
+		      bool until_block_end, sbtc_dkg_shares *out, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE /* fnmatch's FNM_PERIOD, struct stat's st_mtim */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
@@ -470,6 +471,10 @@ static bool eval_format(sbtc_result *root, const config *cfg, const backup *b, c
 				b->name, what, sbtc_dump_format_name((sbtc_dump_format)cfg->format));
 		return false;
 	}
+	if (d->beyond_limits) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s (%s) is not judged: %s", b->name, what, d->problem);
+		return false;
+	}
 	if (!d->whole) {
 		if (d->format == SBTC_DUMP_UNKNOWN)
 			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s", b->name, d->problem);
@@ -489,6 +494,8 @@ static bool eval_format(sbtc_result *root, const config *cfg, const backup *b, c
 				   d->data_entries, d->format == SBTC_DUMP_CUSTOM ? "blocks" : "files");
 		if (d->data_compression[0] != '\0' && strcmp(d->data_compression, "none") != 0)
 			sbtc_strbuf_printf(&t, " %s-compressed", d->data_compression);
+		if (d->empty_files > 0)
+			sbtc_strbuf_printf(&t, ", %ld of them empty", d->empty_files);
 		sbtc_strbuf_printf(&t, "; archive %s", d->archive_version);
 		if (d->dump_version[0] != '\0')
 			sbtc_strbuf_printf(&t, " by pg_dump %s", d->dump_version);
@@ -502,7 +509,8 @@ static bool eval_format(sbtc_result *root, const config *cfg, const backup *b, c
 /* ------------------------------------------------------------------ the key inside */
 
 /* pg_restore extracts the one table as SQL text; its COPY block is read as plain SQL's. */
-static bool shares_via_pg_restore(sbtc_result *root, const config *cfg, const backup *b, sbtc_dkg_shares *shares)
+static bool shares_via_pg_restore(sbtc_result *root, const config *cfg, const backup *b,
+				  const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys, sbtc_dkg_shares *shares)
 {
 	char err[600], errtext[400];
 	char *exe = cfg->pg_restore ? sbtc_xstrdup(cfg->pg_restore) : sbtc_find_in_path("pg_restore");
@@ -528,7 +536,7 @@ static bool shares_via_pg_restore(sbtc_result *root, const config *cfg, const ba
 		return false;
 	}
 	sbtc_src *src = sbtc_src_fd(child.out_fd, true, SBTC_COMP_NONE);
-	int r = sbtc_dkg_copy_src(src, shares, err, sizeof err);
+	int r = sbtc_dkg_copy_src(src, keys, nkeys, false, shares, err, sizeof err);
 	sbtc_src_free(src);
 	int code;
 	bool timed_out;
@@ -585,7 +593,7 @@ static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 	sbtc_result *r;
 	if (!s->has_status)
 		r = sbtc_result_add(root, SBTC_WARNING, "the backup predates migration 0012 (signer v1.0.x): its %zu "
-				    "shares carry no verification status", s->n);
+				    "shares carry no verification status", c.total);
 	else
 		r = sbtc_result_add(root, SBTC_OK, "the backup holds %zu verified, %zu unverified, %zu failed shares",
 				    c.verified, c.unverified, c.failed);
@@ -594,48 +602,130 @@ static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 				"were ignored", s->malformed);
 }
 
-/* The key on chain, judged by the same code as check_sbtc_aggregate_key. */
-static sbtc_result *compare_onchain(sbtc_result *root, const config *cfg, const sbtc_dkg_shares *shares)
-{
-	char err[700], k[80];
+/* What the backup's shares are judged against, asked before they are read: the rows
+ * of these keys are all a verdict needs of them (lib/dkg_copy.h). */
+typedef struct {
+	bool want_onchain, onchain_ok;
+	sbtc_fetch_status onchain_st;
 	sbtc_registry_key onchain;
-	sbtc_deadline_activity("asking the Stacks node for the registry's key");
-	sbtc_fetch_status st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->registry.contract,
-							   cfg->registry.sender, &cfg->http, &onchain, err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	char onchain_err[700];
+	bool want_live, live_ok;
+	sbtc_fetch_status live_st;
+	sbtc_dkg_shares live;
+	char live_where[200], live_err[700];
+} references;
+
+static void fetch_references(const config *cfg, references *ref)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->want_live = cfg->dbconn != NULL;
+	ref->want_onchain = cfg->dbconn == NULL || cfg->stacks_url_given;
+	if (ref->want_live) {
+		sbtc_deadline_activity("reading the live database");
+		PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &ref->live_st, ref->live_err,
+					       sizeof ref->live_err);
+		if (conn != NULL) {
+			sbtc_pg_describe(conn, ref->live_where, sizeof ref->live_where);
+			ref->live_st = sbtc_dkg_load(conn, &ref->live, ref->live_err, sizeof ref->live_err);
+			PQfinish(conn);
+			ref->live_ok = ref->live_st == SBTC_FETCH_OK;
+		}
+	}
+	if (ref->want_onchain) {
+		sbtc_deadline_activity("asking the Stacks node for the registry's key");
+		ref->onchain_st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->registry.contract,
+							      cfg->registry.sender, &cfg->http, &ref->onchain,
+							      ref->onchain_err, sizeof ref->onchain_err);
+		ref->onchain_ok = ref->onchain_st == SBTC_FETCH_OK;
+	}
+}
+
+/* The keys whose rows the backup must yield: the registry's, the live database's newest
+ * verified share's. */
+static size_t reference_keys(const references *ref, uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN])
+{
+	size_t n = 0;
+	if (ref->onchain_ok && ref->onchain.has_key)
+		memcpy(keys[n++], ref->onchain.key, SBTC_AGGREGATE_KEY_LEN);
+	if (ref->live_ok) {
+		sbtc_dkg_counts lc;
+		sbtc_dkg_count(&ref->live, &lc);
+		if (lc.newest_verified != NULL)
+			memcpy(keys[n++], lc.newest_verified->key, SBTC_AGGREGATE_KEY_LEN);
+	}
+	return n;
+}
+
+/* A plain dump's first reading kept the newest shares only; when a reference key is
+ * another one, its COPY block is read again for that key's rows. */
+static bool plain_shares_for_keys(sbtc_result *root, const backup *b, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN],
+				  size_t nkeys, sbtc_dkg_shares *shares)
+{
+	bool needed = false;
+	for (size_t i = 0; i < nkeys; i++)
+		needed = needed || !sbtc_dkg_copy_answers(shares, keys[i]);
+	if (!needed)
+		return true;
+	sbtc_dkg_shares_free(shares);
+	char err[300];
+	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: reading it again: %s", b->name, strerror(errno));
+		return false;
+	}
+	sbtc_src *src = sbtc_src_fd(fd, false, -1);
+	int r = sbtc_dkg_copy_src(src, keys, nkeys, true, shares, err, sizeof err);
+	bool timed_out = sbtc_deadline_expired();
+	sbtc_src_free(src);
+	close(fd);
+	if (r == 0)
+		return true;
+	sbtc_dkg_shares_free(shares);
+	if (timed_out) {
+		sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s for its "
+				"shares", sbtc_deadline_seconds(), b->name);
+	} else {
+		char *e = sbtc_sanitize(r < 0 ? err : "the COPY block of sbtc_signer.dkg_shares is gone", 300);
+		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s changed while read (again): %s", b->name, e);
+		free(e);
+	}
+	return false;
+}
+
+/* The key on chain, judged by the same code as check_sbtc_aggregate_key. */
+static sbtc_result *compare_onchain(sbtc_result *root, const config *cfg, const references *ref,
+				    const sbtc_dkg_shares *shares)
+{
+	char k[80];
+	if (!ref->onchain_ok) {
+		sbtc_result_add(root, sbtc_fetch_state(ref->onchain_st), "%s", ref->onchain_err);
 		return NULL;
 	}
+	const sbtc_registry_key *onchain = &ref->onchain;
 	char *masked = sbtc_url_origin(cfg->stacks_url);
-	if (onchain.has_key)
+	if (onchain->has_key)
 		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked, cfg->registry.contract.address,
 				cfg->registry.contract.name,
-				cfg->verbose ? sbtc_key_hex(onchain.key, k, sizeof k) : sbtc_key_short(onchain.key, k, sizeof k));
+				cfg->verbose ? sbtc_key_hex(onchain->key, k, sizeof k) : sbtc_key_short(onchain->key, k, sizeof k));
 	free(masked);
-	return sbtc_dkg_verdict(root, shares, &onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
+	return sbtc_dkg_verdict(root, shares, onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
 }
 
 /* The live database's newest verified share must be the backup's. */
-static sbtc_result *compare_live(sbtc_result *root, const config *cfg, const sbtc_dkg_shares *shares)
+static sbtc_result *compare_live(sbtc_result *root, const config *cfg, const references *ref,
+				 const sbtc_dkg_shares *shares)
 {
-	char err[700], where[200], k1[80], k2[80];
-	sbtc_fetch_status st;
-	sbtc_dkg_shares live;
-	sbtc_deadline_activity("reading the live database");
-	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &st, err, sizeof err);
-	if (conn == NULL) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		return NULL;
-	}
-	sbtc_pg_describe(conn, where, sizeof where);
-	st = sbtc_dkg_load(conn, &live, err, sizeof err);
-	PQfinish(conn);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "database %s: %s", where, err);
+	char k1[80], k2[80];
+	const char *where = ref->live_where;
+	if (!ref->live_ok) {
+		if (where[0] != '\0')
+			sbtc_result_add(root, sbtc_fetch_state(ref->live_st), "database %s: %s", where, ref->live_err);
+		else
+			sbtc_result_add(root, sbtc_fetch_state(ref->live_st), "%s", ref->live_err);
 		return NULL;
 	}
 	sbtc_dkg_counts lc, bc;
-	sbtc_dkg_count(&live, &lc);
+	sbtc_dkg_count(&ref->live, &lc);
 	sbtc_dkg_count(shares, &bc);
 	sbtc_result *r;
 	if (lc.newest_verified == NULL) {
@@ -655,6 +745,7 @@ static sbtc_result *compare_live(sbtc_result *root, const config *cfg, const sbt
 		} else {
 			snprintf(k2, sizeof k2, "none");
 		}
+		/* The summary holds the newest verified row of lk when there is one. */
 		bool held = false;
 		for (size_t i = 0; i < shares->n; i++)
 			held = held || (shares->v[i].status == SBTC_SHARE_VERIFIED &&
@@ -670,7 +761,6 @@ static sbtc_result *compare_live(sbtc_result *root, const config *cfg, const sbt
 					    "among the verified shares of the backup: it cannot restore a signer for it "
 					    "(newest verified share there is %s)", where, k1, k2);
 	}
-	sbtc_dkg_shares_free(&live);
 	return r;
 }
 
@@ -755,21 +845,40 @@ int main(int argc, char **argv)
 			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s holds no data of sbtc_signer.dkg_shares (is "
 					"it the signer's database?)", newest->name);
 		} else {
-			sbtc_dkg_shares_free(&shares);
-			usable = shares_via_pg_restore(root, &cfg, newest, &shares);
+			usable = true;
+		}
+		/* The references first: the backup's rows of their keys are what is kept. */
+		references ref;
+		bool fetched = false;
+		if (usable) {
+			uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN];
+			fetch_references(&cfg, &ref);
+			fetched = true;
+			size_t nkeys = reference_keys(&ref, keys);
+			if (dump.format == SBTC_DUMP_PLAIN) {
+				usable = plain_shares_for_keys(root, newest, (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys,
+							       nkeys, &shares);
+			} else {
+				sbtc_dkg_shares_free(&shares);
+				usable = shares_via_pg_restore(root, &cfg, newest,
+							       (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys, nkeys,
+							       &shares);
+			}
 		}
 		if (usable) {
 			shares.now = now;
 			describe_shares(root, &shares);
-			if (cfg.dbconn != NULL)
-				verdict = compare_live(root, &cfg, &shares);
-			if (cfg.dbconn == NULL || cfg.stacks_url_given) {
-				sbtc_result *v = compare_onchain(root, &cfg, &shares);
+			if (ref.want_live)
+				verdict = compare_live(root, &cfg, &ref, &shares);
+			if (ref.want_onchain) {
+				sbtc_result *v = compare_onchain(root, &cfg, &ref, &shares);
 				if (v != NULL && (verdict == NULL || sbtc_state_rank(sbtc_result_state(v)) >
 									    sbtc_state_rank(sbtc_result_state(verdict))))
 					verdict = v;
 			}
 		}
+		if (fetched)
+			sbtc_dkg_shares_free(&ref.live);
 	}
 	sbtc_dkg_shares_free(&shares);
 

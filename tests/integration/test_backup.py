@@ -277,7 +277,9 @@ class Formats(BackupCase):
     def test_not_a_backup(self):
         path = self.put(None, "notes.dump", data=b"\x89PNG\r\n\x1a\n" + bytes(200))
         r = self.check("--path", path)
-        self.assertState(r, 2, "newest backup notes.dump is not a pg_dump backup: it starts with bytes 89 50 4e 47")
+        self.assertState(r, 2, "newest backup notes.dump is not a pg_dump backup: not a pg_dump archive (no PGDMP "
+                               "header), not gzip, zstd or lz4, not tar")
+        self.assertNotIn("89 50 4e 47", r.stdout)
 
     def test_empty_file(self):
         r = self.check("--path", self.put(None, "empty.dump", data=b""))
@@ -337,6 +339,248 @@ class Formats(BackupCase):
         self.assertLess(elapsed, 8, r)
         r = self.check("--path", path, "-t", "1:CRITICAL")
         self.assertState(r, 2, "timed out after 1 s while reading huge.sql")
+
+
+SECRET = "hunter2-Qx7v-passphrase"
+
+
+def pg_int(v):
+    """pg_dump's integer in an archive: a sign byte, then 4 bytes, least significant first."""
+    return bytes([1 if v < 0 else 0]) + abs(v).to_bytes(4, "little")
+
+
+def pg_str(text):
+    if text is None:
+        return pg_int(-1)
+    data = text.encode()
+    return pg_int(len(data)) + data
+
+
+def custom_archive_head(entries):
+    """The header of a custom-format archive (1.14, uncompressed) and its entry count
+    (src/bin/pg_dump/pg_backup_archiver.c, WriteHead and WriteToc)."""
+    head = b"PGDMP" + bytes([1, 14, 0, 4, 8, 1]) + pg_int(0)
+    head += b"".join(pg_int(i) for i in range(7))
+    head += pg_str("signer") + pg_str("15.2") + pg_str("15.2") + pg_int(entries)
+    return head
+
+
+def custom_toc_entry(dump_id):
+    """One TOC entry without data (its offset flag 3, K_OFFSET_NO_DATA)."""
+    e = pg_int(dump_id) + pg_int(0) + pg_str("0") + pg_str("0") + pg_str("c%d" % dump_id) + pg_str("COMMENT")
+    e += pg_int(2) + pg_str("") + pg_str("") + pg_str("") + pg_str("public") + pg_str("") + pg_str("")
+    e += pg_str("postgres") + pg_str("false") + pg_str(None) + bytes([3]) + bytes(8)
+    return e
+
+
+def tar_header(name, size):
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108] = b"0000600\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = b"%011o\0" % size
+    h[136:148] = b"00000000000\0"
+    h[156:157] = b"0"
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+class Hardening(BackupCase):
+    """Files made to exhaust the check: memory stays bounded, limits are said, the
+    deadline is orderly, only what was read is whole, and no content is echoed."""
+
+    def rss_check(self, *args, timeout=120):
+        """The check with args; (rc, stdout, peak RSS KiB), in a child of its own so
+        that RUSAGE_CHILDREN measures it alone."""
+        script = ("import os, resource, subprocess, sys\n"
+                  "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+                  "sys.stdout.write('%d %d\\n' % (p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+                  "sys.stdout.write(p.stdout.decode())\n")
+        argv = ["python3", "-c", script, harness.plugin.plugin_path(CHECK)] + [str(a) for a in args]
+        p = subprocess.run(argv, stdout=subprocess.PIPE, timeout=timeout, check=True)
+        first, _, out = p.stdout.decode().partition("\n")
+        rc, rss = (int(x) for x in first.split())
+        return rc, out, rss
+
+    def copy_bomb(self, name, rows):
+        """signer.sql with rows more copies of the previous key's share in its COPY
+        block of dkg_shares, through zstd: a few hundred kB holding hundreds of MB."""
+        with open(self.current.paths["signer.sql"], "rb") as f:
+            lines = f.read().split(b"\n")
+        start = next(i for i, l in enumerate(lines) if l.startswith(b"COPY sbtc_signer.dkg_shares ("))
+        end = next(i for i in range(start, len(lines)) if lines[i] == b"\\.")
+        # The row of the previous key with only the columns the check reads (others \N).
+        cols = [c.strip() for c in lines[start].split(b"(", 1)[1].split(b")", 1)[0].split(b",")]
+        row = next(l for l in lines[start + 1:end] if PREV.encode() in l)
+        row = b"\t".join(f if c in (b"aggregate_key", b"created_at", b"dkg_shares_status") else b"\\N"
+                         for c, f in zip(cols, row.split(b"\t")))
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as out:
+            z = subprocess.Popen([tool("zstd"), "-q", "-1", "-c"], stdin=subprocess.PIPE, stdout=out)
+            z.stdin.write(b"\n".join(lines[:end]) + b"\n")
+            chunk = (row + b"\n") * 10000
+            for _ in range(rows // 10000):
+                z.stdin.write(chunk)
+            z.stdin.write(b"\n".join(lines[end:]))
+            z.stdin.close()
+            self.assertEqual(z.wait(timeout=120), 0)
+        return path
+
+    def test_copy_bomb_memory_is_bounded(self):
+        # 3 million rows of dkg_shares (about 150 MB as an array of shares before):
+        # counted, not kept; the verdict is still right, also when the key on chain
+        # is an older share and the block is read a second time for its rows.
+        path = self.copy_bomb("bomb.sql.zst", 3000000)
+        self.assertLess(os.path.getsize(path), 5 * 1024 * 1024)
+        rc, out, rss = self.rss_check("--path", path, "--verify-key", "-u", self.node.url, "-t", "120")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("on-chain key %s is the newest verified share in the backup" % short(CUR), out)
+        self.assertIn("the backup holds 3000002 verified, 0 unverified, 0 failed shares", out)
+        self.assertLess(rss, 48 * 1024, "peak RSS %d KiB" % rss)
+        self.node.set(aggregate_key=PREV)
+        rc, out, rss = self.rss_check("--path", path, "--verify-key", "-u", self.node.url, "-t", "120",
+                                      "--rotation-grace", "7d")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("key rotation pending for 2d 0h (grace 7d 0h)", out.splitlines()[0])
+        self.assertLess(rss, 48 * 1024, "peak RSS %d KiB" % rss)
+
+    def test_huge_toc_is_not_judged(self):
+        # 200 000 TOC entries (the limit is 50 000), gzip-compressed: UNKNOWN, said so.
+        path = os.path.join(self.dir, "huge-toc.dump.gz")
+        with gzip.open(path, "wb", compresslevel=1) as f:
+            f.write(custom_archive_head(200000))
+            for i in range(1, 200001):
+                f.write(custom_toc_entry(i))
+        r = self.check("--path", path)
+        self.assertState(r, 3, "newest backup huge-toc.dump.gz (pg_dump custom format in a gzip stream) is not "
+                               "judged: its table of contents has 200000 entries, more than the 50000 this check reads")
+        self.assertPerf(r, 0, os.path.getsize(path), 1)
+
+    def test_huge_tar_is_not_judged(self):
+        # pg_dump's tar with 60 000 extra members before its end marker.
+        with open(self.current.paths["signer.tar"], "rb") as f:
+            data = f.read()
+        end = len(data)
+        while data[end - 512:end] == bytes(512):
+            end -= 512
+        path = os.path.join(self.dir, "huge.tar.gz")
+        with gzip.open(path, "wb", compresslevel=1) as f:
+            f.write(data[:end])
+            member = tar_header("extra", 0)
+            for _ in range(60):
+                f.write(member * 1000)
+            f.write(bytes(1024))
+        r = self.check("--path", path)
+        self.assertState(r, 3, "newest backup huge.tar.gz (pg_dump tar format in a gzip stream) is not judged: "
+                               "the tar archive has more than 50002 members")
+
+    def plain_dir(self, name):
+        """A directory-format dump without compression, this test's own copy."""
+        d = Dumps(self.cluster, self.db.dbname, self.dir)
+        return d.make(name, "d", ["-Z", "0"])
+
+    def data_files(self, path, suffix):
+        return sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(suffix))
+
+    def test_directory_data_files_are_read(self):
+        # Compressed: an emptied data file is no gzip file.
+        path = self.put(self.current.paths["signer.dir"], "emptied.dir")
+        target = self.data_files(path, ".dat.gz")[-1]
+        with open(target, "r+b") as f:
+            f.truncate(0)
+        r = self.check("--path", path)
+        self.assertState(r, 2, "data file %s of TABLE DATA " % os.path.basename(target))
+        self.assertIn("is empty (0 bytes): a gzip file holds at least its header", r.first_line)
+        # Uncompressed: read to the end, not only found.
+        path = self.plain_dir("plain.dir")
+        r = self.check("--path", path)
+        self.assertState(r, 0, "pg_dump directory format and whole")
+        target = max(self.data_files(path, ".dat"), key=os.path.getsize)
+        size = os.path.getsize(target)
+        self.assertGreater(size, 0)
+        with open(target, "r+b") as f:
+            f.write(bytes(size))
+        r = self.check("--path", path)
+        self.assertState(r, 2, "data file %s of TABLE DATA " % os.path.basename(target))
+        self.assertIn("holds a NUL byte at byte 0", r.first_line)
+        with open(target, "r+b") as f:
+            f.write(b"x" * size)
+        r = self.check("--path", path)
+        self.assertState(r, 2, "cut short: it ends at byte %d in the middle of a line" % size)
+        # Emptied: what pg_dump writes for an empty table, so whole, but counted.
+        with open(target, "r+b") as f:
+            f.truncate(0)
+        r = self.check("--path", path)
+        self.assertState(r, 0, "pg_dump directory format and whole")
+        self.assertTrue(any("of them empty" in l for l in r.long_text), r)
+
+    def test_directory_data_file_not_a_regular_file(self):
+        path = self.plain_dir("special.dir")
+        target = max(self.data_files(path, ".dat"), key=os.path.getsize)
+        name = os.path.basename(target)
+        os.unlink(target)
+        os.symlink("/dev/zero", target)
+        r = self.check("--path", path, "-t", "5")
+        self.assertState(r, 2, "data file %s of TABLE DATA " % name)
+        self.assertIn("a symbolic link, not a file pg_dump writes", r.first_line)
+        os.unlink(target)
+        os.mkfifo(target)
+        start = time.monotonic()
+        r = self.check("--path", path, "-t", "5")
+        self.assertLess(time.monotonic() - start, 4, r)
+        self.assertState(r, 2, "data file %s of TABLE DATA " % name)
+        self.assertIn("a FIFO, not a file pg_dump writes", r.first_line)
+
+    def bomb(self, name, compressor, frame_mib, frames):
+        """Plain SQL's first line, then a frame of frame_mib MiB of comment lines repeated:
+        frames * frame_mib MiB decoded from a file of a few MB."""
+        path = os.path.join(self.dir, name)
+        line = b"-- " + b"x" * 60 + b"\n"
+        body = b"-- PostgreSQL database dump\n" + line * (frame_mib * 1024 * 1024 // len(line))
+        frame = subprocess.run([tool(compressor), "-q", "-c"], input=body, stdout=subprocess.PIPE,
+                               check=True, timeout=120).stdout
+        with open(path, "wb") as f:
+            for _ in range(frames):
+                f.write(frame)
+        return path
+
+    def assertOrderlyTimeout(self, path, name, what):
+        start = time.monotonic()
+        r = self.check("--path", path, "-t", "2", timeout=60)
+        elapsed = time.monotonic() - start
+        self.assertState(r, 3, "timed out after 2 s while reading %s (%s)" % (name, what))
+        self.assertPerf(r, 0, os.path.getsize(path), 1)
+        self.assertLess(elapsed, 8, r)
+
+    def test_zstd_bomb_ends_at_the_deadline(self):
+        path = self.bomb("bomb.sql.zst", "zstd", 64, 4000)  # 250 GB decoded
+        self.assertOrderlyTimeout(path, "bomb.sql.zst", "plain SQL dump in a zstd stream")
+
+    def test_lz4_bomb_ends_at_the_deadline(self):
+        path = self.bomb("bomb.sql.lz4", "lz4", 64, 400)  # 25 GB decoded
+        self.assertOrderlyTimeout(path, "bomb.sql.lz4", "plain SQL dump in a lz4 stream")
+
+    def test_no_file_content_in_messages(self):
+        # A passphrase file next to the backups, and SQL text cut after a role's password.
+        samples = {
+            "backup.key": ("passphrase: %s\n" % SECRET).encode(),
+            "backup.bin": b"\x00\x01" + SECRET.encode(),
+            "roles.sql": ("-- PostgreSQL database cluster dump\n\nCREATE ROLE signer PASSWORD '%s';\n"
+                          % SECRET).encode(),
+        }
+        for name, data in samples.items():
+            with self.subTest(name=name):
+                path = self.put(None, name, data=data)
+                for extra in ((), ("-v",), ("--output-format", "json")):
+                    r = self.check("--path", path, *extra)
+                    self.assertEqual(r.rc, 2, r)
+                    self.assertNotIn(SECRET, r.stdout + r.stderr)
+                    self.assertNotIn(SECRET.encode().hex()[:12], (r.stdout + r.stderr).replace(" ", ""))
+                    self.assertNotIn(" ".join("%02x" % b for b in data[:6]), r.stdout)
 
 
 class AgeSizeCount(BackupCase):

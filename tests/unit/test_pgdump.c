@@ -60,8 +60,8 @@ static void put_str(buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
-/* Header and TOC of an archive: two entries, the second with data. fmt 1 custom, 3 tar. */
-static void put_header_toc(buf *b, int vmin, int fmt, const char *data_file)
+/* The archive header up to the TOC's entry count. */
+static void put_header(buf *b, int vmin, int fmt)
 {
 	put(b, "PGDMP", 5);
 	put_byte(b, 1);
@@ -79,6 +79,12 @@ static void put_header_toc(buf *b, int vmin, int fmt, const char *data_file)
 	put_str(b, "signer");
 	put_str(b, "15.2");
 	put_str(b, "15.2");
+}
+
+/* Header and TOC of an archive: two entries, the second with data. fmt 1 custom, 3 tar. */
+static void put_header_toc(buf *b, int vmin, int fmt, const char *data_file)
+{
+	put_header(b, vmin, fmt);
 	put_int(b, 2);
 	for (int e = 1; e <= 2; e++) {
 		put_int(b, e);                        /* dump id */
@@ -451,7 +457,9 @@ static void test_plain_whole_and_every_cut(void **state)
 	sbtc_strbuf_puts(&s, "DROP TABLE x;\n");
 	d = examine((const uint8_t *)s.data, s.len);
 	assert_false(d.whole);
-	assert_non_null(strstr(d.problem, "with 'DROP TABLE x;'"));
+	/* Where it ends, never what the line says (it may be a row, or a role's password). */
+	assert_non_null(strstr(d.problem, "plain SQL cut short: it ends at line "));
+	assert_null(strstr(d.problem, "DROP TABLE"));
 	sbtc_strbuf_free(&s);
 }
 
@@ -469,8 +477,14 @@ static void test_plain_shares(void **state)
 	assert_true(found);
 	assert_string_equal(err, "");
 	assert_true(sh.has_status);
-	assert_int_equal(sh.n, 3);
+	/* A summary: the newest and the newest verified share kept, every share counted. */
+	sbtc_dkg_counts c;
+	sbtc_dkg_count(&sh, &c);
+	assert_true(sh.summary);
+	assert_int_equal(c.total, 3);
+	assert_int_equal(sh.n, 2);
 	assert_int_equal(sh.malformed, 1);
+	assert_ptr_equal(c.newest_verified, &sh.v[1]);
 	/* newest first: the failed share, then the current key (verified) */
 	assert_int_equal(sh.v[0].status, SBTC_SHARE_FAILED);
 	assert_int_equal(sh.v[1].status, SBTC_SHARE_VERIFIED);
@@ -523,6 +537,99 @@ static void test_copy_block_cases(void **state)
 	sbtc_dkg_shares_free(&sh);
 }
 
+/* ------------------------------------------------------------------ bounded memory */
+
+static void copy_row_line(sbtc_dkg_copy *c, int key_byte, int n, const char *status)
+{
+	char line[200];
+	int len = snprintf(line, sizeof line, "\\\\x03%02x%062d\t2026-11-%02d %02d:%02d:%02d+00\t%s", key_byte, 0,
+			   1 + n / 86400 % 28, n / 3600 % 24, n / 60 % 60, n % 60, status);
+	assert_int_equal(sbtc_dkg_copy_line(c, line, (size_t)len), 0);
+}
+
+static void test_copy_summary_is_bounded(void **state)
+{
+	(void)state;
+	/* 300 000 rows: the summary keeps a handful, whatever the count, and still answers
+	 * for the keys asked about (the newest verified share of key 0x07 is old). */
+	sbtc_dkg_shares sh;
+	sbtc_dkg_copy c;
+	sbtc_dkg_copy_init(&c, &sh);
+	uint8_t want[SBTC_AGGREGATE_KEY_LEN] = {0x03, 0x07};
+	assert_true(sbtc_dkg_copy_want_key(&c, want));
+	const char *hdr = "COPY sbtc_signer.dkg_shares (aggregate_key, created_at, dkg_shares_status) FROM stdin;";
+	assert_int_equal(sbtc_dkg_copy_line(&c, hdr, strlen(hdr)), 0);
+	copy_row_line(&c, 0x07, 5, "verified");
+	copy_row_line(&c, 0x07, 9, "failed");
+	for (int i = 0; i < 300000; i++)
+		copy_row_line(&c, 0x10 + i % 200, 100 + i, i % 3 == 0 ? "verified" : "unverified");
+	assert_int_equal(sbtc_dkg_copy_line(&c, "\\.", 2), 0);
+	assert_int_equal(sbtc_dkg_copy_finish(&c), 0);
+	sbtc_dkg_counts n;
+	sbtc_dkg_count(&sh, &n);
+	assert_int_equal(n.total, 300002);
+	assert_int_equal(n.verified, 100001);
+	assert_int_equal(n.failed, 1);
+	assert_true(sh.n <= 2 + 2 * SBTC_DKG_COPY_MAX_KEYS);
+	assert_non_null(n.newest_verified);
+	assert_int_equal(n.newest_verified->key[1], 0x10 + 299997 % 200); /* the last i % 3 == 0 */
+	/* The wanted key: its newest row (failed) and its newest verified row are there. */
+	int failed = 0, verified = 0;
+	for (size_t i = 0; i < sh.n; i++)
+		if (sh.v[i].key[1] == 0x07) {
+			failed += sh.v[i].status == SBTC_SHARE_FAILED;
+			verified += sh.v[i].status == SBTC_SHARE_VERIFIED;
+		}
+	assert_int_equal(failed, 1);
+	assert_int_equal(verified, 1);
+	sbtc_dkg_shares_free(&sh);
+}
+
+static void test_toc_beyond_the_limit(void **state)
+{
+	(void)state;
+	/* 8 million entries claimed: not read into memory, not judged whole, said so. */
+	for (int fmt = 1; fmt <= 3; fmt += 2) {
+		buf b = {0};
+		put_header(&b, 14, fmt);
+		put_int(&b, 8000000);
+		sbtc_dump_info d;
+		if (fmt == 1) {
+			d = examine(b.p, b.n);
+		} else {
+			buf t = {0};
+			tar_member(&t, "toc.dat", b.p, b.n);
+			uint8_t zero[1024] = {0};
+			put(&t, zero, sizeof zero);
+			d = examine(t.p, t.n);
+			free(t.p);
+		}
+		assert_false(d.whole);
+		assert_true(d.beyond_limits);
+		assert_non_null(strstr(d.problem, "8000000 entries, more than the 50000 this check reads"));
+		free(b.p);
+	}
+}
+
+static void test_tar_members_beyond_the_limit(void **state)
+{
+	(void)state;
+	buf toc = {0}, b = {0};
+	put_header_toc(&toc, 14, 3, "2.dat");
+	tar_member(&b, "toc.dat", toc.p, toc.n);
+	tar_member(&b, "2.dat", (const uint8_t *)"row1\n", 5);
+	for (int i = 0; i < 50010; i++)
+		tar_member(&b, "x", (const uint8_t *)"", 0);
+	uint8_t zero[1024] = {0};
+	put(&b, zero, sizeof zero);
+	sbtc_dump_info d = examine(b.p, b.n);
+	assert_false(d.whole);
+	assert_true(d.beyond_limits);
+	assert_non_null(strstr(d.problem, "more than 50002 members"));
+	free(toc.p);
+	free(b.p);
+}
+
 static void test_timestamps(void **state)
 {
 	(void)state;
@@ -568,7 +675,14 @@ static void test_recognition(void **state)
 		assert_int_equal(d.whole, cases[i].whole);
 	}
 	sbtc_dump_info d = examine((const uint8_t *)"\x89PNG\r\n\x1a\n", 8);
-	assert_string_equal(d.problem, "not a pg_dump backup: it starts with bytes 89 50 4e 47 0d 0a 1a 0a");
+	assert_string_equal(d.problem, "not a pg_dump backup: not a pg_dump archive (no PGDMP header), not gzip, zstd "
+				       "or lz4, not tar, not pg_dump's plain SQL, not OpenPGP or age encrypted");
+	/* Nothing of a file that is not a backup reaches a message, in any form. */
+	static const char secret[] = "correct horse battery staple\n";
+	d = examine((const uint8_t *)secret, sizeof secret - 1);
+	assert_null(strstr(d.problem, "horse"));
+	assert_null(strstr(d.problem, "63 6f 72"));
+	assert_null(strstr(d.problem, "636f72"));
 	assert_int_equal(sbtc_dump_format_parse("custom"), SBTC_DUMP_CUSTOM);
 	assert_int_equal(sbtc_dump_format_parse("d"), SBTC_DUMP_DIRECTORY);
 	assert_int_equal(sbtc_dump_format_parse("zip"), -1);
@@ -589,6 +703,9 @@ int main(void)
 		cmocka_unit_test(test_plain_whole_and_every_cut),
 		cmocka_unit_test(test_plain_shares),
 		cmocka_unit_test(test_copy_block_cases),
+		cmocka_unit_test(test_copy_summary_is_bounded),
+		cmocka_unit_test(test_toc_beyond_the_limit),
+		cmocka_unit_test(test_tar_members_beyond_the_limit),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_recognition),
 	};
