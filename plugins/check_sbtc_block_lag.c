@@ -156,13 +156,14 @@ static const sbtc_option options[] = {
 	 "The same, CRITICAL (default " DEFAULT_STX_TIP_AGE_CRITICAL ")."},
 	{"stacks-no-peers-state", 0, SBTC_ARG_REQUIRED, "STATE", OPT_STACKS_NO_PEERS_STATE,
 	 "State when the Stacks node knows no neighbour, so its tip cannot be compared with its\n"
-	 "peers' (ok, warning or critical; default warning)."},
+	 "peers': ok, warning or critical (default warning)."},
 	{"state-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_STATE_DIR,
 	 "Where the Stacks height is kept between runs (default " DEFAULT_STATE_DIR_PREFIX "UID;\n"
 	 "created 0700; refused when it is a symbolic link, another user's, or writable by others)."},
 	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", OPT_NETWORK,
-	 "mainnet (default) or testnet: the chain every source must be on (Bitcoin Core's chain\n"
-	 "main, or a test chain; the Stacks node's network_id 1, or 0x80000000; the signer's network)."},
+	 "mainnet or testnet (default mainnet): the chain every source must be on (Bitcoin Core's\n"
+	 "chain main, or a test chain; the Stacks node's network_id 1, or 0x80000000; the signer's\n"
+	 "network)."},
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -172,11 +173,14 @@ static const sbtc_plugin_info info = {
 	.purpose =
 		"Checks that the signer's Bitcoin node, its Stacks node and the signer itself keep up\n"
 		"with the chain: Bitcoin Core against its headers, its best block's age and an optional\n"
-		"reference; the Stacks node's Bitcoin height against Bitcoin Core and its Stacks height\n"
-		"against a reference and its peers; the signer's tips against its nodes' tips.",
+		"reference; the Stacks node's Bitcoin height against Bitcoin Core, its Stacks height\n"
+		"against a reference and its peers, and its tip's age; the signer's tips against its\n"
+		"nodes' tips. Every source must be on the chain of --network.",
 	.usage = "[--bitcoin-url URL] [--bitcoin-cookie FILE | --bitcoin-user USER --bitcoin-password-file FILE]\n"
 		 "  [--bitcoin-reference URL] [-u URL] [--stacks-reference URL] [--signer-url URL] [-d CONNINFO]\n"
 		 "  [-w RANGE] [-c RANGE] [--tip-age-warning DURATION] [--tip-age-critical DURATION]\n"
+		 "  [--stacks-tip-age-warning DURATION] [--stacks-tip-age-critical DURATION]\n"
+		 "  [--stacks-no-peers-state STATE] [--state-dir DIR] [--network NETWORK]\n"
 		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
@@ -186,21 +190,32 @@ static const sbtc_plugin_info info = {
 		"Lags below zero (a node ahead of its reference) count as 0.\n"
 		"\n"
 		"States:\n"
-		"  OK        every lag and the best block's age within their thresholds.\n"
+		"  OK        every lag and age within their thresholds. A node without /v3/health\n"
+		"            (before 3.1.0.0.13) is not compared with its peers, and the first run\n"
+		"            that keeps the Stacks height has no tip age yet: both are said, no alarm.\n"
 		"  WARNING   a lag or age past its warning threshold; Bitcoin Core reports warnings;\n"
-		"            the Stacks node is not fully synced; the signer reports no node tip.\n"
-		"  CRITICAL  a lag or age past its critical threshold; initial block download; the\n"
-		"            sources are on different chains; the signer has recorded no block; a\n"
-		"            source (or reference) is unreachable, refuses the credentials or answers\n"
-		"            with an error.\n"
+		"            the Stacks node is not fully synced; the Stacks node has no neighbours\n"
+		"            (/v3/health: 200 with no neighbour from 3.2.0.0.2, 500 on 3.1.0.0.13 to\n"
+		"            3.2.0.0.1), so its tip cannot be compared (--stacks-no-peers-state);\n"
+		"            the signer reports no node tip.\n"
+		"  CRITICAL  a lag or age past its critical threshold; initial block download; a\n"
+		"            source on another chain than --network, or the sources on different\n"
+		"            chains; the signer has recorded no block; a source (or reference) is\n"
+		"            unreachable, refuses the credentials or answers with an error.\n"
 		"  UNKNOWN   bad arguments, an answer that cannot be decoded (for that source; the\n"
-		"            others still report), the deadline (or the state given with -t).\n"
+		"            others still report), a --state-dir that cannot be used safely, the\n"
+		"            deadline (or the state given with -t).\n"
 		"\n"
 		"Perfdata: bitcoin_height, bitcoin_headers, bitcoin_lag, bitcoin_tip_age (s),\n"
 		"bitcoin_reference_height, bitcoin_reference_lag, stacks_height, stacks_burn_height,\n"
 		"stacks_burn_lag, stacks_reference_height, stacks_reference_lag, stacks_peer_lag,\n"
+		"stacks_tip_age (s),\n"
 		"signer_bitcoin_height, signer_bitcoin_lag, signer_stacks_height, signer_stacks_lag,\n"
 		"signer_last_block_age (s), bitcoin_time, stacks_time, signer_time (s), time (s).\n"
+		"\n"
+		"Stacks tip age: the tip block's timestamp from GET /v3/tenures/tip_metadata (3.3.0.0.4+);\n"
+		"on older nodes the time since the tip height last changed, kept between runs in one\n"
+		"file per node URL under --state-dir (the first run has no age).\n"
 		"\n"
 		"With --dbconn the role needs only SELECT on sbtc_signer.bitcoin_blocks (contrib/sql/).\n"
 		"\n"

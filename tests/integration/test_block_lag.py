@@ -633,6 +633,51 @@ class StacksTipAgeTest(BlockLagCase):
         self.assertFalse(os.path.islink(path))  # replaced by a regular file, by rename
 
 
+class NetworkTest(BlockLagCase):
+    """--network: the chain every source must be on (mainnet by default)."""
+
+    def testnet_sources(self):
+        self.btc.set(mood="testnet")  # chain "test", 4300000 blocks
+        self.stx.set(network_id=0x80000000, burn_block_height=4300000)
+        self.signer.set(node_chain="testnet", network="testnet", bitcoin_signer_height=4300000,
+                        bitcoin_node_height=4300000)
+
+    def test_testnet_sources_under_network_testnet(self):
+        self.testnet_sources()
+        r = self.check(*self.all_args(), "--network", "testnet")
+        self.assertState(r, 0, "Bitcoin Core at 4300000 (test)")
+        self.assertNotIn("wrong chain", r.stdout)
+        self.assertEqual(r.perfdata["stacks_burn_lag"].value, 0)
+
+    def test_testnet_sources_without_network_are_wrong(self):
+        self.testnet_sources()
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "wrong chain: Bitcoin Core", "is on a test network (chain test), expected "
+                         "mainnet (--network mainnet)")
+        self.assertLine(r, "CRITICAL", "wrong chain: Stacks node")
+        self.assertLine(r, "CRITICAL", "network_id 0x80000000")
+        self.assertLine(r, "CRITICAL", "wrong chain: signer")
+
+    def test_mainnet_node_under_network_testnet_is_critical(self):
+        r = self.check(*self.all_args(), "--network=testnet")
+        self.assertState(r, 2, "wrong chain: Bitcoin Core", "is on mainnet (chain main), expected a test "
+                         "network (--network testnet)")
+        self.assertLine(r, "CRITICAL", "wrong chain: Stacks node")
+        self.assertLine(r, "CRITICAL", "(network_id 0x1)")
+        self.assertLine(r, "CRITICAL", "wrong chain: signer")
+        # one source alone is judged too
+        r = self.check("-u", self.stx.url, "--network", "testnet")
+        self.assertState(r, 2, "wrong chain: Stacks node", "network_id 0x1")
+        self.stx.set(network_id=0x80000000)
+        r = self.check("-u", self.stx.url, "--network", "testnet")
+        self.assertState(r, 0)
+
+    def test_bad_network_is_unknown(self):
+        r = self.check("-u", self.stx.url, "--network", "regtest")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("invalid --network 'regtest': expected mainnet or testnet", r.stdout)
+
+
 class SignerTest(BlockLagCase):
 
     @under_valgrind
