@@ -386,11 +386,6 @@ const char *sbtc_network_registry(sbtc_network n)
 	return n == SBTC_NETWORK_TESTNET ? SBTC_TESTNET_REGISTRY : SBTC_MAINNET_REGISTRY;
 }
 
-int64_t sbtc_network_stacks_id(sbtc_network n)
-{
-	return n == SBTC_NETWORK_TESTNET ? 0x80000000LL : 1;
-}
-
 sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
 					   long *http_status, char *err, size_t errlen)

@@ -23,9 +23,6 @@ int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, ch
 const char *sbtc_network_name(sbtc_network n);
 /* The network's sBTC registry, "ADDRESS.sbtc-registry". */
 const char *sbtc_network_registry(sbtc_network n);
-/* The /v2/info network_id of its Stacks nodes: 1 mainnet, 0x80000000 testnet
- * (stacks-core, stacks-common/src/types/chainstate.rs: CHAIN_ID_MAINNET / CHAIN_ID_TESTNET). */
-int64_t sbtc_network_stacks_id(sbtc_network n);
 #define SBTC_DEFAULT_STACKS_URL "http://127.0.0.1:20443"
 
 typedef struct {
