@@ -634,16 +634,16 @@ static void stacks_peers(sbtc_result *root, const config *cfg, const char *peer)
 	}
 }
 
-/* One Stacks tip age, evaluated, with its perfdata. */
-static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, const char *fmt_peer,
-			    const char *how)
+/* One Stacks tip age, evaluated, with its perfdata: "<peer>: Stacks tip <before><age><after>". */
+static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, const char *peer,
+			    const char *before, const char *after)
 {
 	char text[32];
 	if (age < 0)
 		age = 0; /* a block time ahead of this host's clock */
 	sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, age);
 	sbtc_format_duration(age, text, sizeof text);
-	sbtc_result_add(root, s, "%s: Stacks tip %s %s", fmt_peer, how, text);
+	sbtc_result_add(root, s, "%s: Stacks tip %s%s%s", peer, before, text, after);
 	sbtc_perf_add(root, "stacks_tip_age", round(age), "s", &cfg->stx_tip_age, 0, NAN);
 }
 
@@ -672,14 +672,17 @@ static void stacks_tip_age_by_height(sbtc_result *root, const config *cfg, const
 	bool same = r == 1 && strcmp(body, height) == 0;
 	if (same) {
 		char how[80];
-		snprintf(how, sizeof how, "%s has not changed for", height);
-		add_stx_tip_age(root, cfg, difftime(now, since), peer, how);
+		snprintf(how, sizeof how, "%s has not changed for ", height);
+		add_stx_tip_age(root, cfg, difftime(now, since), peer, how, "");
 	} else {
 		if (sbtc_cache_put(&state, key, height, strlen(height), now, err, sizeof err) != 0)
 			sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, err);
-		else if (r == 1)
-			add_stx_tip_age(root, cfg, 0, peer, "moved since the last run, to height");
-		else {
+		else if (r == 1) {
+			/* It moved between the last run and this one: the age starts again. */
+			sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, 0);
+			sbtc_result_add(root, s, "%s: Stacks tip moved to %s since the last run", peer, height);
+			sbtc_perf_add(root, "stacks_tip_age", 0, "s", &cfg->stx_tip_age, 0, NAN);
+		} else {
 			char *where = sbtc_sanitize(dir, 200);
 			sbtc_result_add(root, SBTC_OK,
 					"%s: no Stacks tip age yet: height %s recorded in %s; later runs measure how "
@@ -706,8 +709,8 @@ static void stacks_tip_age(sbtc_result *root, const config *cfg, const char *pee
 								sizeof err);
 		if (st == SBTC_FETCH_OK && ts >= 0) {
 			char how[80];
-			snprintf(how, sizeof how, "block %lld is", (long long)len);
-			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)ts), peer, how);
+			snprintf(how, sizeof how, "block %lld is ", (long long)len);
+			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)ts), peer, how, " old");
 			return;
 		}
 		if (st == SBTC_FETCH_BAD_ANSWER) {

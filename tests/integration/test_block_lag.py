@@ -528,7 +528,7 @@ class StacksTipAgeTest(BlockLagCase):
             self.assertTrue(age <= p.value <= age + 30, p)
             self.assertEqual((p.uom, p.warn, p.crit, p.min), ("s", 1800, 7200, 0))
             if rc:
-                self.assertState(r, rc, "Stacks tip block 1832097 is")
+                self.assertState(r, rc, "Stacks tip block 1832097 is %s old" % {3600: "1h 0m", 3 * 3600: "3h 0m"}[age])
         # the request names the tip's tenure, by /v2/info's stacks_tip_consensus_hash
         paths = [q["path"] for q in self.stx.requests if "tip_metadata" in q["path"]]
         self.assertEqual(paths[-1], "/v3/tenures/tip_metadata/17f76e597bab45646956f38dd39573085d72cbc0")
@@ -568,7 +568,7 @@ class StacksTipAgeTest(BlockLagCase):
         self.stx.set(stacks_tip_height=STX + 1)
         r = self.check("-u", self.stx.url)
         self.assertState(r, 0)
-        self.assertLine(r, "OK", "Stacks tip moved since the last run, to height")
+        self.assertLine(r, "OK", "Stacks tip moved to 1832098 since the last run")
         self.assertEqual(r.perfdata["stacks_tip_age"].value, 0)
         # a stopped tip with no peers and no reference is still caught
         self.stx.set(neighbors=False)
