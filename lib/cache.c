@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sanitize.h"
+#include "statedir.h"
 #include "strbuf.h"
 
 #define MAGIC "sbtc-cache 1\n"
@@ -34,53 +35,11 @@ int sbtc_cache_open(sbtc_cache *c, const char *dir, char *err, size_t errlen)
 {
 	c->dir = NULL;
 	c->fd = -1;
-	char *clean = sbtc_sanitize(dir, 200);
-	if (dir == NULL || dir[0] == '\0') {
-		set_err(err, errlen, "no cache directory given");
-		free(clean);
+	int fd = sbtc_statedir_open(dir, "cache directory", err, errlen);
+	if (fd < 0)
 		return -1;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		set_err(err, errlen, "cannot create cache directory %s: %s", clean, strerror(errno));
-		free(clean);
-		return -1;
-	}
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		set_err(err, errlen, "cannot open cache directory %s: %s", clean,
-			errno == ELOOP || errno == ENOTDIR ? "not a directory (or a symbolic link)" : strerror(errno));
-		free(clean);
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		set_err(err, errlen, "cannot examine cache directory %s: %s", clean, strerror(errno));
-		close(fd);
-		free(clean);
-		return -1;
-	}
-	/* In a shared place like /var/tmp, a directory someone else made (or may write to)
-	 * could feed the check forged answers: refuse it rather than trust or repair it. */
-	if (st.st_uid != geteuid()) {
-		char why[80];
-		snprintf(why, sizeof why, "owned by uid %ju, not %ju", (uintmax_t)st.st_uid, (uintmax_t)geteuid());
-		set_err(err, errlen, "cache directory %s is not used: %s", clean, why);
-		close(fd);
-		free(clean);
-		return -1;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		set_err(err, errlen, "cache directory %s is not used: %s", clean,
-			"others may write to it (chmod 0700)");
-		close(fd);
-		free(clean);
-		return -1;
-	}
-	free(clean);
 	c->dir = sbtc_xstrdup(dir);
 	c->fd = fd;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	return 0;
 }
 

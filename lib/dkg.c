@@ -262,7 +262,7 @@ void sbtc_registry_opts_init(sbtc_registry_opts *o)
 {
 	char err[200];
 	memset(o, 0, sizeof *o);
-	o->contract_text = SBTC_MAINNET_REGISTRY;
+	o->network = SBTC_NETWORK_MAINNET;
 	if (sbtc_quantity_parse(SBTC_DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &o->rotation_grace, err,
 				sizeof err) != 0)
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
@@ -274,6 +274,8 @@ int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *
 	case SBTC_OPT_CONTRACT:
 		o->contract_text = arg;
 		return 1;
+	case SBTC_OPT_NETWORK:
+		return sbtc_network_parse(arg, "--network", &o->network, err, errlen) == 0 ? 1 : -1;
 	case SBTC_OPT_SENDER:
 		o->sender = arg;
 		return sbtc_principal_check(arg, "--sender", err, errlen) == 0 ? 1 : -1;
@@ -285,6 +287,8 @@ int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *
 
 int sbtc_registry_opts_finish(sbtc_registry_opts *o, char *err, size_t errlen)
 {
+	if (o->contract_text == NULL)
+		o->contract_text = sbtc_network_registry(o->network);
 	if (sbtc_contract_id_parse(o->contract_text, &o->contract, err, errlen) != 0)
 		return -1;
 	if (o->sender == NULL)

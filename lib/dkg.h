@@ -76,10 +76,14 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 
 /* The options of every check that asks the registry for its key and judges shares. */
 #define SBTC_DEFAULT_ROTATION_GRACE "6h"
-enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE };
+enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE, SBTC_OPT_NETWORK };
 #define SBTC_REGISTRY_OPTIONS                                                                          \
+	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", SBTC_OPT_NETWORK,                                  \
+	 "mainnet or testnet (default mainnet): picks the sBTC registry of that network\n"            \
+	 "(testnet " SBTC_TESTNET_REGISTRY ")."},                                                      \
 	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", SBTC_OPT_CONTRACT,                          \
-	 "The sBTC registry contract (default " SBTC_MAINNET_REGISTRY ")."},                           \
+	 "The sBTC registry contract, whatever --network says (default: --network's,\n"                \
+	 SBTC_MAINNET_REGISTRY " on mainnet)."},                                                       \
 	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", SBTC_OPT_SENDER,                                 \
 	 "Sender of the read-only call (default: the contract's address)."},                          \
 	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", SBTC_OPT_ROTATION_GRACE,                  \
@@ -87,18 +91,20 @@ enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE };
 	 "before WARNING becomes CRITICAL (default " SBTC_DEFAULT_ROTATION_GRACE "; 90s, 45m, 6h, 2d)."}
 
 typedef struct {
-	const char *contract_text;
+	sbtc_network network;
+	const char *contract_text; /* NULL until finished: then --network's registry by default */
 	const char *sender;       /* NULL until finished: then the contract's address by default */
 	double rotation_grace;    /* seconds */
 	sbtc_contract_id contract;
 } sbtc_registry_opts;
 
-/* Defaults: the mainnet registry and SBTC_DEFAULT_ROTATION_GRACE. */
+/* Defaults: mainnet and SBTC_DEFAULT_ROTATION_GRACE. */
 void sbtc_registry_opts_init(sbtc_registry_opts *o);
 /* Handles the keys of SBTC_REGISTRY_OPTIONS: 1 when handled, 0 when not one of them,
  * -1 with a message for a bad value. */
 int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *err, size_t errlen);
-/* After parsing: splits the contract id and defaults the sender. 0 or -1 with a message. */
+/* After parsing: picks --network's registry unless --contract names one, splits the
+ * contract id and defaults the sender. 0 or -1 with a message. */
 int sbtc_registry_opts_finish(sbtc_registry_opts *o, char *err, size_t errlen);
 
 #endif

@@ -166,6 +166,7 @@ static const struct {
 	{6379, "Redis", NULL},
 	{8332, "Bitcoin RPC", NULL},
 	{8333, "Bitcoin P2P", NULL},
+	{8334, "Bitcoin onion bind", NULL}, /* Bitcoin Core's default -bind for its Tor service */
 	{8801, "signer API", NULL},
 	{9090, "Prometheus", NULL},
 	{9100, "node exporter", NULL},

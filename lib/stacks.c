@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hex.h"
 #include "json_field.h"
@@ -248,8 +249,8 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 /* GET path on a node; OK with the parsed document, or a status and a message naming the
  * node. A non-200 answer is ERROR. */
 static sbtc_fetch_status node_get_json(const char *node_url, const char *role, const char *path,
-				       const sbtc_http_opts *o, json_object **doc, char **peer, char *err,
-				       size_t errlen)
+				       const sbtc_http_opts *o, json_object **doc, char **peer, long *status,
+				       char *err, size_t errlen)
 {
 	char inner[400];
 	sbtc_http_response resp;
@@ -262,8 +263,12 @@ static sbtc_fetch_status node_get_json(const char *node_url, const char *role, c
 	ho.peer = *peer;
 	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
 	free(url);
+	if (status != NULL)
+		*status = 0;
 	if (st != SBTC_FETCH_OK)
 		return st;
+	if (status != NULL)
+		*status = resp.status;
 	if (resp.status != 200) {
 		char *ex = body_excerpt(&resp);
 		snprintf(err, errlen, "%s answered HTTP %ld to /%s: %s", *peer, resp.status, path, ex);
@@ -285,18 +290,21 @@ sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, c
 	char *peer;
 	const char *ver;
 	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v2/info", o, &doc, &peer, err, errlen);
+	sbtc_fetch_status st = node_get_json(node_url, role, "v2/info", o, &doc, &peer, NULL, err, errlen);
 	if (st != SBTC_FETCH_OK) {
 		free(peer);
 		return st;
 	}
-	int r;
+	int r, rc;
+	const char *ch = NULL;
 	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, inner, sizeof inner) != 0 ||
 	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, inner, sizeof inner) != 0 ||
 	    sbtc_json_get_int64(doc, "network_id", &out->network_id, inner, sizeof inner) != 0 ||
 	    sbtc_json_get_string(doc, "server_version", &ver, inner, sizeof inner) != 0 ||
 	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, inner,
-					sizeof inner)) < 0) {
+					sizeof inner)) < 0 ||
+	    (rc = sbtc_json_get_string_opt(doc, "stacks_tip_consensus_hash", SBTC_JSON_ABSENT_OK, &ch, inner,
+					   sizeof inner)) < 0) {
 		snprintf(err, errlen, "%s: unexpected /v2/info answer: %s", peer, inner);
 		st = SBTC_FETCH_BAD_ANSWER;
 	} else if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
@@ -304,6 +312,9 @@ sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, c
 		st = SBTC_FETCH_BAD_ANSWER;
 	} else {
 		out->has_is_fully_synced = r == 0;
+		/* Kept only when it is what the tip_metadata path accepts: 40 lower-case hex digits. */
+		if (rc == 0 && strlen(ch) == 40 && strspn(ch, "0123456789abcdef") == 40)
+			memcpy(out->tip_consensus_hash, ch, 41);
 		char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
 		sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
 		free(clean);
@@ -319,8 +330,11 @@ sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role,
 	char inner[300];
 	json_object *doc;
 	char *peer;
+	const char *addr = NULL;
+	int ra;
 	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v3/health", o, &doc, &peer, err, errlen);
+	sbtc_fetch_status st = node_get_json(node_url, role, "v3/health", o, &doc, &peer, &out->http_status, err,
+					     errlen);
 	if (st != SBTC_FETCH_OK) {
 		free(peer);
 		return st;
@@ -330,8 +344,82 @@ sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role,
 	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, inner,
 				sizeof inner) != 0 ||
 	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, inner,
-				sizeof inner) != 0) {
+				sizeof inner) != 0 ||
+	    (ra = sbtc_json_get_string_opt(doc, "max_stacks_neighbor_address", SBTC_JSON_ABSENT_OK, &addr, inner,
+					   sizeof inner)) < 0) {
 		snprintf(err, errlen, "%s: unexpected /v3/health answer: %s", peer, inner);
+		st = SBTC_FETCH_BAD_ANSWER;
+	} else {
+		/* gethealth.rs answers (None, 0) for the neighbour when it knows none. The address
+		 * exists from 3.2.0.0.2; before that a height of 0 says the same. */
+		out->no_neighbour = out->max_stacks_height_of_neighbors == 0 ||
+				    (ra == 1 && json_object_object_get_ex(doc, "max_stacks_neighbor_address", NULL));
+	}
+	json_object_put(doc);
+	free(peer);
+	return st;
+}
+
+int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, char *err, size_t errlen)
+{
+	if (strcasecmp(text, "mainnet") == 0) {
+		*out = SBTC_NETWORK_MAINNET;
+		return 0;
+	}
+	if (strcasecmp(text, "testnet") == 0) {
+		*out = SBTC_NETWORK_TESTNET;
+		return 0;
+	}
+	char *clean = sbtc_sanitize(text, 40);
+	snprintf(err, errlen, "invalid %s '%s': expected mainnet or testnet", what, clean);
+	free(clean);
+	return -1;
+}
+
+const char *sbtc_network_name(sbtc_network n)
+{
+	return n == SBTC_NETWORK_TESTNET ? "testnet" : "mainnet";
+}
+
+const char *sbtc_network_registry(sbtc_network n)
+{
+	return n == SBTC_NETWORK_TESTNET ? SBTC_TESTNET_REGISTRY : SBTC_MAINNET_REGISTRY;
+}
+
+sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
+					   long *http_status, char *err, size_t errlen)
+{
+	char inner[300];
+	json_object *doc, *header;
+	char *peer;
+	*timestamp = -1;
+	*chain_length = -1;
+	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
+	sbtc_fetch_status st = node_get_json(node_url, role, path, o, &doc, &peer, http_status, err, errlen);
+	free(path);
+	if (st != SBTC_FETCH_OK) {
+		free(peer);
+		return st;
+	}
+	/* StacksBlockHeaderTypes is serialised by serde as an externally tagged enum
+	 * (stackslib/src/chainstate/stacks/db/mod.rs): {"Nakamoto":{...}} or {"Epoch2":{...}}. */
+	int rn = sbtc_json_get_object_opt(doc, "anchored_header.Nakamoto", SBTC_JSON_MISSING_OK, &header, inner,
+					  sizeof inner);
+	if (rn == 0) {
+		if (sbtc_json_get_int64(header, "timestamp", timestamp, inner, sizeof inner) != 0 ||
+		    sbtc_json_get_int64(header, "chain_length", chain_length, inner, sizeof inner) != 0) {
+			snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer, inner);
+			st = SBTC_FETCH_BAD_ANSWER;
+		} else if (*timestamp < 0 || *chain_length < 0) {
+			snprintf(err, errlen, "%s: unexpected tip_metadata answer: negative timestamp or height", peer);
+			st = SBTC_FETCH_BAD_ANSWER;
+		}
+		if (st != SBTC_FETCH_OK)
+			*timestamp = *chain_length = -1;
+	} else if (rn < 0 || sbtc_json_get_object(doc, "anchored_header.Epoch2", &header, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer,
+			 rn < 0 ? inner : "anchored_header is neither Nakamoto nor Epoch2");
 		st = SBTC_FETCH_BAD_ANSWER;
 	}
 	json_object_put(doc);

@@ -10,8 +10,19 @@
 #include "clarity.h"
 #include "http.h"
 
-/* The mainnet sBTC registry. */
+/* The sBTC registries (REFERENCE: the deployers of stacks-sbtc/sbtc's contracts). */
 #define SBTC_MAINNET_REGISTRY "SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4.sbtc-registry"
+#define SBTC_TESTNET_REGISTRY "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
+
+/* The network a signer serves: it picks the registry and the chains its nodes must be on. */
+typedef enum { SBTC_NETWORK_MAINNET, SBTC_NETWORK_TESTNET } sbtc_network;
+
+/* "mainnet" or "testnet" (any case): 0, or -1 with a message naming what (e.g. --network). */
+int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, char *err, size_t errlen);
+/* "mainnet" / "testnet". */
+const char *sbtc_network_name(sbtc_network n);
+/* The network's sBTC registry, "ADDRESS.sbtc-registry". */
+const char *sbtc_network_registry(sbtc_network n);
 #define SBTC_DEFAULT_STACKS_URL "http://127.0.0.1:20443"
 
 typedef struct {
@@ -68,19 +79,36 @@ typedef struct {
 	bool has_is_fully_synced;
 	bool is_fully_synced;
 	char server_version[200];   /* sanitised */
+	char tip_consensus_hash[41]; /* stacks_tip_consensus_hash (40 hex digits), "" when absent */
 } sbtc_stacks_info;
 
 sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 				       sbtc_stacks_info *out, char *err, size_t errlen);
 
-/* GET /v3/health (3.1.0.0.13+). SBTC_FETCH_ERROR for 404/500 (the caller notes it). */
+/* GET /v3/health (3.1.0.0.13+; stackslib/src/net/api/gethealth.rs). SBTC_FETCH_ERROR for
+ * any other status than 200, with that status in http_status: 404 on nodes before
+ * 3.1.0.0.13, 500 on 3.1.0.0.13 to 3.2.0.0.1 when the node knows no neighbour. */
 typedef struct {
 	int64_t difference_from_max_peer;
 	int64_t max_stacks_height_of_neighbors;
 	int64_t node_stacks_tip_height;
+	/* From 3.2.0.0.2 the node always answers 200: with no neighbour (highest_stacks_neighbor
+	 * None) max_stacks_neighbor_address is null and max_stacks_height_of_neighbors 0. */
+	bool no_neighbour;
+	long http_status; /* the status of a non-200 answer, else 200 (0: no answer) */
 } sbtc_stacks_health;
 
 sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 					 sbtc_stacks_health *out, char *err, size_t errlen);
+
+/* GET /v3/tenures/tip_metadata/{consensus_hash} (3.3.0.0.4+;
+ * stackslib/src/net/api/get_tenure_tip_meta.rs): the highest known block header of the
+ * tenure, {"anchored_header":{"Nakamoto":{...,"timestamp":N,...}},"burn_view":...}. OK with
+ * *timestamp (Unix seconds) and *chain_length, or with *timestamp -1 when the header is an
+ * Epoch 2 one (no timestamp). ERROR for a non-200 answer (404 on older nodes and for a
+ * tenure without blocks) with the status in *http_status. */
+sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
+					   long *http_status, char *err, size_t errlen);
 
 #endif

@@ -47,8 +47,9 @@ static const sbtc_plugin_info info = {
 		"Checks that the signer's database holds the key the sBTC registry holds on chain:\n"
 		"the newest verified share in sbtc_signer.dkg_shares must be the registry's current\n"
 		"aggregate key. Pointed at a database restored from a backup, it verifies that backup.",
-	.usage = "[-d CONNINFO] [-u URL] [-r URL] [--contract ADDRESS.NAME] [--rotation-grace DURATION]\n"
-		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
+	.usage = "[-d CONNINFO] [-u URL] [-r URL] [--network NETWORK] [--contract ADDRESS.NAME]\n"
+		 "  [--rotation-grace DURATION] [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v]\n"
+		 "  [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
 	.notes =

@@ -21,6 +21,9 @@
 #include "sanitize.h"
 #include "signer_api.h"
 #include "stacks.h"
+#include "cache.h"
+#include "state.h"
+#include "statedir.h"
 #include "strbuf.h"
 
 /* Mainnet defaults: a Bitcoin node one block behind for seconds is normal, three is not;
@@ -32,6 +35,10 @@
 /* An hour between Bitcoin blocks happens a few times a week; three hours almost never. */
 #define DEFAULT_TIP_AGE_WARNING "90m"
 #define DEFAULT_TIP_AGE_CRITICAL "3h"
+/* A Stacks block comes every few seconds in Nakamoto; none for half an hour is a stall. */
+#define DEFAULT_STX_TIP_AGE_WARNING "30m"
+#define DEFAULT_STX_TIP_AGE_CRITICAL "2h"
+#define DEFAULT_STATE_DIR_PREFIX "/var/tmp/check_sbtc_block_lag-"
 
 enum {
 	OPT_SIGNER_URL = SBTC_OPT_PLUGIN_FIRST,
@@ -49,6 +56,11 @@ enum {
 	OPT_STACKS_CRITICAL,
 	OPT_SIGNER_WARNING,
 	OPT_SIGNER_CRITICAL,
+	OPT_NETWORK,
+	OPT_STACKS_NO_PEERS_STATE,
+	OPT_STACKS_TIP_AGE_WARNING,
+	OPT_STACKS_TIP_AGE_CRITICAL,
+	OPT_STATE_DIR,
 };
 
 /* Which sub-check a lag belongs to (for --bitcoin-warning and friends), and in which
@@ -69,6 +81,10 @@ typedef struct {
 	sbtc_range lag_w, lag_c;                  /* -w/-c; .set false when not given */
 	sbtc_range src_w[SRC_COUNT], src_c[SRC_COUNT];
 	sbtc_thresholds tip_age;
+	sbtc_thresholds stx_tip_age;
+	sbtc_state no_peers_state;                /* a Stacks node that knows no neighbour */
+	sbtc_network network;
+	const char *state_dir;                    /* NULL: the default, per user */
 	sbtc_http_opts http;
 	int verbose;
 } config;
@@ -132,6 +148,22 @@ static const sbtc_option options[] = {
 	 "the signer's database last recorded a block (default " DEFAULT_TIP_AGE_WARNING ")."},
 	{"tip-age-critical", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_TIP_AGE_CRITICAL,
 	 "The same, CRITICAL (default " DEFAULT_TIP_AGE_CRITICAL ")."},
+	{"stacks-tip-age-warning", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_STACKS_TIP_AGE_WARNING,
+	 "Age of the Stacks node's tip that is a WARNING (default " DEFAULT_STX_TIP_AGE_WARNING "): the\n"
+	 "tip block's timestamp where the node serves /v3/tenures/tip_metadata (3.3.0.0.4+), else\n"
+	 "how long its height has not changed, kept between runs in --state-dir."},
+	{"stacks-tip-age-critical", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_STACKS_TIP_AGE_CRITICAL,
+	 "The same, CRITICAL (default " DEFAULT_STX_TIP_AGE_CRITICAL ")."},
+	{"stacks-no-peers-state", 0, SBTC_ARG_REQUIRED, "STATE", OPT_STACKS_NO_PEERS_STATE,
+	 "State when the Stacks node knows no neighbour, so its tip cannot be compared with its\n"
+	 "peers': ok, warning or critical (default warning)."},
+	{"state-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_STATE_DIR,
+	 "Where the Stacks height is kept between runs (default " DEFAULT_STATE_DIR_PREFIX "UID;\n"
+	 "created 0700; refused when it is a symbolic link, another user's, or writable by others)."},
+	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", OPT_NETWORK,
+	 "mainnet or testnet (default mainnet): the chain every source must be on (Bitcoin Core's\n"
+	 "chain main, or a test chain; the Stacks node's network_id 1, or 0x80000000; the signer's\n"
+	 "network)."},
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -141,11 +173,14 @@ static const sbtc_plugin_info info = {
 	.purpose =
 		"Checks that the signer's Bitcoin node, its Stacks node and the signer itself keep up\n"
 		"with the chain: Bitcoin Core against its headers, its best block's age and an optional\n"
-		"reference; the Stacks node's Bitcoin height against Bitcoin Core and its Stacks height\n"
-		"against a reference and its peers; the signer's tips against its nodes' tips.",
+		"reference; the Stacks node's Bitcoin height against Bitcoin Core, its Stacks height\n"
+		"against a reference and its peers, and its tip's age; the signer's tips against its\n"
+		"nodes' tips. Every source must be on the chain of --network.",
 	.usage = "[--bitcoin-url URL] [--bitcoin-cookie FILE | --bitcoin-user USER --bitcoin-password-file FILE]\n"
 		 "  [--bitcoin-reference URL] [-u URL] [--stacks-reference URL] [--signer-url URL] [-d CONNINFO]\n"
 		 "  [-w RANGE] [-c RANGE] [--tip-age-warning DURATION] [--tip-age-critical DURATION]\n"
+		 "  [--stacks-tip-age-warning DURATION] [--stacks-tip-age-critical DURATION]\n"
+		 "  [--stacks-no-peers-state STATE] [--state-dir DIR] [--network NETWORK]\n"
 		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
@@ -155,21 +190,32 @@ static const sbtc_plugin_info info = {
 		"Lags below zero (a node ahead of its reference) count as 0.\n"
 		"\n"
 		"States:\n"
-		"  OK        every lag and the best block's age within their thresholds.\n"
+		"  OK        every lag and age within their thresholds. A node without /v3/health\n"
+		"            (before 3.1.0.0.13) is not compared with its peers, and the first run\n"
+		"            that keeps the Stacks height has no tip age yet: both are said, no alarm.\n"
 		"  WARNING   a lag or age past its warning threshold; Bitcoin Core reports warnings;\n"
-		"            the Stacks node is not fully synced; the signer reports no node tip.\n"
-		"  CRITICAL  a lag or age past its critical threshold; initial block download; the\n"
-		"            sources are on different chains; the signer has recorded no block; a\n"
-		"            source (or reference) is unreachable, refuses the credentials or answers\n"
-		"            with an error.\n"
+		"            the Stacks node is not fully synced; the Stacks node has no neighbours\n"
+		"            (/v3/health: 200 with no neighbour from 3.2.0.0.2, 500 on 3.1.0.0.13 to\n"
+		"            3.2.0.0.1), so its tip cannot be compared (--stacks-no-peers-state);\n"
+		"            the signer reports no node tip.\n"
+		"  CRITICAL  a lag or age past its critical threshold; initial block download; a\n"
+		"            source on another chain than --network, or the sources on different\n"
+		"            chains; the signer has recorded no block; a source (or reference) is\n"
+		"            unreachable, refuses the credentials or answers with an error.\n"
 		"  UNKNOWN   bad arguments, an answer that cannot be decoded (for that source; the\n"
-		"            others still report), the deadline (or the state given with -t).\n"
+		"            others still report), a --state-dir that cannot be used safely, the\n"
+		"            deadline (or the state given with -t).\n"
 		"\n"
 		"Perfdata: bitcoin_height, bitcoin_headers, bitcoin_lag, bitcoin_tip_age (s),\n"
 		"bitcoin_reference_height, bitcoin_reference_lag, stacks_height, stacks_burn_height,\n"
 		"stacks_burn_lag, stacks_reference_height, stacks_reference_lag, stacks_peer_lag,\n"
+		"stacks_tip_age (s),\n"
 		"signer_bitcoin_height, signer_bitcoin_lag, signer_stacks_height, signer_stacks_lag,\n"
 		"signer_last_block_age (s), bitcoin_time, stacks_time, signer_time (s), time (s).\n"
+		"\n"
+		"Stacks tip age: the tip block's timestamp from GET /v3/tenures/tip_metadata (3.3.0.0.4+);\n"
+		"on older nodes the time since the tip height last changed, kept between runs in one\n"
+		"file per node URL under --state-dir (the first run has no age).\n"
 		"\n"
 		"With --dbconn the role needs only SELECT on sbtc_signer.bitcoin_blocks (contrib/sql/).\n"
 		"\n"
@@ -233,6 +279,23 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->tip_age.warning, err, errlen);
 	case OPT_TIP_AGE_CRITICAL:
 		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->tip_age.critical, err, errlen);
+	case OPT_STACKS_TIP_AGE_WARNING:
+		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->stx_tip_age.warning, err, errlen);
+	case OPT_STACKS_TIP_AGE_CRITICAL:
+		return sbtc_range_parse(arg, SBTC_UNIT_DURATION, &cfg->stx_tip_age.critical, err, errlen);
+	case OPT_STACKS_NO_PEERS_STATE: {
+		int st = sbtc_state_parse(arg);
+		if (st < 0 || st == SBTC_UNKNOWN) {
+			snprintf(err, errlen, "invalid --stacks-no-peers-state '%.40s': expected ok, warning or critical", arg);
+			return -1;
+		}
+		cfg->no_peers_state = (sbtc_state)st;
+		return 0;
+	}
+	case OPT_STATE_DIR:
+		cfg->state_dir = arg;
+		return 0;
+	case OPT_NETWORK: return sbtc_network_parse(arg, "--network", &cfg->network, err, errlen);
 	}
 	snprintf(err, errlen, "unhandled option");
 	return -1;
@@ -311,6 +374,18 @@ static int network_id_is_mainnet(int64_t id)
 static const char *mainnet_word(int m)
 {
 	return m ? "mainnet" : "a test network";
+}
+
+/* A source on another chain than --network: a CRITICAL naming both, and true. is_main is
+ * what chain_is_mainnet or network_id_is_mainnet said (-1, unknown: not judged). */
+static bool wrong_network(sbtc_result *root, const config *cfg, const char *who, int is_main, const char *detail)
+{
+	if (is_main < 0 || is_main == (cfg->network == SBTC_NETWORK_MAINNET))
+		return false;
+	sbtc_result_add(root, SBTC_CRITICAL, "wrong chain: %s is on %s (%s), expected %s (--network %s)", who,
+			mainnet_word(is_main), detail, mainnet_word(cfg->network == SBTC_NETWORK_MAINNET),
+			sbtc_network_name(cfg->network));
+	return true;
 }
 
 static char *peer_name(const char *role, const char *url)
@@ -400,7 +475,9 @@ static void check_bitcoin(sbtc_result *root, const config *cfg, measured *m)
 	} else {
 		m->have_bitcoin = true;
 		const sbtc_bitcoin_chaininfo *ci = &m->btc;
-		char what[240];
+		char what[240], detail[80];
+		snprintf(detail, sizeof detail, "chain %s", ci->chain);
+		wrong_network(root, cfg, peer, chain_is_mainnet(ci->chain), detail);
 		snprintf(what, sizeof what, "%s (%s) against its headers", peer, ci->chain);
 		/* During initial block download the lag and the age follow from it: they are shown
 		 * under it, so that the status line names the cause. */
@@ -518,6 +595,136 @@ static sbtc_fetch_status stacks_reference(const config *cfg, const char *peer, i
 	return st;
 }
 
+/* The Stacks node against its peers: GET /v3/health (stackslib/src/net/api/gethealth.rs). */
+static void stacks_peers(sbtc_result *root, const config *cfg, const char *peer)
+{
+	char err[700];
+	sbtc_stacks_health h;
+	sbtc_fetch_status st = sbtc_stacks_health_get(cfg->stacks_url, "Stacks node", &cfg->http, &h, err, sizeof err);
+	if (st == SBTC_FETCH_OK && h.no_neighbour) {
+		/* From 3.2.0.0.2: 200 with no neighbour (address null, height 0), which is no
+		 * evidence that the node is level with anyone. */
+		sbtc_result_add(root, cfg->no_peers_state,
+				"Stacks node has no neighbours: its tip cannot be compared (%s at %lld; /v3/health "
+				"knows no neighbour)",
+				peer, (long long)h.node_stacks_tip_height);
+	} else if (st == SBTC_FETCH_OK) {
+		sbtc_thresholds t = lag_thresholds(cfg, SRC_STACKS, BLOCKS_STX);
+		int64_t lag = h.difference_from_max_peer > 0 ? h.difference_from_max_peer : 0;
+		sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
+		if (lag > 0)
+			sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
+					(long long)lag, lag == 1 ? "" : "s", (long long)h.node_stacks_tip_height,
+					(long long)h.max_stacks_height_of_neighbors);
+		else
+			sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
+					(long long)h.node_stacks_tip_height);
+		sbtc_perf_add(root, "stacks_peer_lag", (double)lag, "", &t, 0, NAN);
+	} else if (st == SBTC_FETCH_ERROR && h.http_status == 500) {
+		/* 3.1.0.0.13 to 3.2.0.0.1 answer 500 when they know no neighbour to compare with. */
+		sbtc_result_add(root, cfg->no_peers_state,
+				"Stacks node has no neighbours: its tip cannot be compared (%s)", err);
+	} else if (st == SBTC_FETCH_ERROR && h.http_status == 404) {
+		/* Nodes before 3.1.0.0.13 have no /v3/health: nothing to judge. */
+		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s has no /v3/health (before 3.1.0.0.13)", peer);
+	} else if (st == SBTC_FETCH_ERROR) {
+		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", err);
+	} else {
+		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	}
+}
+
+/* One Stacks tip age, evaluated, with its perfdata: "<peer>: Stacks tip <before><age><after>". */
+static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, const char *peer,
+			    const char *before, const char *after)
+{
+	char text[32];
+	if (age < 0)
+		age = 0; /* a block time ahead of this host's clock */
+	sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, age);
+	sbtc_format_duration(age, text, sizeof text);
+	sbtc_result_add(root, s, "%s: Stacks tip %s%s%s", peer, before, text, after);
+	sbtc_perf_add(root, "stacks_tip_age", round(age), "s", &cfg->stx_tip_age, 0, NAN);
+}
+
+/* The age of the tip by its height kept between runs: the time since the height last
+ * changed. The entry's time is when this height was first seen. */
+static void stacks_tip_age_by_height(sbtc_result *root, const config *cfg, const char *peer,
+				     const sbtc_stacks_info *si)
+{
+	char err[700];
+	char *dir = cfg->state_dir ? sbtc_xstrdup(cfg->state_dir) : sbtc_statedir_default(DEFAULT_STATE_DIR_PREFIX);
+	int fd = sbtc_statedir_open(dir, "state directory", err, sizeof err);
+	if (fd < 0) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, err);
+		free(dir);
+		return;
+	}
+	/* The entries are the cache's files (lib/cache.c): written to a temporary name and
+	 * renamed, opened with O_NOFOLLOW, refused when foreign or writable by others. */
+	sbtc_cache state = {.dir = dir, .fd = fd};
+	char *key = sbtc_xasprintf("stacks-tip-height %s", cfg->stacks_url);
+	char *body = NULL, height[32];
+	size_t len;
+	time_t since, now = time(NULL);
+	int r = sbtc_cache_get(&state, key, &body, &len, &since, err, sizeof err);
+	snprintf(height, sizeof height, "%lld", (long long)si->stacks_tip_height);
+	bool same = r == 1 && strcmp(body, height) == 0;
+	if (same) {
+		char how[80];
+		snprintf(how, sizeof how, "%s has not changed for ", height);
+		add_stx_tip_age(root, cfg, difftime(now, since), peer, how, "");
+	} else {
+		if (sbtc_cache_put(&state, key, height, strlen(height), now, err, sizeof err) != 0)
+			sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, err);
+		else if (r == 1) {
+			/* It moved between the last run and this one: the age starts again. */
+			sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, 0);
+			sbtc_result_add(root, s, "%s: Stacks tip moved to %s since the last run", peer, height);
+			sbtc_perf_add(root, "stacks_tip_age", 0, "s", &cfg->stx_tip_age, 0, NAN);
+		} else {
+			char *where = sbtc_sanitize(dir, 200);
+			sbtc_result_add(root, SBTC_OK,
+					"%s: no Stacks tip age yet: height %s recorded in %s; later runs measure how "
+					"long it stays%s%s",
+					peer, height, where, r < 0 ? "; " : "", r < 0 ? err : "");
+			free(where);
+		}
+	}
+	free(body);
+	free(key);
+	sbtc_cache_close(&state);
+}
+
+/* How long ago the Stacks tip moved: the tip block's own timestamp where the node serves
+ * it (GET /v3/tenures/tip_metadata, 3.3.0.0.4+), else the height kept between runs. */
+static void stacks_tip_age(sbtc_result *root, const config *cfg, const char *peer, const sbtc_stacks_info *si)
+{
+	char err[700];
+	if (si->tip_consensus_hash[0] != '\0') {
+		int64_t ts, len;
+		long status;
+		sbtc_fetch_status st = sbtc_stacks_tip_time_get(cfg->stacks_url, "Stacks node", &cfg->http,
+								si->tip_consensus_hash, &ts, &len, &status, err,
+								sizeof err);
+		if (st == SBTC_FETCH_OK && ts >= 0) {
+			char how[80];
+			snprintf(how, sizeof how, "block %lld is ", (long long)len);
+			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)ts), peer, how, " old");
+			return;
+		}
+		if (st == SBTC_FETCH_BAD_ANSWER) {
+			sbtc_result_add(root, SBTC_UNKNOWN, "%s", err);
+			return;
+		}
+		/* 404 before 3.3.0.0.4, an Epoch 2 header, or an error: the height method. */
+		if (cfg->verbose > 0)
+			sbtc_result_add(root, SBTC_OK, "no Stacks tip timestamp: %s",
+					st == SBTC_FETCH_OK ? "an Epoch 2 block header" : err);
+	}
+	stacks_tip_age_by_height(root, cfg, peer, si);
+}
+
 static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
 {
 	char err[700];
@@ -540,6 +747,9 @@ static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
 
 	int stx_main = network_id_is_mainnet(si->network_id);
 	int btc_main = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+	char detail[80];
+	snprintf(detail, sizeof detail, "network_id 0x%llx", (unsigned long long)si->network_id);
+	wrong_network(root, cfg, peer, stx_main, detail);
 	bool mismatch = stx_main >= 0 && btc_main >= 0 && stx_main != btc_main;
 	if (mismatch) {
 		sbtc_result_add(root, SBTC_CRITICAL,
@@ -559,27 +769,8 @@ static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
 		sbtc_result_add(root, SBTC_WARNING, "%s is not fully synced (is_fully_synced false) at Stacks height %lld",
 				peer, (long long)si->stacks_tip_height);
 
-	/* /v3/health exists from 3.1.0.0.13; older nodes answer 404, and 500 when it cannot
-	 * tell: noted, not an alert. */
-	sbtc_stacks_health h;
-	st = sbtc_stacks_health_get(cfg->stacks_url, "Stacks node", &cfg->http, &h, err, sizeof err);
-	if (st == SBTC_FETCH_OK) {
-		sbtc_thresholds t = lag_thresholds(cfg, SRC_STACKS, BLOCKS_STX);
-		int64_t lag = h.difference_from_max_peer > 0 ? h.difference_from_max_peer : 0;
-		sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
-		if (lag > 0)
-			sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
-					(long long)lag, lag == 1 ? "" : "s", (long long)h.node_stacks_tip_height,
-					(long long)h.max_stacks_height_of_neighbors);
-		else
-			sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
-					(long long)h.node_stacks_tip_height);
-		sbtc_perf_add(root, "stacks_peer_lag", (double)lag, "", &t, 0, NAN);
-	} else if (st == SBTC_FETCH_ERROR) {
-		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", err);
-	} else {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-	}
+	stacks_peers(root, cfg, peer);
+	stacks_tip_age(root, cfg, peer, si);
 
 	if (cfg->stacks_ref != NULL) {
 		int64_t rh = -1, rnet = 0;
@@ -657,6 +848,10 @@ static void check_signer_api(sbtc_result *root, const config *cfg, measured *m)
 		if (sc < 0 && si.network[0])
 			sc = chain_is_mainnet(si.network);
 		int bc = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+		char detail[120];
+		snprintf(detail, sizeof detail, "%s %s", si.bitcoin_node_chain[0] ? "Bitcoin chain" : "network",
+			 si.bitcoin_node_chain[0] ? si.bitcoin_node_chain : si.network);
+		wrong_network(root, cfg, peer, sc, detail);
 		if (sc >= 0 && bc >= 0 && sc != bc)
 			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer,
 					mainnet_word(sc), m->bitcoin_peer, mainnet_word(bc), m->btc.chain);
@@ -741,12 +936,18 @@ int main(int argc, char **argv)
 	config cfg = {
 		.stacks_url = SBTC_DEFAULT_STACKS_URL,
 		.signer_url = SBTC_DEFAULT_SIGNER_URL,
+		.no_peers_state = SBTC_WARNING,
+		.network = SBTC_NETWORK_MAINNET,
 	};
 	sbtc_common_opts common;
 	char err[600];
 
 	if (sbtc_range_parse(DEFAULT_TIP_AGE_WARNING, SBTC_UNIT_DURATION, &cfg.tip_age.warning, err, sizeof err) ||
-	    sbtc_range_parse(DEFAULT_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.tip_age.critical, err, sizeof err))
+	    sbtc_range_parse(DEFAULT_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.tip_age.critical, err, sizeof err) ||
+	    sbtc_range_parse(DEFAULT_STX_TIP_AGE_WARNING, SBTC_UNIT_DURATION, &cfg.stx_tip_age.warning, err,
+			     sizeof err) ||
+	    sbtc_range_parse(DEFAULT_STX_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.stx_tip_age.critical, err,
+			     sizeof err))
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
 	if (!cfg.bitcoin_on && !cfg.stacks_on && !cfg.signer_on)

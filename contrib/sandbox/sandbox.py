@@ -127,7 +127,9 @@ def block_lag_scenarios(cluster, env):
 
     datadir = tempfile.mkdtemp(prefix="sandbox-bitcoind-")
     btc = BitcoindFixture(cookie_dir=datadir, blocks=880000).start()
-    stx = harness.StacksNodeFixture(burn_block_height=880000, info_overrides={"is_fully_synced": True}).start()
+    # a current node: /v3/health and the tip's timestamp (tip_metadata) as 3.3.0.0.4+ serve them
+    stx = harness.StacksNodeFixture(burn_block_height=880000, info_overrides={"is_fully_synced": True},
+                                    server_version="stacks-node 3.3.0.0.4 (release/3.3.0.0.4, linux [x86_64])").start()
     api = SignerApiFixture().start()
     ref = ReferenceApiFixture(bitcoin_height=880000).start()
     try:
@@ -139,7 +141,9 @@ def block_lag_scenarios(cluster, env):
         show("Block lag: bitcoind restarted and wrote a new cookie: read again, still OK", bl, env)
         stx.set(burn_block_height=879996, peer_lag=12)
         show("Block lag: the Stacks node stopped following Bitcoin and trails its peers", bl, env)
-        stx.set(burn_block_height=880000, peer_lag=0)
+        stx.set(burn_block_height=880000, peer_lag=0, neighbors=False, tip_age=3 * 3600)
+        show("Block lag: the Stacks node is cut off from its peers and its tip stopped 3 hours ago", bl, env)
+        stx.set(neighbors=True, tip_age=5)
         api.set(bitcoin_signer_height=879991, stacks_signer_height=1832040)
         show("Block lag: the signer is stuck while its nodes advance", bl, env)
         api.reset_config()

@@ -127,6 +127,32 @@ class States(AggregateKeyCase):
         self.assertEqual(self.node.requests[-1]["json"]["sender"],
                          "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM")
 
+    def test_network_testnet_picks_the_testnet_registry(self):
+        # the node serves only the testnet registry: the mainnet one is NoSuchContract
+        testnet = "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
+        self.node.set(registry=testnet)
+        db = self.db([(CUR, "verified", DAY)])
+        r = self.check(db, "--network", "testnet")
+        self.assertState(r, 0, "is the newest verified share")
+        self.assertIn("registry %s holds key" % testnet, r.stdout)
+        req = self.node.requests[-1]
+        self.assertEqual(req["path"], "/v2/contracts/call-read/SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70/"
+                                      "sbtc-registry/get-current-aggregate-pubkey")
+        self.assertEqual(req["json"]["sender"], "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70")
+        r = self.check(db)  # mainnet by default: its registry does not exist on this node
+        self.assertState(r, 2, "NoSuchContract")
+        r = self.check(db, "--network=mainnet")
+        self.assertState(r, 2, "NoSuchContract")
+        # --contract still decides
+        other = "SN3R84XZYA63QS28932XQF3G1J8R9PC3W76P9CSQS.sbtc-registry"
+        self.node.set(registry=other)
+        r = self.check(db, "--network", "testnet", "--contract", other)
+        self.assertState(r, 0, "is the newest verified share")
+        self.assertIn("/SN3R84XZYA63QS28932XQF3G1J8R9PC3W76P9CSQS/", self.node.requests[-1]["path"])
+        r = self.check(db, "--network", "devnet")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("invalid --network 'devnet': expected mainnet or testnet", r.stdout)
+
     @under_valgrind
     def test_warning_rotation_pending_within_grace(self):
         # DKG produced and verified a new key an hour ago; the registry still has the old one

@@ -766,6 +766,18 @@ class VerifyKey(BackupCase):
         r = self.verify(self.current.paths["signer.dump"])
         self.assertState(r, 2, "key rotation pending for 2d 0h (grace 6h 0m)")
 
+    def test_network_testnet_registry(self):
+        # the registry options are the library's: --network testnet asks the testnet registry
+        testnet = "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
+        self.node.set(registry=testnet)
+        r = self.verify(self.current.paths["signer.dump"], "--network", "testnet")
+        self.assertState(r, 0, "on-chain key %s is the newest verified share in the backup" % short(CUR))
+        self.assertIn("/v2/contracts/call-read/SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70/sbtc-registry/",
+                      self.node.requests[-1]["path"])
+        r = self.verify(self.current.paths["signer.dump"])
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("NoSuchContract", r.stdout)
+
     def test_registry_without_key(self):
         self.node.set(mood="no-key")
         r = self.verify(self.current.paths["signer.sql"])

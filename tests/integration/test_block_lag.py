@@ -25,6 +25,12 @@ PREFIX = "SBTC BLOCK_LAG "
 BLOCKS = 880000
 STX = 1832097
 RPC_PASSWORD = "s3cret-rpc-Pa55word-that-must-never-show"
+# What each stacks-core release answers to /v3/health and /v3/tenures/tip_metadata.
+V_3_1_0_0_12 = "stacks-node 3.1.0.0.12 (release/3.1.0.0.12:ae969ca+, release build, linux [x86_64])"
+V_3_2_0_0_1 = "stacks-node 3.2.0.0.1 (release/3.2.0.0.1:4e3f1a2, release build, linux [x86_64])"
+V_3_2_0_0_2 = "stacks-node 3.2.0.0.2 (release/3.2.0.0.2:7d1c0b9, release build, linux [x86_64])"
+V_3_3_0_0_4 = "stacks-node 3.3.0.0.4 (release/3.3.0.0.4:9a8b7c6, release build, linux [x86_64])"
+TESTNET_REGISTRY = "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
 
 
 class BlockLagCase(unittest.TestCase):
@@ -48,9 +54,10 @@ class BlockLagCase(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def setUp(self):
+        self.state_dir = tempfile.mkdtemp(dir=self.tmp, prefix="state-")
         self.btc.reset_config()
         self.stx.reset_config(stacks_tip_height=STX, burn_block_height=BLOCKS,
-                              info_overrides={"is_fully_synced": True})
+                              info_overrides={"is_fully_synced": True}, server_version=V_3_3_0_0_4)
         self.signer.reset_config()
         self.ref.reset_config()
         for fx in (self.btc, self.stx, self.signer, self.ref):
@@ -66,7 +73,12 @@ class BlockLagCase(unittest.TestCase):
         return self.btc_args() + ["-u", self.stx.url, "--signer-url", self.signer.url]
 
     def check(self, *args, timeout=30, **kw):
-        return harness.run(CHECK, list(args), timeout=timeout, **kw)
+        # A state directory of the test's own: the Stacks height kept between runs must not
+        # come from another run of the suite.
+        args = list(args)
+        if not any(a.startswith("--state-dir") for a in args):
+            args += ["--state-dir", self.state_dir]
+        return harness.run(CHECK, args, timeout=timeout, **kw)
 
     def assertState(self, r, rc, *parts):
         self.assertEqual(r.rc, rc, r)
@@ -104,6 +116,8 @@ class HealthyChainTest(BlockLagCase):
         self.assertEqual(p["stacks_reference_lag"].value, 0)
         self.assertEqual((p["stacks_reference_lag"].warn, p["stacks_reference_lag"].crit), (10, 30))
         self.assertEqual(p["stacks_peer_lag"].value, 0)
+        self.assertTrue(5 <= p["stacks_tip_age"].value <= 35, p["stacks_tip_age"])
+        self.assertEqual((p["stacks_tip_age"].warn, p["stacks_tip_age"].crit), (1800, 7200))
         self.assertEqual(p["signer_bitcoin_lag"].value, 0)
         self.assertEqual(p["signer_stacks_lag"].value, 0)
         for t in ("bitcoin_time", "stacks_time", "signer_time", "time"):
@@ -493,16 +507,228 @@ class StacksTest(BlockLagCase):
         self.assertState(r, 2, "against its peers: 50 Stacks blocks behind")
         self.assertEqual(r.perfdata["stacks_peer_lag"].value, 50)
 
-    def test_health_404_and_500_are_noted(self):
-        self.stx.set(health_mood="http-404")
+    def test_health_404_is_noted(self):
+        # before 3.1.0.0.13 there is no /v3/health: no comparison, said so, no alarm
+        self.stx.set(server_version=V_3_1_0_0_12)
         r = self.check("-u", self.stx.url)
         self.assertState(r, 0)
         self.assertLine(r, "OK", "no peer comparison")
+        self.assertLine(r, "OK", "has no /v3/health (before 3.1.0.0.13)")
         self.assertNotIn("stacks_peer_lag", r.perfdata)
-        self.stx.set(health_mood="http-500")
+        self.stx.set(server_version=V_3_3_0_0_4, health_mood="http-404")
         r = self.check("-u", self.stx.url)
         self.assertState(r, 0)
-        self.assertLine(r, "OK", "HTTP 500 to /v3/health")
+        self.assertLine(r, "OK", "no peer comparison")
+
+    def test_isolated_node_200_is_warning(self):
+        # gethealth.rs from 3.2.0.0.2: 200 with (None, 0) for a node that knows no
+        # neighbour; "level at N" (OK) before this change
+        for version in (V_3_2_0_0_2, V_3_3_0_0_4):
+            self.stx.set(neighbors=False, server_version=version)
+            r = self.check("-u", self.stx.url)
+            self.assertState(r, 1, "Stacks node has no neighbours: its tip cannot be compared")
+            self.assertNotIn("against its peers", r.stdout)
+            self.assertNotIn("stacks_peer_lag", r.perfdata)
+            if version == V_3_3_0_0_4:  # its tip's timestamp still tells whether it moves
+                self.assertTrue(5 <= r.perfdata["stacks_tip_age"].value <= 35, r.perfdata)
+
+    def test_isolated_node_500_is_warning(self):
+        # 3.1.0.0.13 to 3.2.0.0.1 answer 500 when they cannot compare: OK "no peer
+        # comparison" before this change
+        self.stx.set(neighbors=False, server_version=V_3_2_0_0_1)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 1, "Stacks node has no neighbours: its tip cannot be compared",
+                         "HTTP 500 to /v3/health", "No viable bootstrap peers found")
+        self.assertNotIn("stacks_peer_lag", r.perfdata)
+        self.stx.set(neighbors=True, health_mood="http-500")  # the same answer on a newer node
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 1, "has no neighbours")
+
+    def test_isolated_node_state_option(self):
+        self.stx.set(neighbors=False, server_version=V_3_2_0_0_2)
+        r = self.check("-u", self.stx.url, "--stacks-no-peers-state=critical")
+        self.assertState(r, 2, "Stacks node has no neighbours")
+        r = self.check("-u", self.stx.url, "--stacks-no-peers-state", "ok")
+        self.assertState(r, 0, "Stacks node at 1832097")
+        self.assertLine(r, "OK", "Stacks node has no neighbours")
+        self.stx.set(server_version=V_3_2_0_0_1)
+        r = self.check("-u", self.stx.url, "--stacks-no-peers-state=CRITICAL")
+        self.assertState(r, 2, "Stacks node has no neighbours")
+        for bad in ("unknown", "maybe", ""):
+            r = self.check("-u", self.stx.url, "--stacks-no-peers-state=" + bad)
+            self.assertEqual(r.rc, 3, r)
+            self.assertIn("--stacks-no-peers-state", r.stdout)
+
+    def test_node_with_neighbours_on_each_version(self):
+        for version in (V_3_2_0_0_1, V_3_2_0_0_2, V_3_3_0_0_4):
+            self.stx.set(server_version=version, peer_lag=3)
+            r = self.check("-u", self.stx.url)
+            self.assertState(r, 0, "Stacks node at 1832097")
+            self.assertLine(r, "OK", "against its peers: 3 Stacks blocks behind")
+            self.assertEqual(r.perfdata["stacks_peer_lag"].value, 3)
+
+
+class StacksTipAgeTest(BlockLagCase):
+    """The Stacks tip's age: its timestamp (tip_metadata, 3.3.0.0.4+), else the height kept
+    between runs in --state-dir."""
+
+    def test_tip_age_from_timestamp(self):
+        for age, rc in ((5, 0), (3600, 1), (3 * 3600, 2)):
+            self.stx.set(tip_age=age)
+            r = self.check("-u", self.stx.url)
+            self.assertEqual(r.rc, rc, r)
+            p = r.perfdata["stacks_tip_age"]
+            self.assertTrue(age <= p.value <= age + 30, p)
+            self.assertEqual((p.uom, p.warn, p.crit, p.min), ("s", 1800, 7200, 0))
+            if rc:
+                self.assertState(r, rc, "Stacks tip block 1832097 is %s old" % {3600: "1h 0m", 3 * 3600: "3h 0m"}[age])
+        # the request names the tip's tenure, by /v2/info's stacks_tip_consensus_hash
+        paths = [q["path"] for q in self.stx.requests if "tip_metadata" in q["path"]]
+        self.assertEqual(paths[-1], "/v3/tenures/tip_metadata/17f76e597bab45646956f38dd39573085d72cbc0")
+        self.assertEqual(os.listdir(self.state_dir), [])  # no state file needed
+        self.stx.set(tip_age=3600)
+        r = self.check("-u", self.stx.url, "--stacks-tip-age-warning=2h", "--stacks-tip-age-critical", "3h")
+        self.assertState(r, 0)
+        self.assertEqual((r.perfdata["stacks_tip_age"].warn, r.perfdata["stacks_tip_age"].crit), (7200, 10800))
+
+    def test_tip_age_from_height_across_runs(self):
+        self.stx.set(server_version=V_3_2_0_0_2)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "no Stacks tip age yet: height 1832097 recorded in")
+        self.assertNotIn("stacks_tip_age", r.perfdata)
+        files = os.listdir(self.state_dir)
+        self.assertEqual(len(files), 1, files)
+        path = os.path.join(self.state_dir, files[0])
+        st = os.lstat(path)
+        self.assertEqual(oct(st.st_mode & 0o777), "0o600")
+        self.assertEqual(oct(os.stat(self.state_dir).st_mode & 0o777), "0o700")
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "Stacks tip 1832097 has not changed for")
+        self.assertTrue(0 <= r.perfdata["stacks_tip_age"].value <= 30, r.perfdata["stacks_tip_age"])
+        # the height was first seen 40 minutes ago and has not moved since
+        with open(path) as f:
+            text = f.read()
+        fetched = [line for line in text.splitlines() if line.startswith("fetched ")][0]
+        seen = int(fetched.split()[1])
+        with open(path, "w") as f:
+            f.write(text.replace(fetched, "fetched %d" % (seen - 2400)))
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 1, "Stacks tip 1832097 has not changed for 40m")
+        self.assertTrue(2400 <= r.perfdata["stacks_tip_age"].value <= 2430, r.perfdata["stacks_tip_age"])
+        # the tip moves: the age starts again
+        self.stx.set(stacks_tip_height=STX + 1)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "Stacks tip moved to 1832098 since the last run")
+        self.assertEqual(r.perfdata["stacks_tip_age"].value, 0)
+        # a stopped tip with no peers and no reference is still caught
+        self.stx.set(neighbors=False)
+        with open(path) as f:
+            text = f.read()
+        fetched = [line for line in text.splitlines() if line.startswith("fetched ")][0]
+        with open(path, "w") as f:
+            f.write(text.replace(fetched, "fetched %d" % (int(time.time()) - 3 * 3600)))
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 2, "Stacks tip 1832098 has not changed for 3h")
+        self.assertLine(r, "WARNING", "Stacks node has no neighbours")
+
+    def test_tip_age_epoch2_header_uses_height(self):
+        self.stx.set(tip_header="epoch2")
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "no Stacks tip age yet")
+
+    def test_tip_metadata_garbage_is_unknown(self):
+        self.stx.set(tip_mood="garbage")
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 3, "/v3/tenures/tip_metadata/", "answer is not JSON")
+        self.assertNotIn("stacks_tip_age", r.perfdata)
+
+    def test_state_dir_symlink_is_unknown(self):
+        self.stx.set(server_version=V_3_1_0_0_12)
+        real = tempfile.mkdtemp(dir=self.tmp)
+        link = os.path.join(self.tmp, "state-link")
+        os.symlink(real, link)
+        try:
+            r = self.check("-u", self.stx.url, "--state-dir", link)
+            self.assertState(r, 3, "no Stacks tip age for Stacks node", "state directory " + link,
+                             "not a directory (or a symbolic link)")
+            self.assertEqual(os.listdir(real), [])
+        finally:
+            os.unlink(link)
+
+    def test_state_dir_writable_by_others_is_unknown(self):
+        self.stx.set(server_version=V_3_1_0_0_12)
+        d = tempfile.mkdtemp(dir=self.tmp)
+        os.chmod(d, 0o777)
+        r = self.check("-u", self.stx.url, "--state-dir", d)
+        self.assertState(r, 3, "state directory %s is not used: others may write to it (chmod 0700)" % d)
+        self.assertEqual(os.listdir(d), [])
+
+    def test_state_file_symlink_is_not_followed(self):
+        self.stx.set(server_version=V_3_1_0_0_12)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        (name,) = os.listdir(self.state_dir)
+        path = os.path.join(self.state_dir, name)
+        target = os.path.join(self.tmp, "target-%s" % name)
+        with open(target, "w") as f:
+            f.write("untouched")
+        os.unlink(path)
+        os.symlink(target, path)
+        r = self.check("-u", self.stx.url)
+        self.assertState(r, 0)
+        self.assertLine(r, "OK", "a symbolic link")
+        with open(target) as f:
+            self.assertEqual(f.read(), "untouched")
+        self.assertFalse(os.path.islink(path))  # replaced by a regular file, by rename
+
+
+class NetworkTest(BlockLagCase):
+    """--network: the chain every source must be on (mainnet by default)."""
+
+    def testnet_sources(self):
+        self.btc.set(mood="testnet")  # chain "test", 4300000 blocks
+        self.stx.set(network_id=0x80000000, burn_block_height=4300000)
+        self.signer.set(node_chain="testnet", network="testnet", bitcoin_signer_height=4300000,
+                        bitcoin_node_height=4300000)
+
+    def test_testnet_sources_under_network_testnet(self):
+        self.testnet_sources()
+        r = self.check(*self.all_args(), "--network", "testnet")
+        self.assertState(r, 0, "Bitcoin Core at 4300000 (test)")
+        self.assertNotIn("wrong chain", r.stdout)
+        self.assertEqual(r.perfdata["stacks_burn_lag"].value, 0)
+
+    def test_testnet_sources_without_network_are_wrong(self):
+        self.testnet_sources()
+        r = self.check(*self.all_args())
+        self.assertState(r, 2, "wrong chain: Bitcoin Core", "is on a test network (chain test), expected "
+                         "mainnet (--network mainnet)")
+        self.assertLine(r, "CRITICAL", "wrong chain: Stacks node")
+        self.assertLine(r, "CRITICAL", "network_id 0x80000000")
+        self.assertLine(r, "CRITICAL", "wrong chain: signer")
+
+    def test_mainnet_node_under_network_testnet_is_critical(self):
+        r = self.check(*self.all_args(), "--network=testnet")
+        self.assertState(r, 2, "wrong chain: Bitcoin Core", "is on mainnet (chain main), expected a test "
+                         "network (--network testnet)")
+        self.assertLine(r, "CRITICAL", "wrong chain: Stacks node")
+        self.assertLine(r, "CRITICAL", "(network_id 0x1)")
+        self.assertLine(r, "CRITICAL", "wrong chain: signer")
+        # one source alone is judged too
+        r = self.check("-u", self.stx.url, "--network", "testnet")
+        self.assertState(r, 2, "wrong chain: Stacks node", "network_id 0x1")
+        self.stx.set(network_id=0x80000000)
+        r = self.check("-u", self.stx.url, "--network", "testnet")
+        self.assertState(r, 0)
+
+    def test_bad_network_is_unknown(self):
+        r = self.check("-u", self.stx.url, "--network", "regtest")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("invalid --network 'regtest': expected mainnet or testnet", r.stdout)
 
 
 class SignerTest(BlockLagCase):

@@ -148,18 +148,25 @@ def _stuck_signer_api(ctx):
 
 
 def _synced_stacks_node(ctx):
+    # a node that serves its tip's timestamp (3.3.0.0.4+), two days old: the tip age
+    # reads "2d 0h" in every run of the scenario, so the daemons' output can be compared
     return ctx.fixture("stacks-node-synced", lambda: harness.StacksNodeFixture(
-        aggregate_key=signerdb.CURRENT_KEY, info_overrides={"is_fully_synced": True}))
+        aggregate_key=signerdb.CURRENT_KEY, info_overrides={"is_fully_synced": True},
+        server_version="stacks-node 3.3.0.0.4 (release/3.3.0.0.4:9a8b7c6, release build, linux [x86_64])",
+        tip_age=2 * DAY + 60))
+
+
+def _block_lag_options(node, signer):
+    return {"stacks-url": node.url, "signer-url": signer.url, "stacks-tip-age-warning": "3d",
+            "stacks-tip-age-critical": "4d"}
 
 
 def block_lag_ok(ctx):
-    node = _synced_stacks_node(ctx)
-    return Invocation({"stacks-url": node.url, "signer-url": _signer_api(ctx).url})
+    return Invocation(_block_lag_options(_synced_stacks_node(ctx), _signer_api(ctx)))
 
 
 def block_lag_stuck_signer(ctx):
-    node = _synced_stacks_node(ctx)
-    return Invocation({"stacks-url": node.url, "signer-url": _stuck_signer_api(ctx).url})
+    return Invocation(_block_lag_options(_synced_stacks_node(ctx), _stuck_signer_api(ctx)))
 
 
 def _github(ctx):
@@ -254,9 +261,9 @@ SCENARIOS = {
     ],
     "check_sbtc_block_lag": [
         Scenario("ok", 0, "SBTC BLOCK_LAG OK - ", block_lag_ok,
-                 volatile=("time", "stacks_time", "signer_time")),
+                 volatile=("time", "stacks_time", "signer_time", "stacks_tip_age")),
         Scenario("critical", 2, "SBTC BLOCK_LAG CRITICAL - ", block_lag_stuck_signer,
-                 volatile=("time", "stacks_time", "signer_time")),
+                 volatile=("time", "stacks_time", "signer_time", "stacks_tip_age")),
     ],
     "check_sbtc_backup": [
         Scenario("ok", 0, "SBTC BACKUP OK - newest backup signer-1.dump", backup_ok,

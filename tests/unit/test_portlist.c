@@ -147,6 +147,9 @@ static void test_services(void **unused)
 	assert_string_equal(sbtc_port_service(5432, true), "PostgreSQL");
 	assert_string_equal(sbtc_port_service(8332, true), "Bitcoin RPC");
 	assert_string_equal(sbtc_port_service(8333, true), "Bitcoin P2P");
+	/* published by sbtc's docker/mainnet compose file for Bitcoin Core's onion service */
+	assert_string_equal(sbtc_port_service(8334, true), "Bitcoin onion bind");
+	assert_null(sbtc_port_service(8334, false));
 	assert_string_equal(sbtc_port_service(28332, true), "Bitcoin ZMQ");
 	assert_string_equal(sbtc_port_service(20443, true), "Stacks RPC");
 	assert_string_equal(sbtc_port_service(20444, true), "Stacks P2P");

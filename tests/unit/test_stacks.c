@@ -140,6 +140,29 @@ static void test_principal_check(void **state)
 	assert_int_equal(sbtc_principal_check("ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGMUUUUUUUU", "x", err, sizeof err), -1);
 }
 
+static void test_network(void **state)
+{
+	(void)state;
+	char err[200];
+	sbtc_network n = SBTC_NETWORK_TESTNET;
+	assert_int_equal(sbtc_network_parse("mainnet", "--network", &n, err, sizeof err), 0);
+	assert_int_equal(n, SBTC_NETWORK_MAINNET);
+	assert_int_equal(sbtc_network_parse("TestNet", "--network", &n, err, sizeof err), 0);
+	assert_int_equal(n, SBTC_NETWORK_TESTNET);
+	assert_string_equal(sbtc_network_name(n), "testnet");
+	assert_string_equal(sbtc_network_registry(n), "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry");
+	assert_string_equal(sbtc_network_registry(SBTC_NETWORK_MAINNET), SBTC_MAINNET_REGISTRY);
+	/* the registries are valid contract ids */
+	sbtc_contract_id id;
+	assert_int_equal(sbtc_contract_id_parse(SBTC_TESTNET_REGISTRY, &id, err, sizeof err), 0);
+	assert_string_equal(id.name, "sbtc-registry");
+	for (const char *const *bad = (const char *const[]){"regtest", "", "main", "mainnet ", NULL}; *bad; bad++) {
+		assert_int_equal(sbtc_network_parse(*bad, "--network", &n, err, sizeof err), -1);
+		assert_non_null(strstr(err, "invalid --network"));
+		assert_non_null(strstr(err, "expected mainnet or testnet"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_key_formats),
 		cmocka_unit_test(test_contract_id_parse),
 		cmocka_unit_test(test_principal_check),
+		cmocka_unit_test(test_network),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
