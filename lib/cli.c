@@ -134,8 +134,9 @@ void sbtc_usage_error(const sbtc_plugin_info *info, const char *fmt, ...)
 	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
 		sbtc_strlcpy(msg, "invalid arguments", sizeof msg);
 	va_end(ap);
-	sbtc_print_status(SBTC_UNKNOWN, msg);
-	if (sbtc_output_format() != SBTC_FORMAT_JSON)
+	/* The usage lines follow only the status line this call printed: when the
+	 * backstop already owns the output, one more line would be a second result. */
+	if (sbtc_print_status(SBTC_UNKNOWN, msg) && sbtc_output_format() != SBTC_FORMAT_JSON)
 		print_usage_lines(info);
 	fflush(stdout);
 	exit(SBTC_UNKNOWN);
@@ -343,6 +344,9 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		in_cluster = optind == before;
 		switch (c) {
 		case 'h': {
+			/* The deadline already runs: help, like any output, is claimed first. */
+			if (!sbtc_deadline_claim_output(SBTC_UNKNOWN))
+				exit(SBTC_UNKNOWN);
 			char *help = sbtc_cli_help(info);
 			fputs(help, stdout);
 			free(help);
@@ -350,6 +354,8 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 			exit(SBTC_UNKNOWN);
 		}
 		case 'V':
+			if (!sbtc_deadline_claim_output(SBTC_UNKNOWN))
+				exit(SBTC_UNKNOWN);
 			printf("%s (%s) %s\n", info->progname, PACKAGE_NAME, PACKAGE_VERSION);
 			fflush(stdout);
 			exit(SBTC_UNKNOWN);
