@@ -77,6 +77,17 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(tuple(migrations), signerdb.MIGRATIONS_0022)
         self.assertIn("0012__dkg_verification_extensions.sql", migrations)
         self.assertEqual(migrations[-1], "0022__add_is_canonical_to_bitcoin_blocks.sql")
+        # the real file names (stacks-sbtc/sbtc signer/migrations/): 0001 and 0003 to 0022
+        self.assertEqual([m[:4] for m in migrations], ["0001"] + ["%04d" % n for n in range(3, 23)])
+        # 0016__modify_rotate_keys_transactions_table.sql: primary key (txid, block_hash)
+        self.assertEqual(db.sql("SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c, "
+                                "unnest(c.conkey) WITH ORDINALITY AS k(attnum, n), pg_attribute a "
+                                "WHERE c.conrelid = 'sbtc_signer.rotate_keys_transactions'::regclass "
+                                "AND c.contype = 'p' AND a.attrelid = c.conrelid "
+                                "AND a.attnum = k.attnum").strip(), "txid,block_hash")
+        # 0017__remove_stacks_transactions_table.sql: the transaction_type enum is gone
+        self.assertEqual(db.value("SELECT to_regtype('sbtc_signer.transaction_type') IS NULL"), "t")
+        self.assertNotIn("sbtc_signer.transactions", tables)
 
     def test_schema_pre0012(self):
         db = harness.scenario_db("pre0012")
@@ -86,6 +97,8 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(db.value("SELECT to_regtype('sbtc_signer.dkg_shares_status') IS NULL"), "t")
         self.assertTrue(all(m < "0012" for m in db.migrations()))
         self.assertEqual(tuple(db.migrations()), signerdb.MIGRATIONS_PRE0012)
+        # tag 0.0.9-rc6: 0001 and 0003 to 0011, no 0002
+        self.assertEqual([m[:4] for m in db.migrations()], ["0001"] + ["%04d" % n for n in range(3, 12)])
 
     def test_database_creation_is_cheap(self):
         harness.scenario_db("0022")  # the template exists after this
