@@ -260,6 +260,7 @@ class BitcoinPolicy(VersionCase):
         self.assertState(r, 0, "Bitcoin Core 28.2, newest of 28.x v28.3 published 24 days ago (within the "
                                "grace of -w 30d)")
 
+    @under_valgrind
     def test_unmaintained_major_is_critical(self):
         r = self.check("--bitcoin-version", "27.2")
         self.assertState(r, 2, "Bitcoin Core 27.2 is the newest release of 27.x (published 230 days ago); 27.x "
@@ -489,6 +490,7 @@ class Failures(VersionCase):
         self.assertState(r, 2, "cannot connect to signer's metrics exporter")
         self.assertIsNone(r.perfdata["signer_behind"].value)
 
+    @under_valgrind
     def test_metrics_url_as_prometheus_users_write_it(self):
         # A scrape target without a path is scraped at /metrics (Prometheus' default
         # metrics_path); the fixture routes only /metrics, as a proxy in front may.
@@ -831,6 +833,7 @@ class Sources(VersionCase):
         r = self.check("--signer-url", "http://127.0.0.1:%d" % closed_port())
         self.assertState(r, 2, "cannot connect")
 
+    @under_valgrind
     def test_signer_revisions_that_name_no_release(self):
         # signer/build.rs: `git rev-parse HEAD`, else the GIT_COMMIT build argument, else "":
         # the official v1.0.1 and v1.0.2 images say "main", images built without the
@@ -855,6 +858,7 @@ class Sources(VersionCase):
         r = self.check("--signer-version", "main")
         self.assertState(r, 3, "--signer-version: 'main' is not a version")
 
+    @under_valgrind
     def test_suffixed_signer_tags(self):
         # v1.0.3-epoch32 and v1.0.3-epoch32v2 are tags of special v1.0.3 builds
         with SignerApiFixture(release="v1.0", git_revision="v1.0.3-epoch32") as s:
