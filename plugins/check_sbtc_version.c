@@ -856,7 +856,9 @@ static void check_component(sbtc_result *root, const config *cfg, const sbtc_git
 	sbtc_github_releases all;
 	sbtc_github_source src;
 	st = sbtc_github_releases_get(gh, repo, &all, &src, err, sizeof err);
-	const char *shown = rv.is_commit || rv.no_release ? rv.raw : rv.v.text;
+	char revision[sizeof rv.raw + 16];
+	snprintf(revision, sizeof revision, "revision '%s'", rv.raw);
+	const char *shown = rv.no_release ? revision : rv.is_commit ? rv.raw : rv.v.text;
 	if (st != SBTC_FETCH_OK) {
 		sbtc_result *r = sbtc_result_add(root, st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN,
 						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, repo, err);

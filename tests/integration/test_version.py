@@ -851,6 +851,12 @@ class Sources(VersionCase):
                                                "v1.3.3, published 12 days ago)" % revision)
                         self.assertIsNone(r.perfdata["signer_releases_behind"].value, r)
                         self.assertIsNone(r.perfdata["signer_behind"].value, r)
+            # GitHub cannot be asked: the revision is named in the UNKNOWN
+            self.gh.set(mood="http-500")
+            s.set(git_revision="main")
+            r = self.check("--signer-url", s.url, "--cache-dir", os.path.join(self.tmp, "empty"), cache=False)
+            self.assertState(r, 3, "signer revision 'main': newest release of stacks-sbtc/sbtc unknown")
+            self.gh.set(mood="ok")
         # the operator who knows which release it is says so
         r = self.check("--signer-version", "v1.0.2")
         self.assertState(r, 2, "signer v1.0.2, newest v1.3.3")
