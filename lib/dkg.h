@@ -15,6 +15,15 @@
 #include "output.h"
 #include "stacks.h"
 
+/* What a schema without dkg_shares_status means. Migration 0012__dkg_verification_extensions
+ * added it, and every signer release ships it (v1.0.0 already applies 0001 to 0014 at start
+ * with --migrate-db; stacks-sbtc/sbtc signer/migrations/): such a database is from a
+ * pre-mainnet signer (0.0.9-rc6 or older) or its migrations never ran. */
+#define SBTC_DKG_PRE0012_WHY                                                                    \
+	"predates migration 0012 (a pre-mainnet signer, 0.0.9-rc6 or older, or migrations that never " \
+	"ran: every release since v1.0.0 applies 0001 to 0014)"
+#define SBTC_DKG_PRE0012_FIX "start the signer with --migrate-db"
+
 typedef enum {
 	SBTC_SHARE_UNVERIFIED = 0,
 	SBTC_SHARE_VERIFIED,

@@ -93,6 +93,9 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 		json_object_put(doc);
 		return -1;
 	}
+	const char *rev = NULL;
+	out->has_git_revision = sbtc_json_get_string_opt(doc, "build_info.git_revision", SBTC_JSON_ABSENT_OK, &rev,
+							 inner, sizeof inner) == 0;
 	if (r == 0) {
 		out->has_stacks_node_bitcoin_height = true;
 		out->stacks_node_bitcoin_height = h;

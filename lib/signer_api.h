@@ -26,8 +26,10 @@ typedef struct {
 	char bitcoin_node_subversion[128];
 	char stacks_node_version[160];
 	char network[16];                /* config.network: "mainnet", "testnet", "regtest"; "" */
-	char git_revision[64];           /* build_info.git_revision: "v1.3.3" or a 40-hex commit */
-	char rust_version[64];
+	bool has_git_revision;           /* build_info.git_revision is a string (maybe "") */
+	char git_revision[64];           /* build_info.git_revision: "v1.3.3", a 40-hex commit, or
+					  * "main" or "" (signer/build.rs; see sbtc_version_is_branch_name) */
+	char rust_version[80];           /* the whole `rustc --version` line */
 	char current_aggregate_key[67];  /* dkg.current_aggregate_key hex, "" when null */
 	char contract_aggregate_key[67]; /* dkg.contract_aggregate_key hex, "" when null */
 } sbtc_signer_info;

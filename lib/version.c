@@ -168,6 +168,71 @@ int sbtc_version_parse(const char *text, sbtc_version *out, char *err, size_t er
 	return parse_span(text, strlen(text), out, err, errlen);
 }
 
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int sbtc_version_parse_suffixed(const char *text, sbtc_version *out, char *err, size_t errlen)
+{
+	if (text == NULL)
+		text = "";
+	if (parse_span(text, strlen(text), out, err, errlen) == 0)
+		return 0;
+	/* base-suffix: the last '-' followed by a letter, the base a version without a
+	 * prerelease, the suffix letters and digits (inner '.' and '-' allowed). */
+	const char *s = text, *end = text + strlen(text);
+	while (s < end && is_space(*s))
+		s++;
+	while (end > s && is_space(end[-1]))
+		end--;
+	for (const char *dash = end; dash > s;) {
+		dash--;
+		if (*dash != '-' || dash + 1 >= end || !is_alpha(dash[1]))
+			continue;
+		sbtc_version base;
+		if (parse_span(s, (size_t)(dash - s), &base, NULL, 0) != 0 || base.pre != SBTC_PRE_NONE)
+			continue;
+		const char *q = dash + 1;
+		static const char *const pre_words[] = {"alpha", "beta", "rc"};
+		bool ok = true;
+		for (size_t k = 0; k < sizeof pre_words / sizeof pre_words[0]; k++)
+			if (strncasecmp(q, pre_words[k], strlen(pre_words[k])) == 0)
+				ok = false;
+		for (const char *c = q; ok && c < end; c++)
+			ok = is_alpha(*c) || is_digit(*c) ||
+			     ((*c == '.' || *c == '-') && c + 1 < end && c[-1] != '.' && c[-1] != '-');
+		size_t tlen = (size_t)(end - s);
+		if (!ok || tlen >= SBTC_VERSION_TEXT_MAX)
+			continue;
+		memcpy(base.text, s, tlen);
+		base.text[tlen] = '\0';
+		memcpy(base.suffix, q, (size_t)(end - q));
+		base.suffix[end - q] = '\0';
+		*out = base;
+		if (err != NULL && errlen > 0)
+			err[0] = '\0';
+		return 0;
+	}
+	return -1; /* err holds the strict parser's reason */
+}
+
+bool sbtc_version_is_branch_name(const char *text)
+{
+	if (text == NULL || text[0] == '\0')
+		return true;
+	if (sbtc_version_is_commit(text) || is_digit(text[0]) ||
+	    ((text[0] == 'v' || text[0] == 'V') && is_digit(text[1])))
+		return false;
+	size_t n = 0;
+	for (const char *p = text; *p; p++, n++) {
+		char c = *p;
+		if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '_' || c == '/' || c == '.'))
+			return false;
+	}
+	return n <= 100 && is_alpha(text[0]);
+}
+
 int sbtc_version_cmp(const sbtc_version *a, const sbtc_version *b)
 {
 	for (int i = 0; i < SBTC_VERSION_MAX_PARTS; i++) {

@@ -27,11 +27,26 @@ typedef struct {
 	uint32_t pre_number;    /* N (0 when none was written) */
 	bool signer_prefix;     /* "signer-": a Stacks signer tag, not a node tag */
 	char text[SBTC_VERSION_TEXT_MAX]; /* as written (trimmed), for messages */
+	char suffix[SBTC_VERSION_TEXT_MAX]; /* sbtc_version_parse_suffixed only: "epoch32" of
+					     * v1.0.3-epoch32; "" otherwise */
 } sbtc_version;
 
 /* Parses one version or release tag. Returns 0, or -1 with *out untouched and a
  * message such as "'test_v1' is not a version: it does not start with a number". */
 int sbtc_version_parse(const char *text, sbtc_version *out, char *err, size_t errlen);
+
+/* As sbtc_version_parse, and also a release tag with a build suffix as the sBTC project
+ * tagged special builds: v1.0.3-epoch32, v1.0.3-epoch32v2. The suffix (a letter, then
+ * letters and digits, or dots and dashes between them; not a prerelease word) is kept in
+ * out->suffix and takes no part in the order: the version is ordered as its base
+ * (v1.0.3). For what a component reports, never for release lists. */
+int sbtc_version_parse_suffixed(const char *text, sbtc_version *out, char *err, size_t errlen);
+
+/* True when a signer's reported revision names no release and no commit: "" (an image
+ * built without the GIT_COMMIT build argument) or a branch name such as "main" (the
+ * official v1.0.1 and v1.0.2 images). See stacks-sbtc/sbtc signer/build.rs,
+ * set_up_build_info(): `git rev-parse HEAD`, else $GIT_COMMIT, else "". */
+bool sbtc_version_is_branch_name(const char *text);
 
 /* <0, 0, >0 as a is older than, the same as, or newer than b. Numbers first (1.3 equals
  * 1.3.0), then a stable release above its prereleases, alpha < beta < rc, then the

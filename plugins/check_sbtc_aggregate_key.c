@@ -57,7 +57,10 @@ static const sbtc_plugin_info info = {
 		"  OK        the on-chain key is the newest verified share.\n"
 		"  WARNING   a newer verified share exists and the rotation to it is pending (within\n"
 		"            --rotation-grace); the registry holds no key yet; the database predates\n"
-		"            migration 0012 (signer v1.0.x, shares carry no verification status).\n"
+		"            migration 0012, so its shares carry no verification status: a pre-mainnet\n"
+		"            signer's database (0.0.9-rc6 or older; every release since v1.0.0 applies\n"
+		"            migrations 0001 to 0014) or one whose migrations never ran (start the\n"
+		"            signer with --migrate-db).\n"
 		"  CRITICAL  the on-chain key is not a verified share of this database (absent, or only\n"
 		"            unverified/failed): this database cannot sign for it; no verified share at\n"
 		"            all; a pending rotation older than --rotation-grace; the reference node\n"
@@ -159,8 +162,8 @@ static bool load_shares(sbtc_result *root, const config *cfg, sbtc_dkg_shares *s
 	sbtc_result *r;
 	if (!shares->has_status) {
 		r = sbtc_result_add(root, SBTC_WARNING,
-				    "database %s predates migration 0012 (signer v1.0.x): its %zu shares carry no "
-				    "verification status; upgrade the signer",
+				    "database %s " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no verification status; "
+				    SBTC_DKG_PRE0012_FIX,
 				    where, shares->n);
 	} else if (c.newest_verified != NULL) {
 		sbtc_format_duration(shares->now - c.newest_verified->created_at, age, sizeof age);

@@ -124,6 +124,10 @@ static const sbtc_plugin_info info = {
 		"            --inserts, or without pg_restore; an answer that cannot be decoded; the\n"
 		"            deadline (or the state given with -t SECONDS:STATE).\n"
 		"Encrypted backups (OpenPGP, age) are recognised: only age and size apply.\n"
+		"With --verify-key, a backup from before migration 0012 is WARNING: its shares carry no\n"
+		"verification status. Every release since v1.0.0 applies migrations 0001 to 0014, so it\n"
+		"is a pre-mainnet signer's database (0.0.9-rc6 or older) or one whose migrations never\n"
+		"ran: start the signer with --migrate-db and take a new backup.\n"
 		"The deadline (-t) defaults to 30 s here: reading a large backup to its end takes\n"
 		"time, about a second per few GB from the page cache, at disk speed otherwise.\n"
 		"\n"
@@ -592,8 +596,8 @@ static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 	sbtc_dkg_count(s, &c);
 	sbtc_result *r;
 	if (!s->has_status)
-		r = sbtc_result_add(root, SBTC_WARNING, "the backup predates migration 0012 (signer v1.0.x): its %zu "
-				    "shares carry no verification status", c.total);
+		r = sbtc_result_add(root, SBTC_WARNING, "the backup " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no "
+				    "verification status; " SBTC_DKG_PRE0012_FIX " and take a new backup", c.total);
 	else
 		r = sbtc_result_add(root, SBTC_OK, "the backup holds %zu verified, %zu unverified, %zu failed shares",
 				    c.verified, c.unverified, c.failed);

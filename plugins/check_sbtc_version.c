@@ -46,6 +46,7 @@ enum {
 	OPT_CACHE_DIR,
 	OPT_CACHE_TTL,
 	OPT_CACHE_MAX_AGE,
+	OPT_BITCOIN_POLICY,
 };
 
 typedef enum { C_SIGNER = 0, C_STACKS, C_BITCOIN, NCOMP } comp_id;
@@ -65,6 +66,7 @@ typedef struct {
 	const char *stacks_url, *stacks_version;
 	const char *bitcoin_version;
 	bool bitcoin_given;
+	bool bitcoin_latest; /* --bitcoin-policy=latest: every newer release counts */
 	bool wanted[NCOMP], any_wanted;
 	const char *repo[NCOMP];
 	const char *github_api, *github_cacert, *token_file, *cache_dir;
@@ -80,8 +82,8 @@ static const sbtc_option options[] = {
 	 "The signer's API (event_observer.bind, e.g. " SBTC_DEFAULT_SIGNER_URL "): the version is\n"
 	 "/info build_info.git_revision, a release tag or a commit."},
 	{"metrics-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_METRICS_URL,
-	 "The signer's Prometheus exporter instead (e.g. http://127.0.0.1:9184/metrics): the version\n"
-	 "is build_info's revision label."},
+	 "The signer's Prometheus exporter instead (e.g. http://127.0.0.1:9184; a URL without\n"
+	 "a path asks /metrics, as Prometheus does): the version is build_info's revision label."},
 	{"signer-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_SIGNER_VERSION,
 	 "The signer's version as you know it (a tag such as v1.3.3, or a commit)."},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
@@ -93,6 +95,11 @@ static const sbtc_option options[] = {
 	{"bitcoin-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_BITCOIN_VERSION,
 	 "Bitcoin Core's version as you know it (28.1 or /Satoshi:28.1.0/). Bitcoin Core is\n"
 	 "checked when this, its cookie or its user is given, or --component bitcoin."},
+	{"bitcoin-policy", 0, SBTC_ARG_REQUIRED, "maintained|latest", OPT_BITCOIN_POLICY,
+	 "maintained (default): Bitcoin Core on one of the newest three major versions is\n"
+	 "judged against the newest point release of its own major, and an older major is\n"
+	 "CRITICAL once the major that ended its maintenance is older than -w. latest: every\n"
+	 "newer release counts, as for the other components."},
 	{"component", 0, SBTC_ARG_REQUIRED, "NAME", OPT_COMPONENT,
 	 "Check this component: signer, stacks or bitcoin (repeatable). Default: every component\n"
 	 "whose URL or version is given; a component named here without one uses its default URL."},
@@ -133,7 +140,8 @@ static const sbtc_plugin_info info = {
 		"when. A signer built from source reports a commit: GitHub's compare API then says how\n"
 		"that commit relates to the newest release.",
 	.usage = "[--signer-url URL | --metrics-url URL | --signer-version V] [-u URL | --stacks-version V]\n"
-		 "  [--bitcoin-url URL --bitcoin-cookie FILE | --bitcoin-version V] [--component NAME]\n"
+		 "  [--bitcoin-url URL --bitcoin-cookie FILE | --bitcoin-version V]\n"
+		 "  [--bitcoin-policy maintained|latest] [--component NAME]\n"
 		 "  [--repo COMPONENT=OWNER/NAME] [--github-api URL] [--token-file FILE] [--cache-dir DIR]\n"
 		 "  [--cache-ttl DURATION] [-w DURATION] [-c DURATION] [-t SECONDS[:STATE]] [-v]",
 	.options = options,
@@ -142,7 +150,10 @@ static const sbtc_plugin_info info = {
 		"States, per component (the worst decides):\n"
 		"  OK        it runs the newest stable release, or a newer one (a release candidate, a\n"
 		"            commit ahead of it), or a newer release is younger than -w.\n"
-		"  WARNING   a newer release came out more than -w ago (default " DEFAULT_WARNING ").\n"
+		"  WARNING   a newer release came out more than -w ago (default " DEFAULT_WARNING "); the signer\n"
+		"            reports a revision that names no release (\"main\" in the official v1.0.1\n"
+		"            and v1.0.2 images, \"\" in images built without GIT_COMMIT): give\n"
+		"            --signer-version.\n"
 		"  CRITICAL  a newer release came out more than -c ago (default " DEFAULT_CRITICAL "), or a newer major\n"
 		"            version more than -w ago; the component is unreachable or answers with an\n"
 		"            error.\n"
@@ -151,14 +162,24 @@ static const sbtc_plugin_info info = {
 		"            deadline.\n"
 		"\"Since\" is when the first release newer than the running one was published.\n"
 		"Drafts, prereleases and tags that are not versions (test_x, 0.0.0-test) are ignored.\n"
+		"A signer tag with a build suffix (v1.0.3-epoch32) is ordered as its base (v1.0.3).\n"
+		"\n"
+		"Bitcoin Core maintains its newest three major versions with point releases. With\n"
+		"--bitcoin-policy=maintained (the default) a node on one of them is judged against the\n"
+		"newest point release of its own major only (-w and -c as above; 28.1 is current while\n"
+		"28.1 is 28.x's newest, whatever 29.x and 30.x publish); a major older than those three\n"
+		"is CRITICAL once the major that ended its maintenance came out more than -w ago. The\n"
+		"Stacks node keeps the rule above: its new major versions are hard forks.\n"
 		"\n"
 		"Perfdata per component: <component>_releases_behind (count), <component>_behind (s,\n"
-		"since the first newer release), time (s).\n"
+		"since the first newer release), time (s). For Bitcoin Core under the maintained\n"
+		"policy they count its own major's point releases; an unmaintained major's _behind is\n"
+		"at least the time since its maintenance ended.\n"
 		"\n"
 		"Examples:\n"
 		"  check_sbtc_version --signer-url http://127.0.0.1:8801 -u http://127.0.0.1:20443 \\\n"
 		"      --bitcoin-url http://127.0.0.1:8332 --bitcoin-cookie /var/lib/bitcoind/.cookie\n"
-		"  GITHUB_TOKEN=... check_sbtc_version --metrics-url http://10.0.0.5:9184/metrics -w 7d -c 30d",
+		"  GITHUB_TOKEN=... check_sbtc_version --metrics-url http://10.0.0.5:9184 -w 7d -c 30d",
 	.default_timeout = 10,
 };
 
@@ -195,6 +216,16 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	case 'u': cfg->stacks_url = arg; return sbtc_url_check(arg, "--stacks-url", err, errlen);
 	case OPT_STACKS_VERSION: cfg->stacks_version = arg; return 0;
 	case OPT_BITCOIN_VERSION: cfg->bitcoin_version = arg; return 0;
+	case OPT_BITCOIN_POLICY:
+		if (strcmp(arg, "maintained") == 0 || strcmp(arg, "latest") == 0) {
+			cfg->bitcoin_latest = strcmp(arg, "latest") == 0;
+			return 0;
+		} else {
+			char *clean = sbtc_sanitize(arg, 40);
+			snprintf(err, errlen, "invalid --bitcoin-policy '%s': maintained or latest", clean);
+			free(clean);
+			return -1;
+		}
 	case OPT_COMPONENT: {
 		int id = find_component(arg);
 		if (id < 0) {
@@ -245,6 +276,7 @@ typedef struct {
 	char raw[200];      /* the version text as the component reported it (sanitised) */
 	char source[300];   /* where it came from, for messages */
 	bool is_commit;
+	bool no_release;    /* a revision that names no release: "" or a branch ("main") */
 	char commit[41];    /* when is_commit: the commit id to ask GitHub about */
 	sbtc_version v;
 } running_version;
@@ -324,6 +356,22 @@ static bool metrics_revision(const char *body, char *dst, size_t dstlen)
 	return found;
 }
 
+/* The exporter's URL as a Prometheus scrape config takes it: a target without a path is
+ * scraped at /metrics (Prometheus' default metrics_path); a URL with a path, even "/", is
+ * used as given. (The signer's exporter, metrics-exporter-prometheus behind
+ * signer/src/metrics.rs setup_metrics(), answers on any path; a proxy in front of it or
+ * another exporter may route only /metrics.) */
+static char *metrics_scrape_url(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	rest = rest ? rest + 3 : url;
+	size_t alen = strcspn(rest, "/?#");
+	if (rest[alen] == '/')
+		return sbtc_xstrdup(url);
+	size_t head = (size_t)(rest + alen - url);
+	return sbtc_xasprintf("%.*s/metrics%s", (int)head, url, rest + alen);
+}
+
 static sbtc_fetch_status signer_from_metrics(const config *cfg, running_version *rv, char *err, size_t errlen)
 {
 	sbtc_http_opts o = cfg->http;
@@ -332,7 +380,9 @@ static sbtc_fetch_status signer_from_metrics(const config *cfg, running_version 
 	char *peer = sbtc_xasprintf("signer's metrics exporter %s", origin);
 	o.peer = peer;
 	sbtc_http_response resp;
-	sbtc_fetch_status st = sbtc_http_request("GET", cfg->metrics_url, NULL, NULL, &o, &resp, err, errlen);
+	char *url = metrics_scrape_url(cfg->metrics_url);
+	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &o, &resp, err, errlen);
+	free(url);
 	snprintf(rv->source, sizeof rv->source, "%s", peer);
 	if (st == SBTC_FETCH_OK) {
 		char rev[128];
@@ -378,7 +428,7 @@ static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_vers
 		free(origin);
 		st = sbtc_signer_info_get(url, &cfg->http, &si, err, errlen);
 		if (st == SBTC_FETCH_OK) {
-			if (si.git_revision[0] == '\0') {
+			if (!si.has_git_revision) {
 				snprintf(err, errlen, "%s: /info has no build_info.git_revision", rv->source);
 				st = SBTC_FETCH_BAD_ANSWER;
 			} else {
@@ -410,6 +460,12 @@ static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_vers
 	/* The version inside what was reported. */
 	int rc;
 	char why[400];
+	/* "" and "main" as official images and builds without GIT_COMMIT report them
+	 * (stacks-sbtc/sbtc signer/build.rs, set_up_build_info()). */
+	if (id == C_SIGNER && given == NULL && sbtc_version_is_branch_name(rv->raw)) {
+		rv->no_release = true;
+		return SBTC_FETCH_OK;
+	}
 	if (id == C_SIGNER && sbtc_version_is_commit(rv->raw)) {
 		rv->is_commit = true;
 		sbtc_strlcpy(rv->commit, rv->raw, sizeof rv->commit); /* is_commit: at most 40 */
@@ -424,6 +480,8 @@ static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_vers
 		rc = sbtc_version_from_stacks_server(rv->raw, &rv->v, why, sizeof why);
 	else if (id == C_BITCOIN && rv->raw[0] == '/')
 		rc = sbtc_version_from_bitcoin_subversion(rv->raw, &rv->v, why, sizeof why);
+	else if (id == C_SIGNER) /* special builds: v1.0.3-epoch32 */
+		rc = sbtc_version_parse_suffixed(rv->raw, &rv->v, why, sizeof why);
 	else
 		rc = sbtc_version_parse(rv->raw, &rv->v, why, sizeof why);
 	if (rc != 0) {
@@ -511,13 +569,29 @@ typedef struct {
 	double behind;          /* seconds since the first newer release; NaN when unknown */
 } verdict;
 
-/* Judges a version against the releases: adds the text to r. */
+/* The running version for messages: a suffixed tag says how it is ordered. */
+static void shown_version(const sbtc_version *v, char *dst, size_t dstlen)
+{
+	if (v->suffix[0] == '\0') {
+		snprintf(dst, dstlen, "%s", v->text);
+		return;
+	}
+	size_t base = strlen(v->text) - strlen(v->suffix) - 1;
+	snprintf(dst, dstlen, "%s (a -%s build, ordered as %.*s)", v->text, v->suffix, (int)base, v->text);
+}
+
+/* Judges a version against the releases: adds the text to r. scope, when not NULL, says
+ * which releases rs holds ("28.x": one major). */
 static verdict judge_version(const config *cfg, comp_id id, const running_version *rv, const release_set *rs,
-			     size_t listed, time_t now, sbtc_strbuf *text)
+			     size_t listed, time_t now, const char *scope, sbtc_strbuf *text)
 {
 	verdict out = {SBTC_OK, 0, 0};
 	const candidate *newest = rs->newest;
 	char *newest_tag = sbtc_sanitize(newest->r->tag, 60);
+	char running[160], of[24] = "";
+	shown_version(&rv->v, running, sizeof running);
+	if (scope != NULL)
+		snprintf(of, sizeof of, " of %s", scope);
 	char pub[64];
 	published_text(newest->r, now, pub, sizeof pub);
 	size_t behind = 0;
@@ -543,15 +617,15 @@ static verdict judge_version(const config *cfg, comp_id id, const running_versio
 	out.releases_behind = (double)behind;
 	if (behind == 0) {
 		if (sbtc_version_cmp(&rv->v, &newest->v) == 0)
-			sbtc_strbuf_printf(text, "%s %s is the newest release (%s)", COMP[id].label, rv->v.text, pub);
+			sbtc_strbuf_printf(text, "%s %s is the newest release%s (%s)", COMP[id].label, running, of, pub);
 		else
-			sbtc_strbuf_printf(text, "%s %s is newer than the newest release %s (%s)", COMP[id].label,
-					   rv->v.text, newest_tag, pub);
+			sbtc_strbuf_printf(text, "%s %s is newer than the newest release%s %s (%s)", COMP[id].label,
+					   running, of, newest_tag, pub);
 		free(newest_tag);
 		return out;
 	}
 	out.behind = since >= 0 ? fmax(0, difftime(now, since)) : NAN;
-	sbtc_strbuf_printf(text, "%s %s, newest %s %s", COMP[id].label, rv->v.text, newest_tag, pub);
+	sbtc_strbuf_printf(text, "%s %s, newest%s %s %s", COMP[id].label, running, of, newest_tag, pub);
 	/* A full page of releases all newer than ours: older ones may be missing. */
 	const char *at_least = older_than_all && listed >= SBTC_GITHUB_PER_PAGE ? "at least " : "";
 	if (behind > 1 || *at_least) {
@@ -577,6 +651,112 @@ static verdict judge_version(const config *cfg, comp_id id, const running_versio
 	if (isnan(out.behind))
 		sbtc_strbuf_puts(text, "; GitHub gives no publication date");
 	free(newest_tag);
+	return out;
+}
+
+/* Bitcoin Core maintains its newest three major versions with point releases
+ * (bitcoincore.org/en/lifecycle; REFERENCE.md section 5; sbtc's reference deployment
+ * pins 28.1): under --bitcoin-policy=maintained a node on one of them is judged against
+ * its own major's newest point release, and an older major is CRITICAL once the major
+ * that ended its maintenance is older than -w. Releases before 22.0 were numbered 0.N.x:
+ * their major is N. */
+#define BITCOIN_MAINTAINED_MAJORS 3
+
+static uint32_t bitcoin_major(const sbtc_version *v)
+{
+	return v->part[0] != 0 ? v->part[0] : v->part[1];
+}
+
+static void bitcoin_major_name(uint32_t major, char *dst, size_t dstlen)
+{
+	snprintf(dst, dstlen, major < 22 ? "0.%u.x" : "%u.x", major);
+}
+
+static int major_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static verdict judge_bitcoin_maintained(const config *cfg, const running_version *rv, const release_set *rs,
+					size_t listed, time_t now, sbtc_strbuf *text)
+{
+	/* The majors that have a stable release, newest first, each once. */
+	uint32_t *majors = sbtc_xcalloc(rs->n + 1, sizeof *majors);
+	size_t nm = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		majors[nm++] = bitcoin_major(&rs->c[i].v);
+	qsort(majors, nm, sizeof *majors, major_desc);
+	size_t u = 0;
+	for (size_t i = 0; i < nm; i++)
+		if (u == 0 || majors[u - 1] != majors[i])
+			majors[u++] = majors[i];
+	nm = u;
+
+	uint32_t m = bitcoin_major(&rv->v);
+	release_set mine = {.c = sbtc_xcalloc(rs->n + 1, sizeof *mine.c)};
+	for (size_t i = 0; i < rs->n; i++) {
+		if (bitcoin_major(&rs->c[i].v) != m)
+			continue;
+		mine.c[mine.n] = rs->c[i];
+		if (mine.newest == NULL || sbtc_version_cmp(&rs->c[i].v, &mine.newest->v) > 0)
+			mine.newest = &mine.c[mine.n];
+		mine.n++;
+	}
+	verdict out;
+	char scope[24];
+	bitcoin_major_name(m, scope, sizeof scope);
+	/* A major with no release listed (newer than every release, or too old to be on the
+	 * page): every newer release counts. */
+	out = mine.n == 0 ? judge_version(cfg, C_BITCOIN, rv, rs, listed, now, NULL, text)
+			  : judge_version(cfg, C_BITCOIN, rv, &mine, listed, now, scope, text);
+	size_t above = 0; /* majors newer than the running one */
+	while (above < nm && majors[above] > m)
+		above++;
+	if (above < BITCOIN_MAINTAINED_MAJORS) {
+		if (mine.n > 0 && rs->newest != NULL && bitcoin_major(&rs->newest->v) != m) {
+			char *tag = sbtc_sanitize(rs->newest->r->tag, 60);
+			sbtc_strbuf_printf(text, "; %s is maintained (newest release %s)", scope, tag);
+			free(tag);
+		}
+		goto done;
+	}
+	/* Maintenance ended when the third major above it came out: its first release. */
+	uint32_t ender = majors[above - BITCOIN_MAINTAINED_MAJORS];
+	const candidate *end = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		const candidate *c = &rs->c[i];
+		if (bitcoin_major(&c->v) == ender && c->r->published >= 0 &&
+		    (end == NULL || c->r->published < end->r->published))
+			end = c;
+	}
+	char maintained[80] = "";
+	for (size_t i = 0; i < BITCOIN_MAINTAINED_MAJORS && i < nm; i++) {
+		char name[24];
+		bitcoin_major_name(majors[i], name, sizeof name);
+		size_t l = strlen(maintained);
+		snprintf(maintained + l, sizeof maintained - l, "%s%s", i ? ", " : "", name);
+	}
+	if (end == NULL) {
+		sbtc_strbuf_printf(text, "; %s is no longer maintained (maintained: %s; GitHub gives no publication "
+				   "date)", scope, maintained);
+		out.state = SBTC_CRITICAL;
+		goto done;
+	}
+	double age = fmax(0, difftime(now, end->r->published));
+	char *tag = sbtc_sanitize(end->r->tag, 60), a[48];
+	sbtc_strbuf_printf(text, "; %s is no longer maintained since %s published %s (maintained: %s)", scope, tag,
+			   ago(age, a, sizeof a), maintained);
+	free(tag);
+	if (sbtc_range_alert(&cfg->thresholds.warning, age) || sbtc_range_alert(&cfg->thresholds.critical, age))
+		out.state = SBTC_CRITICAL;
+	else
+		sbtc_strbuf_printf(text, ", within the grace of -w %s", grace_text(cfg));
+	if (isnan(out.behind) || out.behind < age)
+		out.behind = age;
+done:
+	free(mine.c);
+	free(majors);
 	return out;
 }
 
@@ -636,6 +816,22 @@ static verdict judge_commit(const config *cfg, const sbtc_github *gh, comp_id id
 	return out;
 }
 
+/* A signer whose revision names no release ("main" in the official v1.0.1 and v1.0.2
+ * images, "" in images built without GIT_COMMIT; signer/build.rs): what it runs is not
+ * known, so it cannot be said current. */
+static verdict judge_no_release(comp_id id, const running_version *rv, const release_set *rs, time_t now,
+				sbtc_strbuf *text)
+{
+	verdict out = {SBTC_WARNING, NAN, NAN};
+	char *tag = sbtc_sanitize(rs->newest->r->tag, 60);
+	char pub[64];
+	published_text(rs->newest->r, now, pub, sizeof pub);
+	sbtc_strbuf_printf(text, "%s revision '%s' does not name a release; pass --signer-version or use an official "
+			   "image (newest release %s, %s)", COMP[id].label, rv->raw, tag, pub);
+	free(tag);
+	return out;
+}
+
 static void add_perf(sbtc_result *r, const config *cfg, comp_id id, double releases_behind, double behind)
 {
 	char label[64];
@@ -660,7 +856,9 @@ static void check_component(sbtc_result *root, const config *cfg, const sbtc_git
 	sbtc_github_releases all;
 	sbtc_github_source src;
 	st = sbtc_github_releases_get(gh, repo, &all, &src, err, sizeof err);
-	const char *shown = rv.is_commit ? rv.raw : rv.v.text;
+	char revision[sizeof rv.raw + 16];
+	snprintf(revision, sizeof revision, "revision '%s'", rv.raw);
+	const char *shown = rv.no_release ? revision : rv.is_commit ? rv.raw : rv.v.text;
 	if (st != SBTC_FETCH_OK) {
 		sbtc_result *r = sbtc_result_add(root, st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN,
 						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, repo, err);
@@ -689,8 +887,15 @@ static void check_component(sbtc_result *root, const config *cfg, const sbtc_git
 		add_perf(root, cfg, id, NAN, NAN);
 	} else {
 		sbtc_strbuf text = SBTC_STRBUF_INIT;
-		verdict v = rv.is_commit ? judge_commit(cfg, gh, id, repo, &rv, &rs, now, comp, &text)
-					 : judge_version(cfg, id, &rv, &rs, all.n, now, &text);
+		verdict v;
+		if (rv.no_release)
+			v = judge_no_release(id, &rv, &rs, now, &text);
+		else if (rv.is_commit)
+			v = judge_commit(cfg, gh, id, repo, &rv, &rs, now, comp, &text);
+		else if (id == C_BITCOIN && !cfg->bitcoin_latest)
+			v = judge_bitcoin_maintained(cfg, &rv, &rs, all.n, now, &text);
+		else
+			v = judge_version(cfg, id, &rv, &rs, all.n, now, NULL, &text);
 		comp->state = v.state;
 		free(comp->text);
 		comp->text = sbtc_strbuf_steal(&text);

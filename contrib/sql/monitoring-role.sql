@@ -4,18 +4,30 @@
 -- PostgreSQL database. The role can:
 --   * CONNECT to the signer's database,
 --   * USAGE the schema sbtc_signer,
---   * SELECT exactly these tables:
---       sbtc_signer.dkg_shares, sbtc_signer.bitcoin_blocks, sbtc_signer.stacks_blocks,
---       sbtc_signer.rotate_keys_transactions, public.__sbtc_migrations
--- and nothing else granted by this script: no other table, no sequence, no
--- INSERT/UPDATE/DELETE/TRUNCATE, no CREATE. Its sessions default to read-only
--- transactions (default_transaction_read_only = on).
+--   * SELECT exactly these columns, the ones the checks read, and no others:
+--       sbtc_signer.dkg_shares      aggregate_key, created_at, dkg_shares_status
+--                                   (check_sbtc_aggregate_key, check_sbtc_backup
+--                                   --verify-key --dbconn; lib/dkg.c)
+--       sbtc_signer.bitcoin_blocks  block_hash, block_height, created_at
+--                                   (check_sbtc_block_lag --dbconn)
+-- and nothing else granted by this script: no other column (above all not
+-- dkg_shares.encrypted_private_shares, the signer's share of the group key, which
+-- the signer's own key decrypts), no other table, no sequence, no
+-- INSERT/UPDATE/DELETE/TRUNCATE, no CREATE. So a `SELECT *` on those tables is
+-- refused; count(*) is allowed (it reads no column). Its sessions default to
+-- read-only transactions (default_transaction_read_only = on).
+--
+-- Works on every schema the signer has had: dkg_shares_status exists from the
+-- signer's migration 0012__dkg_verification_extensions.sql on (a database without it
+-- predates mainnet, or its migrations never ran); a column or table that does not
+-- exist is skipped with a NOTICE and granted when the script is run again after
+-- the migration. A column the signer adds later is not readable until it is
+-- listed here.
 --
 -- Safe to re-run (after a signer upgrade, or to undo extra grants): the role is
--- created only when missing, its attributes are reset, every table privilege it
--- holds in sbtc_signer and public is revoked and the list above granted again.
--- A table of the list that does not exist (an older or newer signer) is skipped
--- with a NOTICE.
+-- created only when missing, its attributes are reset, every table and column
+-- privilege it holds in sbtc_signer and public is revoked and the list above
+-- granted again.
 --
 -- Run it as a superuser, or as the owner of the signer's tables who also has
 -- CREATEROLE, connected to the signer's database:
@@ -91,7 +103,8 @@ GRANT CONNECT ON DATABASE :"dbname" TO sbtc_monitor;
 REVOKE ALL ON SCHEMA sbtc_signer FROM sbtc_monitor;
 GRANT USAGE ON SCHEMA sbtc_signer TO sbtc_monitor;
 
--- Tables: start from nothing, then grant SELECT on exactly the tables the checks read.
+-- Tables: start from nothing (a table-level REVOKE also takes back every column
+-- privilege on that table), then grant SELECT on exactly the columns the checks read.
 REVOKE ALL ON ALL TABLES IN SCHEMA sbtc_signer FROM sbtc_monitor;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA sbtc_signer FROM sbtc_monitor;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM sbtc_monitor;
@@ -100,18 +113,35 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM sbtc_monitor;
 DO $grants$
 DECLARE
     t text;
+    c text;
+    cols text[];
+    granted text[];
 BEGIN
+    -- table, then its columns; the checks' queries name these and only these.
     FOREACH t IN ARRAY ARRAY[
-        'sbtc_signer.dkg_shares',
-        'sbtc_signer.bitcoin_blocks',
-        'sbtc_signer.stacks_blocks',
-        'sbtc_signer.rotate_keys_transactions',
-        'public.__sbtc_migrations'
+        'sbtc_signer.dkg_shares:aggregate_key,created_at,dkg_shares_status',
+        'sbtc_signer.bitcoin_blocks:block_hash,block_height,created_at'
     ] LOOP
+        cols := pg_catalog.string_to_array(pg_catalog.split_part(t, ':', 2), ',');
+        t := pg_catalog.split_part(t, ':', 1);
         IF pg_catalog.to_regclass(t) IS NULL THEN
             RAISE NOTICE 'table % does not exist in this database; not granted', t;
-        ELSE
-            EXECUTE pg_catalog.format('GRANT SELECT ON TABLE %s TO sbtc_monitor', t);
+            CONTINUE;
+        END IF;
+        granted := ARRAY[]::text[];
+        FOREACH c IN ARRAY cols LOOP
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                       WHERE attrelid = pg_catalog.to_regclass(t) AND attname = c
+                       AND attnum > 0 AND NOT attisdropped) THEN
+                granted := granted || pg_catalog.quote_ident(c);
+            ELSE
+                RAISE NOTICE 'column %.% does not exist in this database (a signer database '
+                             'before that column''s migration); not granted', t, c;
+            END IF;
+        END LOOP;
+        IF pg_catalog.cardinality(granted) > 0 THEN
+            EXECUTE pg_catalog.format('GRANT SELECT (%s) ON TABLE %s TO sbtc_monitor',
+                                      pg_catalog.array_to_string(granted, ', '), t);
         END IF;
     END LOOP;
 END

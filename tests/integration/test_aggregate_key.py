@@ -214,8 +214,10 @@ class States(AggregateKeyCase):
     def test_pre_0012_database_newest_share_on_chain(self):
         db = self.db([(PREV, None, 30 * DAY), (CUR, None, DAY)], schema="pre0012")
         r = self.check(db)
-        self.assertState(r, 1, "predates migration 0012 (signer v1.0.x): its 2 shares carry no "
-                               "verification status")
+        self.assertState(r, 1, "predates migration 0012 (a pre-mainnet signer, 0.0.9-rc6 or older, or migrations "
+                               "that never ran: every release since v1.0.0 applies 0001 to 0014): its 2 shares "
+                               "carry no verification status; start the signer with --migrate-db")
+        self.assertNotIn("v1.0.x", r.stdout, r)
         self.assertEqual(r.perfdata["shares"].value, 2, r)
         self.assertNotIn("verified_shares", r.perfdata)
         self.assertTrue(any("[OK] on-chain key %s is the newest share in the database" % short(CUR)

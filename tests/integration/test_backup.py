@@ -785,7 +785,11 @@ class VerifyKey(BackupCase):
 
     def test_pre_0012_backup(self):
         r = self.verify(self.pre.paths["pre.sql"])
-        self.assertState(r, 1, "the backup predates migration 0012")
+        self.assertState(r, 1, "the backup predates migration 0012 (a pre-mainnet signer, 0.0.9-rc6 or older, "
+                               "or migrations that never ran: every release since v1.0.0 applies 0001 to 0014): "
+                               "its 1 shares carry no verification status; start the signer with --migrate-db "
+                               "and take a new backup")
+        self.assertNotIn("v1.0.x", r.stdout, r)
 
     def test_live_database(self):
         live = self.db.conninfo()

@@ -1,5 +1,5 @@
 """Tests of the test infrastructure itself: the PostgreSQL cluster, the signer
-schema and seed data, the monitoring role, the fixture Stacks node, the plugin
+schema and seed data, the fixture Stacks node, the plugin
 runner and the test runner."""
 
 import datetime
@@ -29,7 +29,7 @@ KEY_PATH = "/v2/contracts/call-read/%s/sbtc-registry/get-current-aggregate-pubke
 VAR_PATH = "/v2/data_var/%s/sbtc-registry/current-aggregate-pubkey?proof=0" % REGISTRY_ADDR
 CALL_BODY = json.dumps({"sender": REGISTRY_ADDR, "arguments": []}).encode()
 
-TABLES_READ_BY_CHECKS = ("sbtc_signer.dkg_shares", "sbtc_signer.bitcoin_blocks",
+SCHEMA_TABLES = ("sbtc_signer.dkg_shares", "sbtc_signer.bitcoin_blocks",
                          "sbtc_signer.stacks_blocks", "sbtc_signer.rotate_keys_transactions",
                          "public.__sbtc_migrations")
 
@@ -56,7 +56,7 @@ class ClusterTest(unittest.TestCase):
         tables = set(db.sql("SELECT table_schema || '.' || table_name FROM "
                             "information_schema.tables WHERE table_schema IN "
                             "('sbtc_signer', 'public')").split())
-        for t in TABLES_READ_BY_CHECKS:
+        for t in SCHEMA_TABLES:
             self.assertIn(t, tables)
         self.assertEqual(db.sql("SELECT enum_range(NULL::sbtc_signer.dkg_shares_status)").strip(),
                          "{unverified,verified,failed}")
@@ -77,6 +77,17 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(tuple(migrations), signerdb.MIGRATIONS_0022)
         self.assertIn("0012__dkg_verification_extensions.sql", migrations)
         self.assertEqual(migrations[-1], "0022__add_is_canonical_to_bitcoin_blocks.sql")
+        # the real file names (stacks-sbtc/sbtc signer/migrations/): 0001 and 0003 to 0022
+        self.assertEqual([m[:4] for m in migrations], ["0001"] + ["%04d" % n for n in range(3, 23)])
+        # 0016__modify_rotate_keys_transactions_table.sql: primary key (txid, block_hash)
+        self.assertEqual(db.sql("SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c, "
+                                "unnest(c.conkey) WITH ORDINALITY AS k(attnum, n), pg_attribute a "
+                                "WHERE c.conrelid = 'sbtc_signer.rotate_keys_transactions'::regclass "
+                                "AND c.contype = 'p' AND a.attrelid = c.conrelid "
+                                "AND a.attnum = k.attnum").strip(), "txid,block_hash")
+        # 0017__remove_stacks_transactions_table.sql: the transaction_type enum is gone
+        self.assertEqual(db.value("SELECT to_regtype('sbtc_signer.transaction_type') IS NULL"), "t")
+        self.assertNotIn("sbtc_signer.transactions", tables)
 
     def test_schema_pre0012(self):
         db = harness.scenario_db("pre0012")
@@ -86,6 +97,8 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(db.value("SELECT to_regtype('sbtc_signer.dkg_shares_status') IS NULL"), "t")
         self.assertTrue(all(m < "0012" for m in db.migrations()))
         self.assertEqual(tuple(db.migrations()), signerdb.MIGRATIONS_PRE0012)
+        # tag 0.0.9-rc6: 0001 and 0003 to 0011, no 0002
+        self.assertEqual([m[:4] for m in db.migrations()], ["0001"] + ["%04d" % n for n in range(3, 12)])
 
     def test_database_creation_is_cheap(self):
         harness.scenario_db("0022")  # the template exists after this
@@ -124,75 +137,7 @@ class ClusterTest(unittest.TestCase):
             self.assertEqual(r.stdout.strip(), role)
 
 
-class MonitoringRoleTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = harness.shared_cluster()
-        cls.db = harness.scenario_db("0022")
-        signerdb.seed_typical(cls.db)
-        # twice: the script must be safe to re-run
-        harness.install_monitoring_role(cls.pg, cls.db.dbname)
-        harness.install_monitoring_role(cls.pg, cls.db.dbname, password="monitor pw")
-
-    def as_monitor(self, sql):
-        return self.pg.try_psql(sql, dbname=self.db.dbname, user="sbtc_monitor",
-                                password="monitor pw")
-
-    def test_can_select_the_tables_the_checks_read(self):
-        for table in TABLES_READ_BY_CHECKS:
-            r = self.as_monitor("SELECT count(*) FROM %s" % table)
-            self.assertEqual(r.returncode, 0, "%s: %s" % (table, r.stderr))
-        r = self.as_monitor("SELECT encode(aggregate_key, 'hex') FROM sbtc_signer.dkg_shares "
-                            "WHERE dkg_shares_status = 'verified' ORDER BY created_at DESC")
-        self.assertEqual(r.stdout.split()[0], CURRENT_KEY)
-
-    def test_cannot_read_other_tables(self):
-        for table in ("sbtc_signer.p2p_peers", "sbtc_signer.bitcoin_tx_inputs",
-                      "sbtc_signer.bitcoin_tx_outputs"):
-            r = self.as_monitor("SELECT count(*) FROM %s" % table)
-            self.assertNotEqual(r.returncode, 0, table)
-            self.assertIn("permission denied", r.stderr)
-
-    def test_cannot_write(self):
-        r = self.as_monitor("SHOW default_transaction_read_only")
-        self.assertEqual(r.stdout.strip(), "on")
-        r = self.as_monitor("INSERT INTO public.__sbtc_migrations (key) VALUES ('x')")
-        self.assertIn("read-only transaction", r.stderr)
-        # even in an explicit read-write transaction, the privilege is missing
-        for sql in ("INSERT INTO public.__sbtc_migrations (key) VALUES ('x')",
-                    "DELETE FROM sbtc_signer.dkg_shares",
-                    "UPDATE sbtc_signer.bitcoin_blocks SET is_canonical = false",
-                    "TRUNCATE sbtc_signer.stacks_blocks",
-                    "CREATE TABLE sbtc_signer.evil (a int)"):
-            r = self.as_monitor("BEGIN READ WRITE; %s; COMMIT;" % sql)
-            self.assertNotEqual(r.returncode, 0, sql)
-            self.assertIn("permission denied", r.stderr, sql)
-
-    def test_role_attributes(self):
-        row = self.pg.query_rows("SELECT rolsuper, rolcreatedb, rolcreaterole, rolinherit, "
-                                 "rolreplication, rolbypassrls, rolcanlogin FROM pg_roles "
-                                 "WHERE rolname = 'sbtc_monitor'")
-        self.assertEqual(row, [["f", "f", "f", "f", "f", "f", "t"]])
-
-    def test_rerun_removes_extra_grants(self):
-        db = harness.scenario_db("0022")
-        harness.install_monitoring_role(self.pg, db.dbname)
-        db.sql("GRANT SELECT, INSERT ON sbtc_signer.p2p_peers TO sbtc_monitor")
-        harness.install_monitoring_role(self.pg, db.dbname)
-        granted = db.sql("SELECT table_name || ':' || privilege_type "
-                         "FROM information_schema.role_table_grants "
-                         "WHERE grantee = 'sbtc_monitor' ORDER BY 1").split()
-        self.assertEqual(granted, sorted(["__sbtc_migrations:SELECT", "bitcoin_blocks:SELECT",
-                                          "dkg_shares:SELECT", "rotate_keys_transactions:SELECT",
-                                          "stacks_blocks:SELECT"]))
-
-    def test_pre0012_database(self):
-        db = harness.scenario_db("pre0012")
-        harness.install_monitoring_role(self.pg, db.dbname, password="monitor pw")
-        r = self.pg.try_psql("SELECT count(*) FROM sbtc_signer.dkg_shares", dbname=db.dbname,
-                             user="sbtc_monitor", password="monitor pw")
-        self.assertEqual(r.returncode, 0, r.stderr)
+# The monitoring role (contrib/sql/monitoring-role.sql) is tested in test_monitoring_role.py.
 
 
 class SignerDbTest(unittest.TestCase):

@@ -167,16 +167,6 @@ class States(VersionCase):
         r = self.check("--signer-version", "v1.3.3", "--cache-ttl", "0")
         self.assertState(r, 0, "major version 1 is behind 2 (within the grace of -w 3d)")
 
-    def test_bitcoin_major_and_backports(self):
-        # v27.2 came out after v28.0: 27.1 is behind 27.2, 28.0 and 28.1
-        r = self.check("--bitcoin-version", "/Satoshi:27.1.0/")
-        self.assertState(r, 2, "Bitcoin Core 27.1.0, newest v28.1 published 20 days ago, 3 releases behind "
-                               "since v28.0 published 60 days ago; major version 27 is behind 28")
-        self.assertBehind(r, "bitcoin", 3, 60 * DAY)
-        self.assertEqual(self.api_requests()[0]["path"], "/repos/bitcoin/bitcoin/releases")
-        r = self.check("--bitcoin-version", "28.1")
-        self.assertState(r, 0, "Bitcoin Core 28.1 is the newest release")
-
     def test_stacks_node_versions_and_signer_tags(self):
         # signer-3.1.0.0.13.0 is the Stacks signer's tag: it is not a newer node release
         r = self.check("--stacks-version", "3.1.0.0.13")
@@ -197,7 +187,7 @@ class States(VersionCase):
 
     def test_three_components_worst_first(self):
         r = self.check("--signer-version", "v1.3.3", "--stacks-version", "3.1.0.0.12",
-                       "--bitcoin-version", "v28.1")
+                       "--bitcoin-version", "v30.1")
         self.assertState(r, 1, "Stacks node 3.1.0.0.12, newest 3.1.0.0.13")
         self.assertTrue(r.long_text[0].startswith("  [WARNING] Stacks node"), r)
         for comp in ("signer", "stacks", "bitcoin"):
@@ -235,6 +225,130 @@ class States(VersionCase):
         perf = {p["label"]: p for p in doc["perfdata"]}
         self.assertEqual(perf["signer_releases_behind"]["value"], 1)
         self.assertEqual(perf["signer_behind"]["warn"], W_DEFAULT)
+
+
+class BitcoinPolicy(VersionCase):
+    """Bitcoin Core maintains its newest three majors with point releases (REFERENCE.md
+    section 5, bitcoincore.org/en/lifecycle): the fixture lists 30.x, 29.x and 28.x as
+    maintained and 27.x as ended by v30.0, 60 days ago."""
+
+    def test_newest_point_release_of_a_maintained_major_is_ok(self):
+        r = self.check("--bitcoin-version", "v30.1")
+        self.assertState(r, 0, "Bitcoin Core v30.1 is the newest release of 30.x (published 20 days ago)")
+        self.assertBehind(r, "bitcoin", 0, 0)
+        self.assertEqual(self.api_requests()[0]["path"], "/repos/bitcoin/bitcoin/releases")
+        for running, days in (("29.2", 22), ("/Satoshi:28.3.0/", 24)):
+            r = self.check("--bitcoin-version", running)
+            major = "29.x" if running == "29.2" else "28.x"
+            self.assertState(r, 0, "is the newest release of %s (published %d days ago); %s is maintained "
+                                   "(newest release v30.1)" % (major, days, major))
+            self.assertBehind(r, "bitcoin", 0, 0)
+
+    def test_behind_its_majors_point_release(self):
+        # 29.1 is behind v29.2 only; v30.x do not count
+        r = self.check("--bitcoin-version", "29.1")
+        self.assertState(r, 1, "Bitcoin Core 29.1, newest of 29.x v29.2 published 22 days ago; 29.x is "
+                               "maintained (newest release v30.1)")
+        self.assertBehind(r, "bitcoin", 1, 22 * DAY)
+        # the pinned 28.1 of sbtc's reference deployment: behind v28.2 for 150 days, past -c
+        r = self.check("--bitcoin-version", "/Satoshi:28.1.0/")
+        self.assertState(r, 2, "Bitcoin Core 28.1.0, newest of 28.x v28.3 published 24 days ago, 2 releases "
+                               "behind since v28.2 published 150 days ago")
+        self.assertBehind(r, "bitcoin", 2, 150 * DAY)
+        # thresholds as for every component
+        r = self.check("--bitcoin-version", "28.2", "-w", "30d", "-c", "60d")
+        self.assertState(r, 0, "Bitcoin Core 28.2, newest of 28.x v28.3 published 24 days ago (within the "
+                               "grace of -w 30d)")
+
+    @under_valgrind
+    def test_unmaintained_major_is_critical(self):
+        r = self.check("--bitcoin-version", "27.2")
+        self.assertState(r, 2, "Bitcoin Core 27.2 is the newest release of 27.x (published 230 days ago); 27.x "
+                               "is no longer maintained since v30.0 published 60 days ago (maintained: 30.x, "
+                               "29.x, 28.x)")
+        self.assertBehind(r, "bitcoin", 0, 60 * DAY)
+        r = self.check("--bitcoin-version", "/Satoshi:26.1.0/")
+        self.assertState(r, 2, "26.x is no longer maintained since v29.0 published 200 days ago")
+        # behind since the first newer release, v26.2, 600 days ago
+        self.assertBehind(r, "bitcoin", 1, 600 * DAY)
+        # before 22.0 Bitcoin Core was 0.N: a major with no release on the page
+        r = self.check("--bitcoin-version", "/Satoshi:0.21.1/")
+        self.assertState(r, 2, "0.21.x is no longer maintained since v28.0 published 380 days ago")
+
+    def test_end_of_maintenance_within_grace(self):
+        self.gh.set(releases={"bitcoin/bitcoin": [release("v31.0", 1), release("v30.1", 20), release("v29.2", 22),
+                                                  release("v28.3", 24), release("v30.0", 60)]})
+        r = self.check("--bitcoin-version", "28.3")
+        self.assertState(r, 0, "Bitcoin Core 28.3 is the newest release of 28.x (published 24 days ago); 28.x "
+                               "is no longer maintained since v31.0 published 1 day ago (maintained: 31.x, 30.x, "
+                               "29.x), within the grace of -w 3d")
+        self.assertBehind(r, "bitcoin", 0, DAY)
+        r = self.check("--bitcoin-version", "28.3", "-w", "12h")
+        self.assertState(r, 2, "28.x is no longer maintained since v31.0")
+
+    def test_newer_than_every_release(self):
+        r = self.check("--bitcoin-version", "v31.0rc1")
+        self.assertState(r, 0, "Bitcoin Core v31.0rc1 is newer than the newest release v30.1")
+        r = self.check("--bitcoin-version", "v30.0rc1")
+        self.assertState(r, 2, "Bitcoin Core v30.0rc1, newest of 30.x v30.1 published 20 days ago, 2 releases "
+                               "behind since v30.0 published 60 days ago")
+
+    def test_latest_policy_counts_every_newer_release(self):
+        r = self.check("--bitcoin-version", "/Satoshi:29.2.0/", "--bitcoin-policy", "latest")
+        self.assertState(r, 2, "Bitcoin Core 29.2.0, newest v30.1 published 20 days ago, 2 releases behind "
+                               "since v30.0 published 60 days ago; major version 29 is behind 30")
+        self.assertBehind(r, "bitcoin", 2, 60 * DAY)
+        r = self.check("--bitcoin-version", "v30.1", "--bitcoin-policy=latest")
+        self.assertState(r, 0, "Bitcoin Core v30.1 is the newest release (published 20 days ago)")
+        r = self.check("--bitcoin-version", "v30.1", "--bitcoin-policy=newest")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("invalid --bitcoin-policy 'newest': maintained or latest", r.first_line, r)
+
+
+class ReleaseFamilies(VersionCase):
+    """The signer's /info and metrics as each release family answers them (shapes from
+    stacks-sbtc/sbtc signer/src/api/info.rs and signer/src/metrics.rs of each tag), read
+    by the checks that use them: this one and check_sbtc_block_lag."""
+
+    FAMILIES = {"v1.0": ("v1.0.0", 10), "v1.1": ("v1.1.1", 5), "v1.2": ("v1.2.0", 4), "v1.3": ("v1.3.3", 0)}
+
+    def setUp(self):
+        super().setUp()
+        # the real tags from v1.0.0 on (-epoch32 builds and release candidates aside)
+        self.gh.set(releases={SBTC: [release(t, d) for t, d in (
+            ("v1.3.3", 12), ("v1.3.2", 30), ("v1.3.1", 45), ("v1.3.0", 60), ("v1.2.0", 100), ("v1.1.1", 120),
+            ("v1.1.0", 150), ("v1.0.3", 200), ("v1.0.2", 220), ("v1.0.1", 240), ("v1.0.0", 250))]})
+
+    def test_version_from_info_and_metrics_of_each_family(self):
+        for family, (tag, behind) in self.FAMILIES.items():
+            with SignerApiFixture(release=family) as s, MetricsExporterFixture(release=family) as m:
+                for source in (["--signer-url", s.url], ["--metrics-url", m.url]):
+                    with self.subTest(family=family, source=source[0]):
+                        r = self.check(*source)
+                        self.assertState(r, 0 if behind == 0 else 2, "signer %s" % tag)
+                        self.assertEqual(r.perfdata["signer_releases_behind"].value, behind, r)
+
+    def test_block_lag_reads_info_of_each_family(self):
+        for family in self.FAMILIES:
+            with SignerApiFixture(release=family) as s:
+                with self.subTest(family=family):
+                    r = harness.run("check_sbtc_block_lag", ["--signer-url", s.url], timeout=30)
+                    self.assertEqual(r.rc, 0, r)
+                    self.assertTrue(r.first_line.startswith("SBTC BLOCK_LAG OK - "), r)
+                    self.assertEqual([q["path"] for q in s.requests], ["/info"])
+
+    def test_info_shape_of_each_family(self):
+        import json
+        import urllib.request
+        for family in self.FAMILIES:
+            with SignerApiFixture(release=family) as s:
+                with urllib.request.urlopen(s.url + "/info", timeout=10) as f:
+                    doc = json.load(f)
+            with self.subTest(family=family):
+                self.assertIsNotNone(doc["config"])
+                self.assertEqual("dkg_target_rounds" in doc["config"], family in ("v1.0", "v1.1"))
+                self.assertRegex(doc["build_info"]["rust_version"], r"^rustc \d+\.\d+\.\d+ \([0-9a-f]{9} \d{4}-\d\d-\d\d\)$")
+                self.assertEqual(doc["build_info"]["git_revision"], self.FAMILIES[family][0])
 
 
 class Commits(VersionCase):
@@ -376,6 +490,27 @@ class Failures(VersionCase):
         self.assertState(r, 2, "cannot connect to signer's metrics exporter")
         self.assertIsNone(r.perfdata["signer_behind"].value)
 
+    @under_valgrind
+    def test_metrics_url_as_prometheus_users_write_it(self):
+        # A scrape target without a path is scraped at /metrics (Prometheus' default
+        # metrics_path); the fixture routes only /metrics, as a proxy in front may.
+        with MetricsExporterFixture(revision="v1.3.2") as m:
+            for url in (m.url, m.url + "?x=1"):
+                with self.subTest(url=url):
+                    m.clear_requests()
+                    r = self.check("--metrics-url", url)
+                    self.assertState(r, 1, "signer v1.3.2, newest v1.3.3 published 12 days ago")
+                    self.assertEqual([q["path"] for q in m.requests], ["/metrics"])
+            # a path, even "/", is used as given
+            m.clear_requests()
+            r = self.check("--metrics-url", m.url + "/")
+            self.assertState(r, 2, "signer's metrics exporter %s answered HTTP 404" % m.url)
+            self.assertEqual([q["path"] for q in m.requests], ["/"])
+            m.clear_requests()
+            r = self.check("--metrics-url", m.url + "/prometheus/metrics")
+            self.assertState(r, 2, "answered HTTP 404")
+            self.assertEqual([q["path"] for q in m.requests], ["/prometheus/metrics"])
+
     def test_usage_errors(self):
         cases = [
             ([], "nothing to check"),
@@ -416,7 +551,7 @@ class Cache(VersionCase):
     def test_many_runs_stay_inside_the_rate_limit(self):
         # a budget of 3 requests: three components, then a run every "minute" for an hour
         self.gh.set(limit=3)
-        args = ("--signer-version", "v1.3.3", "--stacks-version", "3.1.0.0.13", "--bitcoin-version", "v28.1")
+        args = ("--signer-version", "v1.3.3", "--stacks-version", "3.1.0.0.13", "--bitcoin-version", "v30.1")
         for _ in range(20):
             r = self.check(*args)
             self.assertState(r, 0, "signer v1.3.3 is the newest release")
@@ -712,15 +847,64 @@ class Sources(VersionCase):
             s.set(git_revision=SIGNER_COMMIT_BEHIND)
             r = self.check("--signer-url", s.url)
             self.assertState(r, 1, "signer commit %s is 42 commits behind" % SIGNER_COMMIT_BEHIND[:12])
-            s.set(git_revision="nightly|build")
+            s.set(git_revision="1.3.x nightly|build")
             r = self.check("--signer-url", s.url)
-            self.assertState(r, 3, "signer API %s reports a version I cannot read: 'nightly/build' is not a "
-                                   "version" % s.url)
+            self.assertState(r, 3, "signer API %s reports a version I cannot read: '1.3.x nightly/build' is not "
+                                   "a version" % s.url)
             s.set(git_revision="v1.3.3", mood="http-500")
             r = self.check("--signer-url", s.url)
             self.assertState(r, 2, "answered HTTP 500")
         r = self.check("--signer-url", "http://127.0.0.1:%d" % closed_port())
         self.assertState(r, 2, "cannot connect")
+
+    @under_valgrind
+    def test_signer_revisions_that_name_no_release(self):
+        # signer/build.rs: `git rev-parse HEAD`, else the GIT_COMMIT build argument, else "":
+        # the official v1.0.1 and v1.0.2 images say "main", images built without the
+        # argument say "".
+        with SignerApiFixture(release="v1.0", git_revision="main") as s, \
+                MetricsExporterFixture(release="v1.0", revision="main") as m:
+            for source in (["--signer-url", s.url], ["--metrics-url", m.url]):
+                for revision in ("main", ""):
+                    s.set(git_revision=revision)
+                    m.set(revision=revision)
+                    with self.subTest(source=source[0], revision=revision):
+                        r = self.check(*source)
+                        self.assertState(r, 1, "signer revision '%s' does not name a release; pass "
+                                               "--signer-version or use an official image (newest release "
+                                               "v1.3.3, published 12 days ago)" % revision)
+                        self.assertIsNone(r.perfdata["signer_releases_behind"].value, r)
+                        self.assertIsNone(r.perfdata["signer_behind"].value, r)
+            # GitHub cannot be asked: the revision is named in the UNKNOWN
+            self.gh.set(mood="http-500")
+            s.set(git_revision="main")
+            r = self.check("--signer-url", s.url, "--cache-dir", os.path.join(self.tmp, "empty"), cache=False)
+            self.assertState(r, 3, "signer revision 'main': newest release of stacks-sbtc/sbtc unknown")
+            self.gh.set(mood="ok")
+        # the operator who knows which release it is says so
+        r = self.check("--signer-version", "v1.0.2")
+        self.assertState(r, 2, "signer v1.0.2, newest v1.3.3")
+        # given by hand, "main" is a mistake: UNKNOWN as before
+        r = self.check("--signer-version", "main")
+        self.assertState(r, 3, "--signer-version: 'main' is not a version")
+
+    @under_valgrind
+    def test_suffixed_signer_tags(self):
+        # v1.0.3-epoch32 and v1.0.3-epoch32v2 are tags of special v1.0.3 builds
+        with SignerApiFixture(release="v1.0", git_revision="v1.0.3-epoch32") as s:
+            r = self.check("--signer-url", s.url)
+            self.assertState(r, 2, "signer v1.0.3-epoch32 (a -epoch32 build, ordered as v1.0.3), newest v1.3.3 "
+                                   "published 12 days ago, 6 releases behind since v1.1.0 published 150 days ago")
+            self.assertBehind(r, "signer", 6, 150 * DAY)
+        self.gh.set(releases={SBTC: [release("v1.0.3-epoch32v2", 5), release("v1.0.3", 10), release("v1.0.2", 40)]})
+        r = self.check("--signer-version", "v1.0.3-epoch32v2", "--cache-ttl", "0")
+        self.assertState(r, 0, "signer v1.0.3-epoch32v2 (a -epoch32v2 build, ordered as v1.0.3) is the newest "
+                               "release (published 10 days ago)")
+        # in a release list a suffixed tag is not a version this check orders
+        r = self.check("--signer-version", "v1.0.3", "-vv", "--cache-ttl", "0")
+        self.assertState(r, 0, "signer v1.0.3 is the newest release")
+        self.assertTrue(any("2 stable releases of stacks-sbtc/sbtc considered, 1 ignored" in l
+                            for l in r.long_text), r)
 
     def test_signer_api_stalls(self):
         with SignerApiFixture(mood="stall", stall_seconds=30) as s:
@@ -733,15 +917,15 @@ class Sources(VersionCase):
     def test_bitcoin_core_subversion(self):
         cookie_dir = os.path.join(self.tmp, "btc")
         os.mkdir(cookie_dir)
-        with BitcoindFixture(cookie_dir=cookie_dir, subversion="/Satoshi:28.0.0/") as btc:
+        with BitcoindFixture(cookie_dir=cookie_dir, subversion="/Satoshi:29.1.0/") as btc:
             args = ["--bitcoin-url", btc.url, "--bitcoin-cookie", btc.cookie_file]
             r = self.check(*args)
-            self.assertState(r, 1, "Bitcoin Core 28.0.0, newest v28.1 published 20 days ago")
-            self.assertBehind(r, "bitcoin", 1, 20 * DAY)
+            self.assertState(r, 1, "Bitcoin Core 29.1.0, newest of 29.x v29.2 published 22 days ago")
+            self.assertBehind(r, "bitcoin", 1, 22 * DAY)
             self.assertEqual(btc.requests[-1]["json"]["method"], "getnetworkinfo")
-            btc.set(subversion="/Satoshi:28.1.0(sbtc-host)/")
+            btc.set(subversion="/Satoshi:29.2.0(sbtc-host)/")
             r = self.check(*args)
-            self.assertState(r, 0, "Bitcoin Core 28.1.0 is the newest release")
+            self.assertState(r, 0, "Bitcoin Core 29.2.0 is the newest release of 29.x")
             btc.set(subversion="/btcd:0.24.2/")
             r = self.check(*args)
             self.assertState(r, 3, "subversion '/btcd:0.24.2/' names no Bitcoin Core version")

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "signer_api.h"
@@ -75,6 +76,31 @@ static void test_nulls(void **unused)
 	assert_false(si.bitcoin_signer_tip.known);
 }
 
+/* signer/build.rs: `git rev-parse HEAD`, else $GIT_COMMIT, else "": an empty revision is a
+ * revision (an image built without the build argument), unlike a missing one. The whole
+ * `rustc --version` line is kept. */
+static void test_git_revision_forms(void **unused)
+{
+	(void)unused;
+	sbtc_signer_info si;
+	char err[400];
+#define REV_BODY(rev)                                                                                      \
+	"{\"bitcoin\":{},\"stacks\":{},\"build_info\":{\"rust_version\":\"rustc 1.86.0 (05f9846f8 2025-03-31)\","  \
+	"\"git_revision\":" rev ",\"target_arch\":\"x86_64\",\"target_env_abi\":\"gnu\"}}"
+	assert_int_equal(parse(REV_BODY("\"main\""), &si, err, sizeof err), 0);
+	assert_true(si.has_git_revision);
+	assert_string_equal(si.git_revision, "main");
+	assert_string_equal(si.rust_version, "rustc 1.86.0 (05f9846f8 2025-03-31)");
+	assert_int_equal(parse(REV_BODY("\"\""), &si, err, sizeof err), 0);
+	assert_true(si.has_git_revision);
+	assert_string_equal(si.git_revision, "");
+	assert_int_equal(parse(REV_BODY("null"), &si, err, sizeof err), 0);
+	assert_false(si.has_git_revision);
+#undef REV_BODY
+	assert_int_equal(parse("{\"bitcoin\":{},\"stacks\":{}}", &si, err, sizeof err), 0);
+	assert_false(si.has_git_revision);
+}
+
 static void test_bad_shapes(void **unused)
 {
 	(void)unused;
@@ -107,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_nulls),
+		cmocka_unit_test(test_git_revision_forms),
 		cmocka_unit_test(test_bad_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,6 +223,65 @@ static void test_git_describe(void **unused)
 	assert_false(sbtc_version_git_describe("v1.3.3-5-gabc1234", tiny, sizeof tiny));
 }
 
+/* Special builds of the signer are tagged base-suffix (v1.0.3-epoch32, v1.0.3-epoch32v2):
+ * read as the base version for the order, the suffix kept. */
+static void test_suffixed(void **unused)
+{
+	(void)unused;
+	static const struct {
+		const char *text, *base, *suffix;
+	} ok[] = {
+		{"v1.0.3-epoch32", "v1.0.3", "epoch32"},
+		{"v1.0.3-epoch32v2", "v1.0.3", "epoch32v2"},
+		{" v1.0.3-hotfix.2 ", "v1.0.3", "hotfix.2"},
+		{"1.2.0-build-7", "1.2.0", "build-7"},
+		{"v1.3.3", "v1.3.3", ""},
+		{"v1.4.0-rc1", "v1.4.0-rc1", ""},
+	};
+	for (size_t i = 0; i < N_ELEMS(ok); i++) {
+		sbtc_version v, base = parse_ok(ok[i].base);
+		char err[200] = "untouched";
+		if (sbtc_version_parse_suffixed(ok[i].text, &v, err, sizeof err) != 0)
+			fail_msg("'%s' refused: %s", ok[i].text, err);
+		assert_string_equal(err, "");
+		assert_string_equal(v.suffix, ok[i].suffix);
+		assert_int_equal(sbtc_version_cmp(&v, &base), 0);
+		assert_int_equal(v.pre, base.pre);
+	}
+	/* the strict parser refuses them all: release lists never hold such a version */
+	sbtc_version v;
+	assert_int_equal(sbtc_version_parse("v1.0.3-epoch32", &v, NULL, 0), -1);
+	static const char *const bad[] = {
+		"v1.0.3-",       "v1.0.3-32",   "v1.0.3-rc1x",    "v1.0.3-beta-x", "v1.4.0-rc1-epoch",
+		"v1.0.3-epoch..", "v1.0.3-ep|ch", "main-epoch32", "0.0.0-test",    "test_v1-epoch",
+		"v1.0.3-epoch-", "",
+	};
+	for (size_t i = 0; i < N_ELEMS(bad); i++) {
+		char err[200] = "";
+		memset(&v, 0x5a, sizeof v);
+		if (sbtc_version_parse_suffixed(bad[i], &v, err, sizeof err) == 0)
+			fail_msg("'%s' accepted (suffix '%s')", bad[i], v.suffix);
+		assert_true(strstr(err, "is not a version") != NULL);
+		assert_int_equal((unsigned char)v.text[0], 0x5a);
+	}
+}
+
+/* signer/build.rs reports "main" (official v1.0.1 and v1.0.2 images) or "" (no GIT_COMMIT). */
+static void test_branch_name(void **unused)
+{
+	(void)unused;
+	static const char *const yes[] = {"", "main", "develop", "release/1.3", "feature_x-2", "HEAD"};
+	static const char *const no[] = {"v1.3.3", "1.3.3", "V2", "ae969ca", "b26f406fc0bfd271a5cd5b54ccb064e7d3a0650a",
+					 "v1.0.3-epoch32", "main branch", "nightly|build", "-main", "_x"};
+	for (size_t i = 0; i < N_ELEMS(yes); i++)
+		if (!sbtc_version_is_branch_name(yes[i]))
+			fail_msg("'%s' not taken for a branch name", yes[i]);
+	for (size_t i = 0; i < N_ELEMS(no); i++)
+		if (sbtc_version_is_branch_name(no[i]))
+			fail_msg("'%s' taken for a branch name", no[i]);
+	assert_true(sbtc_version_is_branch_name(NULL));
+}
+
 static void test_stacks_server_version(void **unused)
 {
 	(void)unused;
@@ -299,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_commit),
 		cmocka_unit_test(test_git_describe),
+		cmocka_unit_test(test_suffixed),
+		cmocka_unit_test(test_branch_name),
 		cmocka_unit_test(test_stacks_server_version),
 		cmocka_unit_test(test_bitcoin_subversion),
 	};

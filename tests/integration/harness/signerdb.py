@@ -35,25 +35,33 @@ PREVIOUS_KEY = "03f898f8a6ddb86dd4608dd168355ec6135fe2839222240c01942e8e7e50dd4c
 DKG_STATUSES = ("unverified", "verified", "failed")
 REGISTRY_DEPLOYER = "SM3VDXK3WZZSA84XXFKAFAF15NNZX32CTSG82JFQ4"
 
-MIGRATIONS_PRE0012 = (
-    "0001__create_schema.sql",
-    "0002__create_user.sql",
-    "0003__create_tables.sql",
-    "0004__create_functions.sql",
-    "0005__create_sighashes_and_withdrawal_outputs_tables.sql",
-    "0008__create_indices_bitcoin_tx_tables.sql",
-    "0010__add_bitcoin_tx_related_indices.sql",
-)
-MIGRATIONS_0022 = MIGRATIONS_PRE0012 + (
-    "0012__dkg_verification_extensions.sql",
-    "0013__consolidate_withdrawal_tables.sql",
-    "0015__drop_transactions_tx_column.sql",
-    "0017__remove_stacks_transactions_table.sql",
-    "0018__store_reclaim_script_hash.sql",
-    "0019__p2p_peers.sql",
-    "0020__drop_reclaim_script_column.sql",
-    "0022__add_is_canonical_to_bitcoin_blocks.sql",
-)
+# The signer's migration files (stacks-sbtc/sbtc signer/migrations/, identical in every
+# release from v1.0.0 to v1.3.3; there is no 0002). Pre-0012: those of tag 0.0.9-rc6.
+MIGRATIONS_0022 = tuple("%s.sql" % n for n in (
+    "0001__create_schema",
+    "0003__create_tables",
+    "0004__create_functions",
+    "0005__create_sighashes_and_withdrawal_outputs_tables",
+    "0006__fix_stacks_event_block_hashes",
+    "0007__create_bitcoin_blockchain_from",
+    "0008__create_indices_bitcoin_tx_tables",
+    "0009__drop_sweep_tables",
+    "0010__add_bitcoin_tx_related_indices",
+    "0011__add_aggregate_key_sighashes_table",
+    "0012__dkg_verification_extensions",
+    "0013__consolidate_withdrawal_tables",
+    "0014__add_bitcoin_tx_outputs_",
+    "0015__drop_transactions_tx_column",
+    "0016__modify_rotate_keys_transactions_table",
+    "0017__remove_stacks_transactions_table",
+    "0018__store_reclaim_script_hash",
+    "0019__p2p_peers",
+    "0020__drop_reclaim_script_column",
+    "0021__alter_max_fee_column",
+    "0022__add_is_canonical_to_bitcoin_blocks",
+))
+MIGRATIONS_PRE0012 = MIGRATIONS_0022[:10]
+assert MIGRATIONS_PRE0012[-1] == "0011__add_aggregate_key_sighashes_table.sql"
 
 # ---------------------------------------------------------------------------- secp256k1
 
