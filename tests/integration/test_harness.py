@@ -201,8 +201,10 @@ class SignerDbTest(unittest.TestCase):
         fork = db.insert_bitcoin_chain(tip_height=880_008, length=1, seed="fork",
                                        parent_hash=blocks[1].hash, canonical=False)
         self.assertEqual(fork[0].parent, blocks[1].hash)
-        # DKG started at the block stored last before the shares
-        db.insert_dkg_shares(CURRENT_KEY, "unverified", created_at=30 + 600 * 2 + 1)
+        # DKG started at the block stored last before the shares: halfway between
+        # 880007 (stored 1830 s ago) and 880008 (1230 s ago), so that the seconds
+        # between the two inserts on a busy machine cannot move it
+        db.insert_dkg_shares(CURRENT_KEY, "unverified", created_at=30 + 600 * 2 + 300)
         self.assertEqual(db.value("SELECT started_at_bitcoin_block_height "
                                   "FROM sbtc_signer.dkg_shares"), "880007")
 
