@@ -171,6 +171,20 @@ class BackupCase(unittest.TestCase):
         self.assertEqual(r.perfdata_errors, [], r)
         self.assertIn("time", r.perfdata, r)
 
+    def rss_check(self, *args, timeout=120):
+        """The check with args; (rc, stdout, peak RSS KiB), started by a small python3
+        of its own: Linux keeps a process's peak RSS across execve(), so a check forked
+        straight from this runner would be charged with the runner's own memory."""
+        script = ("import os, resource, subprocess, sys\n"
+                  "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+                  "sys.stdout.write('%d %d\\n' % (p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+                  "sys.stdout.write(p.stdout.decode())\n")
+        argv = ["python3", "-c", script, harness.plugin.plugin_path(CHECK)] + [str(a) for a in args]
+        p = subprocess.run(argv, stdout=subprocess.PIPE, timeout=timeout, check=True)
+        first, _, out = p.stdout.decode().partition("\n")
+        rc, rss = (int(x) for x in first.split())
+        return rc, out, rss
+
     def assertPerf(self, r, age, size, backups):
         self.assertEqual(r.perfdata["age"].uom, "s", r)
         self.assertAlmostEqual(r.perfdata["age"].value, age, delta=120, msg=r)
@@ -313,16 +327,11 @@ class Formats(BackupCase):
         with open(path, "wb") as f:
             f.write(head)
             f.truncate(2 * 1024 ** 3)
-        argv = [harness.plugin.plugin_path(CHECK), "--path", path, "-t", "60"]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out = proc.stdout.read().decode()
-        proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        self.assertEqual(proc.returncode, 2, out)
+        rc, out, rss = self.rss_check("--path", path, "-t", "60")
+        self.assertEqual(rc, 2, out)
         self.assertIn("with NUL bytes (a zero-filled tail)", out.splitlines()[0])
         self.assertIn("'size'=2147483648B", out)
-        self.assertLess(usage.ru_maxrss, 32 * 1024, "peak RSS %d KiB" % usage.ru_maxrss)
+        self.assertLess(rss, 32 * 1024, "peak RSS %d KiB" % rss)
 
 
     def test_reading_stops_at_the_deadline(self):
@@ -393,19 +402,6 @@ def tar_header(name, size):
 class Hardening(BackupCase):
     """Files made to exhaust the check: memory stays bounded, limits are said, the
     deadline is orderly, only what was read is whole, and no content is echoed."""
-
-    def rss_check(self, *args, timeout=120):
-        """The check with args; (rc, stdout, peak RSS KiB), in a child of its own so
-        that RUSAGE_CHILDREN measures it alone."""
-        script = ("import os, resource, subprocess, sys\n"
-                  "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
-                  "sys.stdout.write('%d %d\\n' % (p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-                  "sys.stdout.write(p.stdout.decode())\n")
-        argv = ["python3", "-c", script, harness.plugin.plugin_path(CHECK)] + [str(a) for a in args]
-        p = subprocess.run(argv, stdout=subprocess.PIPE, timeout=timeout, check=True)
-        first, _, out = p.stdout.decode().partition("\n")
-        rc, rss = (int(x) for x in first.split())
-        return rc, out, rss
 
     def copy_bomb(self, name, rows):
         """signer.sql with rows more copies of the previous key's share in its COPY
