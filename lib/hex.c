@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Value of one hex digit, or -1. Written out rather than using isxdigit() so that the
- * result never depends on the locale. */
-static int hex_value(unsigned char c)
+/* Written out rather than using isxdigit() so that the result never depends on the
+ * locale. */
+int sbtc_hex_digit(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -48,7 +48,7 @@ int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, 
 	 * reported with its offset in the text as given (prefix included). */
 	for (i = start; text[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (hex_value(c) < 0) {
+		if (sbtc_hex_digit(c) < 0) {
 			if (err != NULL && errlen > 0) {
 				if (c >= 0x20 && c < 0x7f)
 					snprintf(err, errlen, "invalid hex digit '%c' at offset %zu", c, i);
@@ -72,8 +72,8 @@ int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, 
 		return -1;
 	}
 	for (i = 0; i < ndigits / 2; i++) {
-		int hi = hex_value((unsigned char)text[start + 2 * i]);
-		int lo = hex_value((unsigned char)text[start + 2 * i + 1]);
+		int hi = sbtc_hex_digit((unsigned char)text[start + 2 * i]);
+		int lo = sbtc_hex_digit((unsigned char)text[start + 2 * i + 1]);
 		buf[i] = (uint8_t)((hi << 4) | lo);
 	}
 	buf[ndigits / 2] = 0;
@@ -93,4 +93,20 @@ char *sbtc_hex_encode(const uint8_t *bytes, size_t len, char *dst)
 	}
 	dst[2 * len] = '\0';
 	return dst;
+}
+
+size_t sbtc_percent_decode(const char *in, size_t len, char *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		int hi = i + 2 < len ? sbtc_hex_digit((unsigned char)in[i + 1]) : -1;
+		int lo = i + 2 < len ? sbtc_hex_digit((unsigned char)in[i + 2]) : -1;
+		if (in[i] == '%' && hi >= 0 && lo >= 0) {
+			out[k++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[k++] = in[i];
+		}
+	}
+	return k;
 }

@@ -16,4 +16,12 @@ int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, 
 /* Writes lower-case hex of len bytes into dst (needs 2*len+1 bytes); returns dst. */
 char *sbtc_hex_encode(const uint8_t *bytes, size_t len, char *dst);
 
+/* Value of one hex digit (either case), or -1; the same in every locale. */
+int sbtc_hex_digit(unsigned char c);
+
+/* Percent-decodes len bytes of in into out (room for len bytes) as libpq and libcurl
+ * decode URI parts: "%XX" with two hex digits is one byte, anything else is kept as it
+ * is. Returns the decoded length (no NUL is added). */
+size_t sbtc_percent_decode(const char *in, size_t len, char *out);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "deadline.h"
+#include "hex.h"
 #include "sanitize.h"
 #include "smallfile.h"
 #include "strbuf.h"
@@ -49,6 +50,19 @@ static const char *url_authority(const char *url)
 	return url;
 }
 
+/* The authority of url (*alen bytes) and the '@' that ends its user info (the last one),
+ * or NULL when it has none. */
+static const char *url_userinfo_end(const char *url, const char **authority, size_t *alen)
+{
+	*authority = url_authority(url);
+	*alen = strcspn(*authority, "/?#");
+	const char *at = NULL;
+	for (const char *p = *authority; p < *authority + *alen; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
 /* True when a query or fragment parameter name (len bytes) names a secret: it ends,
  * in any case, with token (access_token, refresh_token), key (apikey, api_key), secret
  * (client_secret), password or passwd, or signature. */
@@ -66,13 +80,9 @@ static bool secret_param(const char *name, size_t len)
 char *sbtc_url_mask(const char *url)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	const char *authority = url_authority(url);
-	size_t alen = strcspn(authority, "/?#");
-	const char *at = NULL;
-	/* the last '@' of the authority ends the user info */
-	for (const char *p = authority; p < authority + alen; p++)
-		if (*p == '@')
-			at = p;
+	const char *authority;
+	size_t alen;
+	const char *at = url_userinfo_end(url, &authority, &alen);
 	const char *rest = authority + alen;
 	if (at != NULL) {
 		const char *colon = memchr(authority, ':', (size_t)(at - authority));
@@ -232,22 +242,6 @@ static void add_userpwd(char ***list, size_t *n, const char *up, size_t len)
 	free(b64);
 }
 
-static size_t pct_decode(const char *in, size_t len, char *out)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		if (in[i] == '%' && i + 2 < len && sscanf(in + i + 1, "%2x", &v) == 1 &&
-		    strchr("0123456789abcdefABCDEF", in[i + 1]) && strchr("0123456789abcdefABCDEF", in[i + 2])) {
-			out[k++] = (char)v;
-			i += 2;
-		} else {
-			out[k++] = in[i];
-		}
-	}
-	return k;
-}
-
 static const char *const secret_headers[] = {"Proxy-Authorization", "Authorization", "Cookie"};
 
 /* The secrets of one request: its userpwd, bearer token, the user info of its URL, and the
@@ -258,16 +252,13 @@ static void request_secrets(const char *url, const sbtc_http_opts *o, char ***li
 		add_userpwd(list, n, o->userpwd, strlen(o->userpwd));
 	if (o->bearer != NULL)
 		add_secret(list, n, o->bearer, strlen(o->bearer));
-	const char *authority = url_authority(url);
-	size_t alen = strcspn(authority, "/?#");
-	const char *at = NULL;
-	for (const char *p = authority; p < authority + alen; p++)
-		if (*p == '@')
-			at = p;
+	const char *authority;
+	size_t alen;
+	const char *at = url_userinfo_end(url, &authority, &alen);
 	if (at != NULL && at > authority) {
 		size_t len = (size_t)(at - authority);
 		char *dec = sbtc_xmalloc(len + 1);
-		size_t dl = pct_decode(authority, len, dec);
+		size_t dl = sbtc_percent_decode(authority, len, dec);
 		add_userpwd(list, n, authority, len);
 		add_userpwd(list, n, dec, dl);
 		memset(dec, 0, len);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "deadline.h"
+#include "hex.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -31,33 +32,12 @@ static void secrets_add(secrets *s, const char *p, size_t len)
 	s->items[s->n++] = sbtc_xstrndup(p, len);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The raw text and its percent-decoding (as libpq decodes URI parts). */
 static void secrets_add_uri(secrets *s, const char *p, size_t len)
 {
 	secrets_add(s, p, len);
 	char *d = sbtc_xmalloc(len + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < len; i++) {
-		int hi = i + 2 < len ? hexval(p[i + 1]) : -1;
-		int lo = i + 2 < len ? hexval(p[i + 2]) : -1;
-		if (p[i] == '%' && hi >= 0 && lo >= 0) {
-			d[k++] = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			d[k++] = p[i];
-		}
-	}
+	size_t k = sbtc_percent_decode(p, len, d);
 	if (k != len || memcmp(d, p, len) != 0)
 		secrets_add(s, d, k);
 	free(d);

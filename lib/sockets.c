@@ -13,23 +13,13 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "hex.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
 #define TCP_LISTEN 0x0A
 #define UDP_UNCONNECTED 0x07 /* TCP_CLOSE, what the kernel shows for a bound UDP socket */
 #define TABLE_MAX (64u << 20)
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* n hex digits into a 32-bit word. */
 static bool hex32(const char *p, size_t n, uint32_t *out)
@@ -38,7 +28,7 @@ static bool hex32(const char *p, size_t n, uint32_t *out)
 	if (n == 0 || n > 8)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int h = hexval((unsigned char)p[i]);
+		int h = sbtc_hex_digit((unsigned char)p[i]);
 		if (h < 0)
 			return false;
 		v = (v << 4) | (uint32_t)h;
