@@ -1,0 +1,13 @@
+/* A stand-in for the few libcurl calls lib/http.c makes, for fuzz targets that reach a
+ * parser through sbtc_http_request: the executable's definitions win over libcurl's, so
+ * no socket is opened and the answer (status and body) is whatever the target sets. */
+#ifndef SBTC_FAKE_CURL_H
+#define SBTC_FAKE_CURL_H
+
+#include <stddef.h>
+
+/* The next answer: HTTP status, body bytes. The body is handed to lib/http.c's write
+ * callback in pieces of at most chunk bytes (>= 1), as libcurl would. */
+void fake_curl_answer(long status, const void *body, size_t len, size_t chunk);
+
+#endif
