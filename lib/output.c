@@ -68,7 +68,7 @@ void sbtc_result_free(sbtc_result *r)
 	free(r);
 }
 
-static void set_text(sbtc_result *r, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void set_text(sbtc_result *r, const char *fmt, va_list ap)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	sbtc_strbuf_vprintf(&b, fmt, ap);
