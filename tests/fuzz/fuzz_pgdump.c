@@ -33,7 +33,9 @@ static uint8_t *expand(const uint8_t *data, size_t size, size_t *out_len)
 	if (plen > rest || ulen > rest - plen)
 		return NULL;
 	size_t slen = rest - plen - ulen;
-	if (ulen > 0 && count > (MAX_EXPANDED - plen - slen) / ulen)
+	if (ulen == 0 || plen + slen >= MAX_EXPANDED)
+		count = 0; /* nothing to repeat, or no room: no loop of a billion empty copies */
+	else if (count > (MAX_EXPANDED - plen - slen) / ulen)
 		count = (uint32_t)((MAX_EXPANDED - plen - slen) / ulen);
 	size_t total = plen + (size_t)count * ulen + slen;
 	uint8_t *buf = malloc(total + 1);
