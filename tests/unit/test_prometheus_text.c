@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ static void test_namespaced_and_choice(void **unused)
 		"_build_info{revision=\"r1\"} 1\n",
 	};
 	for (size_t i = 0; i < N_ELEMS(none); i++) {
-		strcpy(rev, "untouched");
+		snprintf(rev, sizeof rev, "%s", "untouched");
 		if (sbtc_prom_build_info_revision(none[i], rev, sizeof rev))
 			fail_msg("'%s' gave '%s'", none[i], rev);
 		assert_string_equal(rev, "untouched");
