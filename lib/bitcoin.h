@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bitcoin Core's JSON-RPC 1.0: POST / with Basic auth (cookie file re-read every run, or
  * user and password file), errors as HTTP 500 with a JSON body, 401 with an empty body. */
 #ifndef SBTC_BITCOIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small file cache for answers from remote APIs (GitHub's, which allows 60 requests
  * an hour without a token): key -> body and the time it was fetched.
  *

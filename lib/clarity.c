@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Decoding of Clarity values in their consensus serialisation.
  *
  * Everything here reads bytes that come from a remote node, so every length is checked

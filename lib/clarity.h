@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Decoding of Clarity values in their consensus serialisation (as a Stacks node returns
  * them from call-read and data_var). */
 #ifndef SBTC_CLARITY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cli.h"
 
 #include <getopt.h>
@@ -356,7 +357,8 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		case 'V':
 			if (!sbtc_deadline_claim_output(SBTC_UNKNOWN))
 				exit(SBTC_UNKNOWN);
-			printf("%s (%s) %s\n", info->progname, PACKAGE_NAME, PACKAGE_VERSION);
+			printf("%s (%s) %s\n%s", info->progname, PACKAGE_NAME, PACKAGE_VERSION,
+			       SBTC_LICENSE_NOTICE);
 			fflush(stdout);
 			exit(SBTC_UNKNOWN);
 		case 'v':

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The shared command line: -h -V -v -t SECONDS[:STATE] --output-format --extra-opts on
  * every check, the help text built from one option table (so --help, the man page and
  * the consumer definitions cannot drift apart), and clean UNKNOWN usage errors. */
@@ -8,6 +9,12 @@
 
 #include "output.h"
 #include "state.h"
+
+/* Printed by --version after the program's name and version. */
+#define SBTC_LICENSE_NOTICE \
+	"License GPL-2.0-or-later: GNU GPL version 2 or later <https://www.gnu.org/licenses/>.\n" \
+	"This is free software: you are free to change and redistribute it.\n" \
+	"There is NO WARRANTY, to the extent permitted by law.\n"
 
 enum { SBTC_ARG_NONE = 0, SBTC_ARG_REQUIRED = 1, SBTC_ARG_OPTIONAL = 2 };
 

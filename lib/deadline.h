@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One deadline for the whole run. Every connect, request and query is bounded by what is
  * left of it, and a SIGALRM backstop ends the plugin with the timeout state should any
  * call still block (DNS lookups, for one, cannot be interrupted otherwise). */

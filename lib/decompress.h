@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A byte source for reading backups as a stream: a file, a pipe or memory, decoded on
  * the fly when it is gzip, zstd or lz4 (recognised by their magic numbers). Memory stays
  * bounded whatever the size of the file; reads honour the deadline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The signer's DKG shares (sbtc_signer.dkg_shares) and the verdict the operators' guide
  * asks for: is the registry's current aggregate key the newest verified share this
  * database (or backup) holds? Loading is separate from judging, so that a backup read

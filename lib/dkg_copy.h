@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rows of sbtc_signer.dkg_shares read out of a COPY block in COPY text format (plain
  * SQL from pg_dump, or pg_restore's output), one line at a time, in memory that does
  * not grow with the number of rows: only what a verdict (lib/dkg.h) needs is kept, the

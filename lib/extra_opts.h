@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --extra-opts=[section][@file]: options read from an ini file, so that no secret has to
  * stand on a command line (visible in ps and in NRPE's configuration). Each "key = value"
  * of the section becomes "--key=value" ("key" alone becomes "--key"), placed before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host firewall's input policy: does a packet to this host that no rule lets in get
  * dropped (default deny) or accepted? Read from nftables' JSON (`nft -j list ruleset`),
  * or from `iptables-save` / `ip6tables-save` where nft is absent, each run directly

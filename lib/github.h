@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GitHub's REST API as the version check uses it: a repository's releases and how a
  * commit relates to a release (compare). The whole list rather than releases/latest:
  * "latest" is the newest by date, which in stacks-core can be a Stacks signer tag or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hexadecimal encoding and decoding of byte strings. */
 #include "hex.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hexadecimal encoding and decoding of byte strings. */
 #ifndef SBTC_HEX_H
 #define SBTC_HEX_H

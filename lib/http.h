@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* HTTP through libcurl: one request bounded by what is left of the deadline, a cap on
  * the body, TLS verified unless --insecure, and URLs shown with credentials masked. */
 #ifndef SBTC_HTTP_H

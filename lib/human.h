@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Quantities written for people reading a status line at 3 a.m. */
 #ifndef SBTC_HUMAN_H
 #define SBTC_HUMAN_H

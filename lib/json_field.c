@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parsing JSON bodies and typed lookups by dotted path, with errors that name the field. */
 #include "json_field.h"
 

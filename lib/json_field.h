@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parsing JSON bodies and typed lookups by dotted path, with errors that name the field
  * ("field 'bitcoin.signer_tip.block_height' missing"). Built on json-c. */
 #ifndef SBTC_JSON_FIELD_H

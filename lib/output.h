@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The result tree (check -> sub-results -> perfdata), the state rules, and the three
  * output formats: multi-line (Nagios long output), one-line, and versioned JSON. */
 #ifndef SBTC_OUTPUT_H

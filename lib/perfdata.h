@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Performance data: 'label'=value[UOM];warn;crit;min;max in base units, plain numbers
  * (no exponent), '.' as the decimal point whatever LC_NUMERIC says. */
 #ifndef SBTC_PERFDATA_H

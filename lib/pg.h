@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PostgreSQL through libpq: connect within the deadline, then work inside one read-only
  * transaction with statement_timeout set, so a check can never write to the signer's
  * database nor hold a query open past its deadline. Credentials come from libpq's own

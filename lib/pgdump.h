@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pg_dump's output formats, recognised and checked for wholeness without restoring:
  * custom (-Fc: header, table of contents, data blocks walked to the end), directory
  * (-Fd: toc.dat and the data files it names), tar (-Ft: every member and the end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sets of TCP/UDP ports written as lists and ranges ("22,4122", "1-1024,8000-9000"),
  * and the names of the services usually found on a signer host's ports. */
 #ifndef SBTC_PORTLIST_H

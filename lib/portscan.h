@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A TCP connect scan: many non-blocking connects in flight at once (epoll), each port
  * given a fixed time to answer, the number in flight bounded by the descriptors the
  * process may open, and the whole bounded by the deadline. Up to one thread per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Prometheus' text exposition format, as far as the version check reads it: the
  * revision label of a build_info sample (the signer's exporter publishes
  * NAMESPACE_build_info{app="signer",revision="<commit>",...} 1). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ranges, thresholds and quantities with units.
  *
  * The grammar is Perl's Monitoring::Plugin::Range: after removing all whitespace the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ranges and thresholds as the Monitoring Plugins development guidelines define them:
  * [@][start:][end], "~" for minus infinity, ends inclusive, "10" meaning "0:10".
  * Accepts and rejects exactly what Perl's Monitoring::Plugin::Range does, and evaluates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Text from a remote peer (a node's error message, a version string, a database error)
  * must never break the plugin output format: '|' would start perfdata, a newline would
  * start a new long-output line, and an endless string would fill NRPE's buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sBTC signer's own API (signer.event_observer.bind, default 127.0.0.1:8801):
  * GET /info never fails and sends null for what the signer could not learn. */
 #ifndef SBTC_SIGNER_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small files named by an option (an --extra-opts ini file, a password, cookie or token
  * file) are read whole, through one function with the same guards for all: a regular file
  * only (a FIFO would block and /dev/zero never ends), no more than a stated size, and never

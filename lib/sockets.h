@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host's own listening sockets, as the kernel lists them in /proc/net/{tcp,tcp6,
  * udp,udp6}, and the processes that own them (socket inodes found in /proc/<pid>/fd). */
 #ifndef SBTC_SOCKETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The Stacks node's RPC as the checks use it: read-only contract calls, and the sBTC
  * registry's current aggregate key. */
 #ifndef SBTC_STACKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Plugin states and their ordering. */
 #ifndef SBTC_STATE_H
 #define SBTC_STATE_H

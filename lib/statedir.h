@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A private directory for what a check keeps between runs (the version check's answer
  * cache, block_lag's last Stacks height), usually under a shared place like /var/tmp.
  *

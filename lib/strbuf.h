@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Growable strings and allocation that ends the plugin cleanly when memory runs out. */
 #ifndef SBTC_STRBUF_H
 #define SBTC_STRBUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #define _GNU_SOURCE /* O_TMPFILE, pipe2 */
 #include "subprocess.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A helper program run directly (execve of a full path, never a shell), its standard
  * output read through a pipe, its standard error kept (bounded) for messages, and the
  * whole bounded by the deadline: at the deadline it is killed by its PID. */

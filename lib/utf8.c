@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "utf8.h"
 
 size_t sbtc_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)

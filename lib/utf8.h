@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one UTF-8 decoder of the library: well-formed UTF-8 as RFC 3629 defines it (no
  * overlong forms, no surrogates, nothing above U+10FFFF), the same that Rust's
  * str::from_utf8 and Python's strict decoder accept. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Version strings as the sBTC signer, the Stacks node and Bitcoin Core write them, and
  * their order: semver with or without 'v' (v1.3.3, 0.0.9-rc6), Stacks' five-part node
  * versions (3.1.0.0.5) and six-part signer tags (signer-3.1.0.0.5.0), three-part from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_aggregate_key: does this signer database (or a restored backup of it) hold
  * the key that the sBTC registry holds on chain? The operators' guide's backup-integrity
  * verification, made a check: the newest verified DKG share in sbtc_signer.dkg_shares

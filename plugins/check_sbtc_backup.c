@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_backup: if this host died now, could the newest backup bring the signer
  * back with the key that is on chain? The newest backup matching a pattern must be
  * recent, of a plausible size, whole (read to its end without restoring it), and, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_block_lag: do the signer's Bitcoin node, its Stacks node and the signer
  * itself keep up with the chain? Each link is measured against the next one up: Bitcoin
  * Core against its own headers (and a reference), the Stacks node's Bitcoin view against

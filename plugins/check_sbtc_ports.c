@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_ports: only the signer's P2P port (and SSH) may face the network, behind a
  * default-deny firewall. Remote mode scans every TCP port of the host from where an
  * attacker stands; local mode lists the host's own listening sockets with their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_version: do the sBTC signer, the Stacks node and Bitcoin Core run the newest
  * stable releases their projects published? The operators' guide asks to follow new
  * releases and patch promptly: this says, per component, how far behind it is and since

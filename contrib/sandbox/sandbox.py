@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The sandbox: a signer host on loopback, and each check run against it as an operator
 would run it, in a good and in failing scenarios. Started and stopped by contrib/sandbox/run.
 

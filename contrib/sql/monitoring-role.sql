@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- monitoring-role.sql: a least-privilege login role for the check_sbtc_* plugins
 --
 -- Creates (or brings back in line) the role sbtc_monitor for the sBTC signer's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* See fake_curl.h. Only the calls lib/http.c makes are defined; curl_global_init and the
  * header lists stay libcurl's. */
 #define CURL_DISABLE_TYPECHECK 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/bitcoin.c: any body, under any of the HTTP statuses Bitcoin
  * Core uses, as the answer to getblockchaininfo and to getnetworkinfo, through
  * sbtc_bitcoin_call and lib/http.c (with libcurl replaced by fake_curl.c). The first byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/cache.c's reader: any bytes as a cache entry file, read back
  * with sbtc_cache_get under the key the version check uses. The entry lives in a private
  * directory under /dev/shm (else $TMPDIR), removed at exit. Besides memory errors it stops

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/clarity.c: the input as serialised bytes, and the same input
  * as hex text (as a node's JSON carries it). */
 #include <stddef.h>

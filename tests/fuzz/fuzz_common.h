@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks shared by the fuzz targets: the promises every parser makes about its messages
  * and the text it keeps. */
 #ifndef SBTC_FUZZ_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/firewall.c and lib/sockets.c: arbitrary bytes as nft's JSON,
  * as iptables-save output and as /proc/net tables. These come from programs and the
  * kernel rather than a peer, but a parser must still never crash, and must keep its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/github.c's parsers: any body as GitHub's release list and as
  * its compare answer (both also come back from the cache). The first byte chooses the
  * parser; the rest is the body. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/extra_opts.c's ini reader: any bytes as the extra-opts file,
  * read through a memfd (sbtc_ini_read_section takes a path: /proc/self/fd/N). The first
  * byte chooses the section asked for; the rest is the file. Besides memory errors it

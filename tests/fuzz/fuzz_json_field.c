@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/json_field.c: parse the input, then look up a few paths with
  * every getter, plain and optional. */
 #include <stdbool.h>

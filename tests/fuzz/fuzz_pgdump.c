@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/pgdump.c, lib/dkg_copy.c and lib/decompress.c: any bytes as
  * a backup file (recognition, the archive, tar and plain readers, the gzip/zstd/lz4
  * decoders), with the dkg_shares COPY reader on, and the same bytes read again as SQL

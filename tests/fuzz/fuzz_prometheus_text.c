@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/prometheus_text.c: any bytes as a metrics exporter's text
  * body, and the same bytes as a label set. Besides memory errors it stops on broken
  * promises: a found revision that is unterminated or longer than its buffer. */

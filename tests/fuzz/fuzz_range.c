@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/range.c: arbitrary bytes as a range and as a quantity, with
  * every unit. Besides memory errors it stops on broken promises of the API: a result
  * that is set although parsing failed, a message that is missing or unterminated, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/signer_api.c: parse any body as the signer's /info, and check
  * that every string it keeps is terminated and free of what would break the output. */
 #include <stdbool.h>

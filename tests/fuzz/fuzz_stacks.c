@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/stacks.c's node answers: any body, under a few HTTP statuses,
  * as /v2/info and as /v3/health, through lib/http.c (with libcurl replaced by
  * fake_curl.c). The first byte chooses the status, the path and how the body is cut into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/http.c's URL masking: any text as a URL. Besides memory errors
  * it stops on broken promises: a secret that survives masking (the password of the user
  * info, the value of a token= parameter), an origin that is not a prefix of the masked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for lib/version.c: arbitrary bytes as a version, a Stacks
  * server_version and a Bitcoin subversion. Besides memory errors it stops on broken
  * promises of the API: output touched on failure, a missing or unterminated message,

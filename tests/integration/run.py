@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run the integration tests: tests/integration/test_*.py (unittest.TestCase classes).
 
     SBTC_PLUGIN_DIR=$PWD/plugins /usr/bin/python3 tests/integration/run.py [FILTER...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sbtc_aggregate_key against a real PostgreSQL and the fixture Stacks node.
 
 Every state and failure of the check: each test asserts the exit code, the first line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sbtc_backup on real dumps made by pg_dump from the test PostgreSQL, in every
 format and compression, whole and cut at several points; ages set with os.utime; keys
 compared with the fixture Stacks node and with a live database.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sbtc_block_lag against fixture Bitcoin Core, Stacks node, signer API and reference
 API servers (and a real PostgreSQL for --dbconn).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The consumers: Icinga 2, NRPE, Nagios 4 and the Zabbix agent run the checks as contrib/
 ships them, against the real daemons from Debian's packages, started here on loopback.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One result per run, whatever the timing: every check run hundreds of times against a
 peer that never answers, with -t values sweeping the moment the orderly result is written
 into the moment the SIGALRM backstop fires (lib/deadline.c, sbtc_deadline_claim_output).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tests of the test infrastructure itself: the PostgreSQL cluster, the signer
 schema and seed data, the fixture Stacks node, the plugin
 runner and the test runner."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """contrib/sql/monitoring-role.sql on a real PostgreSQL: the role sbtc_monitor reads the
 columns the checks read and nothing else (never dkg_shares.encrypted_private_shares),
 cannot write, survives re-runs, works on both schema shapes (before migration 0012 and

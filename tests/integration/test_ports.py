@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sbtc_ports against real hosts: listeners the tests open on loopback, and hosts
 built from network namespaces joined to this one by veth pairs, whose nftables rules
 drop, reject or accept, so that open, closed and filtered each happen for real.

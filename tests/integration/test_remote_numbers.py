@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Numbers a peer or an operator gives that no status line can show: an infinite threshold,
 a verification progress of 1e308 or NaN, a cache entry dated in the future. Each is refused
 with a message saying what and where, never printed as "inf%", "U" or "-365d old".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Remote text that tries to forge a status line for a Unicode-aware reader.
 
 A peer's text (Bitcoin Core's warnings, the signer's git revision) carrying U+2028 LINE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sbtc_version against the fixture GitHub API, the signer's metrics exporter, the
 Stacks node and (when present) the signer's API and Bitcoin Core fixtures.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit-test support: run code that ends the process (sbtc_die, --help, usage errors) in
  * a child, capturing what it writes to standard output and how it exits. */
 #ifndef SBTC_TEST_CHILD_H

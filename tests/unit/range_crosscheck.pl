@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Compares lib/range.c with Perl's Monitoring::Plugin::Range, the reference the range
 # syntax is defined by: for several thousand range strings (valid and invalid, built
 # from fragments) and values around their limits, Perl's parse_range_string and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Evaluates ranges read from stdin so that a script can compare the results with another
  * implementation (range_crosscheck.pl compares with Perl's Monitoring::Plugin::Range).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/bitcoin.c: the cookie, the warnings in both shapes, the shared
  * options, and the credential errors that must never show a secret. */
 #include <stdarg.h>

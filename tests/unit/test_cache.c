@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/cache.c: entries round-trip, the directory's permissions, corrupt
  * and foreign entries read as absent, and concurrent writers never expose half an entry. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/cli.c: -t parsing, the help text, and the shared command line
  * (each sbtc_cli_parse runs in a child, since it exits and starts the deadline). */
 #include <stdarg.h>
@@ -272,11 +273,15 @@ static void test_help_and_version(void **unused)
 	expect_run(ARGS("-v", "-h", "--bogus"), NULL, 3, help);
 	expect_run(ARGS("--output-format=json", "--help"), NULL, 3, help);
 	free(help);
-	static const char version[] = "check_sbtc_demo (" PACKAGE_NAME ") " PACKAGE_VERSION "\n";
+	static const char version[] = "check_sbtc_demo (" PACKAGE_NAME ") " PACKAGE_VERSION "\n"
+		SBTC_LICENSE_NOTICE;
 	expect_run(ARGS("-V"), NULL, 3, version);
 	expect_run(ARGS("--version"), NULL, 3, version);
 	expect_run(ARGS("-vV"), NULL, 3, version);
-	assert_string_equal(version, "check_sbtc_demo (monitoring-plugins-sbtc) " PACKAGE_VERSION "\n");
+	assert_string_equal(version, "check_sbtc_demo (monitoring-plugins-sbtc) " PACKAGE_VERSION "\n"
+		"License GPL-2.0-or-later: GNU GPL version 2 or later <https://www.gnu.org/licenses/>.\n"
+		"This is free software: you are free to change and redistribute it.\n"
+		"There is NO WARRANTY, to the extent permitted by law.\n");
 }
 
 static void test_defaults(void **unused)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The deadline: what is left of it, and the SIGALRM backstop that ends a run stuck in a
  * call nothing else can bound, in the plugin's format and with the -t state. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/dkg.c: ordering and counting of DKG shares, and the verdict on the
  * registry's aggregate key, built from shares held in memory. */
 #include <stdarg.h>

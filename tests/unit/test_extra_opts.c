@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/extra_opts.c: ini sections turned into long options, and the
  * expansion of --extra-opts on a command line. */
 #include <stdarg.h>

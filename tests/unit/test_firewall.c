@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/firewall.c: nftables JSON and iptables-save samples with default
  * drop, accept and reject, and the rules that decide before the policy does. */
 #include <stdarg.h>

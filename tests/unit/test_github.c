@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/github.c's pure parts: GitHub's time stamps, the releases and compare
  * documents (as GitHub sends them and as the cache keeps them), repository names and the
  * token. The HTTP side is covered by tests/integration/test_version.py. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the URL functions of lib/http.c: masking credentials, origins, joining
  * paths and checking what an option accepts. */
 #include <stdarg.h>

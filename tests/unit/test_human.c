@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/human.c: durations and sizes as a status line shows them. */
 #include <stdarg.h>
 #include <stddef.h>

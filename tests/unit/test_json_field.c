@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/json_field.c. */
 #include <setjmp.h>
 #include <stdarg.h>

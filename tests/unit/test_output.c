@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/output.c: the result tree, the state rules and the three formats. */
 #include <stdarg.h>
 #include <stddef.h>

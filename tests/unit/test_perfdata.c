@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/perfdata.c: numbers, ranges, labels and whole perfdata items,
  * in the C locale and in one that writes "1,5". */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/pg.c: no password of a conninfo reaches a message, whatever libpq
  * quotes of it. Needs no server: parse failures and bad ports fail before connecting. */
 #include <stdarg.h>

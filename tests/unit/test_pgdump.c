@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/decompress.c and lib/pgdump.c: the format readers on small crafted
  * inputs, whole and cut at every length. */
 #include <setjmp.h>

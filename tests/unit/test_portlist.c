@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/portlist.c: port lists and ranges, and the service names. */
 #include <stdarg.h>
 #include <stddef.h>

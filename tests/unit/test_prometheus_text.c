@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/prometheus_text.c: the revision label of the signer exporter's
  * build_info sample (Prometheus text exposition format: name{label="value",...} value,
  * label values escaped with \\, \" and \n). The exporter's side is covered by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/range.c: parsing, evaluation, units, quantities, thresholds and
  * perfdata limits. tests/unit/range_crosscheck.pl compares the same code with Perl's
  * Monitoring::Plugin::Range over many generated ranges. */

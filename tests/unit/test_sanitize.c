@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/sanitize.c: remote text made safe for the plugin output. */
 #include <stdarg.h>
 #include <stddef.h>

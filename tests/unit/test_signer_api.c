@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/signer_api.c: the signer's /info with its nulls, as the signer sends
  * it, and the shapes that are not /info. */
 #include <stdarg.h>

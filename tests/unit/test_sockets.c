@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/sockets.c: /proc/net tables as the kernel writes them. The samples
  * are in this machine's word order, as the kernel prints addresses (see sockets.c). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The registry's answer interpreted (every Clarity shape it could take), contract ids
  * and principals validated. */
 #include <stdarg.h>

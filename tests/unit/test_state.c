@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/state.c: names, parsing, and the severity order. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/statedir.c: the private directory kept between runs, named in its
  * messages as the caller says ("state directory"), refused when it is not safe. */
 #include <stdarg.h>

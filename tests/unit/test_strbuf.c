@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/strbuf.c: growable strings and the allocation functions. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/version.c: every form of version the signer, the Stacks node and
  * Bitcoin Core write, their order, and the tags that are not versions. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Test infrastructure for the check_sbtc_* integration tests.
 
     import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A monitoring daemon started by a test: in the foreground, in a temporary folder of its
 own, on a free loopback port, stopped by its PID. Never the system's instance.
 

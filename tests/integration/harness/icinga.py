@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real Icinga 2 instances (Debian's icinga2-bin) on 127.0.0.1, each in a temporary folder
 of its own, and their REST API.
 

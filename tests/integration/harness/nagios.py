@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Nagios 4 (Debian's nagios4-core): verify object definitions with `nagios4 -v`, or run
 them in a private instance and read its status file.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Small network stand-ins for tests: a port nobody listens on, and a peer that accepts
 connections and never answers (a stalled server). Loopback only."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real NRPE daemon (Debian's nagios-nrpe-server) on 127.0.0.1, and check_nrpe
 (nagios-nrpe-plugin) to ask it.
 

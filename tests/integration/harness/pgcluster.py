@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A throwaway PostgreSQL cluster for the integration tests.
 
     with PgCluster() as pg:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run a check_sbtc_* binary and take its answer apart.
 
     r = run("check_sbtc_backup", ["--dbname", conninfo, "-w", "1d"], timeout=30)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Realistic rows for the sBTC signer's database (schema of tests/fixtures/sql).
 
     db = SignerDb(cluster, cluster.create_database("scenario_x"))

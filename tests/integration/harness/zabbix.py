@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real Zabbix agent (Debian's zabbix-agent, zabbix_agentd) on 127.0.0.1, asked in the
 Zabbix protocol as the server or zabbix_get would ask it.
 
