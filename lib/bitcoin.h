@@ -64,13 +64,13 @@ enum {
 };
 #define SBTC_BITCOIN_OPTIONS                                                                             \
 	{"bitcoin-url", 0, SBTC_ARG_REQUIRED, "URL", SBTC_OPT_BITCOIN_URL,                                \
-	 "Bitcoin Core's RPC (default " SBTC_DEFAULT_BITCOIN_URL ")."},                                   \
+	 "Bitcoin Core's RPC.", SBTC_DEFAULT_BITCOIN_URL},                                                \
 	{"bitcoin-cookie", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_COOKIE,                         \
-	 "Bitcoin Core's cookie file (<datadir>/.cookie), read at every run."},                           \
+	 "Bitcoin Core's cookie file (<datadir>/.cookie), read at every run.", NULL},                     \
 	{"bitcoin-user", 0, SBTC_ARG_REQUIRED, "USER", SBTC_OPT_BITCOIN_USER,                             \
-	 "RPC user (with --bitcoin-password-file)."},                                                     \
+	 "RPC user (with --bitcoin-password-file).", NULL},                                               \
 	{"bitcoin-password-file", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_PASSWORD_FILE,           \
-	 "File whose first line is the RPC password (never give it on the command line)."}
+	 "File whose first line is the RPC password (never give it on the command line).", NULL}
 int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen);
 
 /* Pure helpers, exposed for the unit tests. */

@@ -16,21 +16,24 @@
 #include "strbuf.h"
 
 static const sbtc_option common_options[] = {
-	{"help", 'h', SBTC_ARG_NONE, NULL, 'h', "Print this help and exit (state UNKNOWN)."},
-	{"version", 'V', SBTC_ARG_NONE, NULL, 'V', "Print the version and exit (state UNKNOWN)."},
+	{"help", 'h', SBTC_ARG_NONE, NULL, 'h', "Print this help and exit (state UNKNOWN).", NULL},
+	{"version", 'V', SBTC_ARG_NONE, NULL, 'V', "Print the version and exit (state UNKNOWN).", NULL},
 	{"verbose", 'v', SBTC_ARG_NONE, NULL, 'v',
 	 "Say more; repeat for more detail (up to -vvv). Details go to standard error from -vv on;\n"
-	 "secrets are never shown."},
+	 "secrets are never shown.", NULL},
+	/* The default is the check's own: see sbtc_cli_help. */
 	{"timeout", 't', SBTC_ARG_REQUIRED, "SECONDS[:STATE]", 't',
-	 "Deadline for the whole run, and the state to report when it passes\n"
-	 "(OK, WARNING, CRITICAL or UNKNOWN; default UNKNOWN)."},
+	 "Deadline for the whole run in seconds, and the state to report when it passes\n"
+	 "(OK, WARNING, CRITICAL or UNKNOWN; UNKNOWN when no state is given).", NULL},
 	{"output-format", 0, SBTC_ARG_REQUIRED, "FORMAT", SBTC_OPT_OUTPUT_FORMAT,
-	 "multi-line (default), one-line, or json (versioned document; the exit code is the\n"
-	 "state in every format)."},
+	 "multi-line, one-line, or json (versioned document; the exit code is the state in\n"
+	 "every format).", "multi-line"},
+	/* No Default line: without the option no file is read at all. */
 	{"extra-opts", 0, SBTC_ARG_OPTIONAL, "[SECTION][@FILE]", SBTC_OPT_EXTRA_OPTS,
 	 "Read options from an ini file section (default section: the plugin's name; default\n"
 	 "file: $MP_CONFIG_FILE or /etc/monitoring-plugins/monitoring-plugins.ini and the usual\n"
-	 "places). Keeps secrets off the command line."},
+	 "places). Keeps secrets off the command line. The value may also be the next\n"
+	 "argument, when that does not start with '-'.", NULL},
 };
 #define NCOMMON (sizeof common_options / sizeof common_options[0])
 
@@ -56,6 +59,11 @@ static void free_expanded_args(void)
 	g_xargv = NULL;
 }
 
+static double default_timeout(const sbtc_plugin_info *info)
+{
+	return info->default_timeout > 0 ? info->default_timeout : 10;
+}
+
 static void option_synopsis(sbtc_strbuf *b, const sbtc_option *o)
 {
 	if (o->short_name)
@@ -69,39 +77,148 @@ static void option_synopsis(sbtc_strbuf *b, const sbtc_option *o)
 	sbtc_strbuf_putc(b, '\n');
 }
 
-static void indented(sbtc_strbuf *b, const char *text, const char *indent)
+/* Columns taken by n bytes of UTF-8 text: every byte but the continuation bytes. */
+static size_t columns(const char *s, size_t n)
 {
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Where to break text (n bytes) so that its first part fits in avail columns: the last
+ * blank that allows it, else the first blank at all (a word longer than the line stands
+ * alone), else n. */
+static size_t break_at(const char *text, size_t n, size_t avail)
+{
+	if (columns(text, n) <= avail)
+		return n;
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (text[i] != ' ')
+			continue;
+		if (columns(text, i) > avail)
+			break;
+		best = i;
+	}
+	if (best == 0) {
+		const char *sp = memchr(text + 1, ' ', n - 1);
+		best = sp ? (size_t)(sp - text) : n;
+	}
+	return best;
+}
+
+/* Prints n bytes of text after indent, broken at blanks to fit SBTC_HELP_WIDTH; the
+ * lines it is broken into start at column hang (after indent). */
+static void put_wrapped(sbtc_strbuf *b, const char *text, size_t n, const char *indent, size_t hang)
+{
+	size_t width = SBTC_HELP_WIDTH - strlen(indent);
+	bool first = true;
+	while (n > 0) {
+		size_t lead = first ? 0 : hang;
+		size_t cut = break_at(text, n, width > lead + 20 ? width - lead : 20);
+		sbtc_strbuf_puts(b, indent);
+		for (size_t i = 0; i < lead; i++)
+			sbtc_strbuf_putc(b, ' ');
+		sbtc_strbuf_append(b, text, cut);
+		sbtc_strbuf_putc(b, '\n');
+		text += cut;
+		n -= cut;
+		while (n > 0 && *text == ' ') {
+			text++;
+			n--;
+		}
+		first = false;
+	}
+}
+
+/* The column where the text of a table row ("  WARNING   a newer share...") starts:
+ * after its leading blanks, a first word and two blanks or more; else its leading
+ * blanks. */
+static size_t hanging_indent(const char *line, size_t n)
+{
+	size_t lead = strspn(line, " ");
+	if (lead > n)
+		lead = n;
+	size_t i = lead;
+	while (i < n && line[i] != ' ')
+		i++;
+	size_t gap = i;
+	while (i < n && line[i] == ' ')
+		i++;
+	return (i - gap >= 2 && i < n && i < 24) ? columns(line, i) : lead;
+}
+
+/* Fills text after indent (see sbtc_cli_help in cli.h): a block is a paragraph of prose
+ * (hang 0), or a table row with the lines that continue it (starting at its hang). */
+static void filled(sbtc_strbuf *b, const char *text, const char *indent)
+{
+	sbtc_strbuf block = SBTC_STRBUF_INIT;
+	size_t hang = 0, row_lead = 0;
+	bool row = false;
 	const char *p = text;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (n > 0)
-			sbtc_strbuf_puts(b, indent);
-		sbtc_strbuf_append(b, p, n);
-		sbtc_strbuf_putc(b, '\n');
+		size_t lead = strspn(p, " ");
+		if (lead > n)
+			lead = n;
+		bool joins = n > lead && block.len > 0 && (row ? lead == hang && hang > row_lead : lead == 0);
+		if (joins) {
+			sbtc_strbuf_putc(&block, ' ');
+			sbtc_strbuf_append(&block, p + lead, n - lead);
+		} else {
+			if (block.len > 0)
+				put_wrapped(b, block.data, block.len, indent, hang);
+			sbtc_strbuf_free(&block);
+			if (n == lead) {
+				sbtc_strbuf_putc(b, '\n');
+			} else {
+				row = lead > 0;
+				row_lead = lead;
+				hang = row ? hanging_indent(p, n) : 0;
+				sbtc_strbuf_append(&block, p, n);
+			}
+		}
 		p += n;
 		if (*p == '\n')
 			p++;
 	}
+	if (block.len > 0)
+		put_wrapped(b, block.data, block.len, indent, hang);
+	sbtc_strbuf_free(&block);
+}
+
+static void option_help(sbtc_strbuf *b, const sbtc_option *o, const char *default_value)
+{
+	option_synopsis(b, o);
+	filled(b, o->help, "    ");
+	if (default_value != NULL)
+		sbtc_strbuf_printf(b, "    Default: %s\n", default_value);
 }
 
 char *sbtc_cli_help(const sbtc_plugin_info *info)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	sbtc_strbuf_printf(&b, "%s %s (%s)\n\n", info->progname, PACKAGE_VERSION, PACKAGE_NAME);
-	indented(&b, info->purpose, "");
+	filled(&b, info->purpose, "");
 	sbtc_strbuf_printf(&b, "\nUsage:\n  %s %s\n\nOptions:\n", info->progname, info->usage);
 	for (size_t i = 0; i < NCOMMON; i++) {
-		option_synopsis(&b, &common_options[i]);
-		indented(&b, common_options[i].help, "    ");
+		const sbtc_option *o = &common_options[i];
+		if (o->key != 't') {
+			option_help(&b, o, o->default_value);
+			continue;
+		}
+		/* The deadline's default is the check's own. */
+		char seconds[32];
+		snprintf(seconds, sizeof seconds, "%g", default_timeout(info));
+		option_help(&b, o, seconds);
 	}
-	for (size_t i = 0; i < info->noptions; i++) {
-		option_synopsis(&b, &info->options[i]);
-		indented(&b, info->options[i].help, "    ");
-	}
+	for (size_t i = 0; i < info->noptions; i++)
+		option_help(&b, &info->options[i], info->options[i].default_value);
 	if (info->notes != NULL) {
 		sbtc_strbuf_putc(&b, '\n');
-		indented(&b, info->notes, "");
+		filled(&b, info->notes, "");
 	}
 	return sbtc_strbuf_steal(&b);
 }
@@ -285,7 +402,7 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	char **xargv;
 
 	common->verbose = 0;
-	common->timeout = info->default_timeout > 0 ? info->default_timeout : 10;
+	common->timeout = default_timeout(info);
 	common->timeout_state = SBTC_UNKNOWN;
 	common->format = SBTC_FORMAT_MULTI_LINE;
 	sbtc_output_setup(info->check_label, SBTC_FORMAT_MULTI_LINE);

@@ -33,14 +33,25 @@ typedef struct {
 	int has_arg;          /* SBTC_ARG_* */
 	const char *arg_name; /* "URL", "CONNINFO", ... */
 	int key;              /* passed to the handler: short_name, or a value >= 0x200 */
-	const char *help;     /* one paragraph; '\n' starts a new line */
+	const char *help;     /* prose, filled to SBTC_HELP_WIDTH (see sbtc_cli_help) */
+	/* The value the check uses when the option is not given, written exactly as it would
+	 * follow "--long=" (it must be accepted there); --help prints it as the option's last
+	 * line, "    Default: VALUE". NULL when there is no such single value (the help then
+	 * says in words what happens without the option). */
+	const char *default_value;
 } sbtc_option;
+
+/* Columns of --help and of the usage lines, as in the official plugins. */
+#define SBTC_HELP_WIDTH 80
 
 typedef struct {
 	const char *progname;       /* "check_sbtc_aggregate_key" */
 	const char *check_label;    /* "AGGREGATE_KEY", as in the status line */
 	const char *purpose;        /* one paragraph: what the check verifies */
-	const char *usage;          /* synopsis after the program name */
+	const char *usage;          /* synopsis after the program name; "\n  " continues it.
+				     * Printed as written, so each line must fit in
+				     * SBTC_HELP_WIDTH after "Usage: PROGNAME " ('|' shown as
+				     * " or ") */
 	const sbtc_option *options; /* the plugin's own options */
 	size_t noptions;
 	const char *notes;          /* printed after the options: states, examples */
@@ -64,7 +75,11 @@ typedef int (*sbtc_option_handler)(void *ctx, int key, const char *arg, char *er
 void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_common_opts *common,
 		    sbtc_option_handler handler, void *ctx);
 
-/* The whole --help text (malloc'd); exposed for tests and the man page generator. */
+/* The whole --help text (malloc'd); exposed for tests and the man page generator.
+ * The purpose, each option's help and the notes are filled to SBTC_HELP_WIDTH columns:
+ * lines that start with a letter or punctuation are joined into paragraphs; an empty line,
+ * and a line that starts with a blank (a table row, an example), stands as written and is
+ * only broken, if it is too long, under its own text. */
 char *sbtc_cli_help(const sbtc_plugin_info *info);
 
 /* Reports a usage error the way sbtc_cli_parse does and exits 3. */

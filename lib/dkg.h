@@ -89,16 +89,16 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE, SBTC_OPT_NETWORK };
 #define SBTC_REGISTRY_OPTIONS                                                                          \
 	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", SBTC_OPT_NETWORK,                                  \
-	 "mainnet or testnet (default mainnet): picks the sBTC registry of that network\n"            \
-	 "(testnet " SBTC_TESTNET_REGISTRY ")."},                                                      \
+	 "mainnet or testnet: picks the sBTC registry of that network (testnet\n"                      \
+	 SBTC_TESTNET_REGISTRY ").", "mainnet"},                                                       \
 	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", SBTC_OPT_CONTRACT,                          \
 	 "The sBTC registry contract, whatever --network says (default: --network's,\n"                \
-	 SBTC_MAINNET_REGISTRY " on mainnet)."},                                                       \
+	 SBTC_MAINNET_REGISTRY " on mainnet).", NULL},                                                 \
 	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", SBTC_OPT_SENDER,                                 \
-	 "Sender of the read-only call (default: the contract's address)."},                          \
+	 "Sender of the read-only call (default: the contract's address).", NULL},                    \
 	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", SBTC_OPT_ROTATION_GRACE,                  \
 	 "How long a newer verified share may wait for its key rotation to reach the chain\n"          \
-	 "before WARNING becomes CRITICAL (default " SBTC_DEFAULT_ROTATION_GRACE "; 90s, 45m, 6h, 2d)."}
+	 "before WARNING becomes CRITICAL (90s, 45m, 6h, 2d).", SBTC_DEFAULT_ROTATION_GRACE}
 
 typedef struct {
 	sbtc_network network;

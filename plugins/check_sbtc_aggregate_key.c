@@ -31,12 +31,12 @@ static const sbtc_option options[] = {
 	 "The signer's database: a libpq conninfo string or URI, such as the signer's own\n"
 	 "db_endpoint (\"host=127.0.0.1 dbname=signer user=sbtc_monitor\"). Put the password in\n"
 	 "~/.pgpass, PGPASSFILE or a service file (service=NAME), not here: command lines are\n"
-	 "visible to every user. Default: libpq's environment (PGHOST, PGDATABASE, ...)."},
+	 "visible to every user. Without it: libpq's environment (PGHOST, PGDATABASE, ...).", NULL},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
-	 "The Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL ")."},
+	 "The Stacks node's RPC.", SBTC_DEFAULT_STACKS_URL},
 	{"reference-url", 'r', SBTC_ARG_REQUIRED, "URL", 'r',
 	 "A second, independent Stacks node or API (for example a public one) that must report\n"
-	 "the same key; a disagreement is CRITICAL."},
+	 "the same key; a disagreement is CRITICAL.", NULL},
 	SBTC_REGISTRY_OPTIONS,
 	SBTC_HTTP_TLS_OPTIONS,
 };
@@ -48,8 +48,9 @@ static const sbtc_plugin_info info = {
 		"Checks that the signer's database holds the key the sBTC registry holds on chain:\n"
 		"the newest verified share in sbtc_signer.dkg_shares must be the registry's current\n"
 		"aggregate key. Pointed at a database restored from a backup, it verifies that backup.",
-	.usage = "[-d CONNINFO] [-u URL] [-r URL] [--network NETWORK] [--contract ADDRESS.NAME]\n"
-		 "  [--rotation-grace DURATION] [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v]\n"
+	.usage = "[-d CONNINFO] [-u URL] [-r URL]\n"
+		 "  [--network NETWORK] [--contract ADDRESS.NAME] [--rotation-grace DURATION]\n"
+		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v]\n"
 		 "  [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
@@ -76,7 +77,8 @@ static const sbtc_plugin_info info = {
 		"\n"
 		"Examples:\n"
 		"  check_sbtc_aggregate_key -d 'service=sbtc-signer' -u http://127.0.0.1:20443\n"
-		"  check_sbtc_aggregate_key -d 'host=restore-test dbname=signer' -r https://api.hiro.so",
+		"  check_sbtc_aggregate_key -d 'host=restore-test dbname=signer' \\\n"
+		"      -r https://api.hiro.so",
 	.default_timeout = 10,
 };
 

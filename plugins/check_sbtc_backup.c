@@ -67,34 +67,34 @@ typedef struct {
 static const sbtc_option options[] = {
 	{"path", 0, SBTC_ARG_REQUIRED, "PATH", OPT_PATH,
 	 "Where the backups are: a directory (the newest file matching --pattern is the backup),\n"
-	 "a single backup file, or a directory-format dump (a directory holding toc.dat)."},
+	 "a single backup file, or a directory-format dump (a directory holding toc.dat).", NULL},
 	{"pattern", 0, SBTC_ARG_REQUIRED, "GLOB", OPT_PATTERN,
 	 "Names of the backups in the --path directory, a shell glob such as 'signer-*.dump'\n"
-	 "(default '*'; names starting with a dot, such as temporary files, never match).\n"
-	 "Directory-format dumps match as directories."},
+	 "(names starting with a dot, such as temporary files, never match).\n"
+	 "Directory-format dumps match as directories.", "*"},
 	{"warning", 'w', SBTC_ARG_REQUIRED, "DURATION", 'w',
-	 "Age of the newest backup above which the check is WARNING (a range; default " DEFAULT_WARNING ")."},
+	 "Age of the newest backup above which the check is WARNING (a range).", DEFAULT_WARNING},
 	{"critical", 'c', SBTC_ARG_REQUIRED, "DURATION", 'c',
-	 "Age of the newest backup above which the check is CRITICAL (default " DEFAULT_CRITICAL ")."},
+	 "Age of the newest backup above which the check is CRITICAL.", DEFAULT_CRITICAL},
 	{"min-size", 0, SBTC_ARG_REQUIRED, "SIZE", OPT_MIN_SIZE,
-	 "A newest backup smaller than SIZE (10MB, 1.5GiB) is CRITICAL. An empty one always is."},
+	 "A newest backup smaller than SIZE (10MB, 1.5GiB) is CRITICAL. An empty one always is.", NULL},
 	{"max-shrink", 0, SBTC_ARG_REQUIRED, "PERCENT", OPT_MAX_SHRINK,
-	 "The newest backup smaller than the one before it by more than PERCENT is WARNING."},
+	 "The newest backup smaller than the one before it by more than PERCENT is WARNING.", NULL},
 	{"count-min", 0, SBTC_ARG_REQUIRED, "N", OPT_COUNT_MIN,
-	 "Fewer than N backups matching the pattern is WARNING (retention broken)."},
+	 "Fewer than N backups matching the pattern is WARNING (retention broken).", NULL},
 	{"format", 0, SBTC_ARG_REQUIRED, "FORMAT", OPT_FORMAT,
-	 "Require this pg_dump format: custom, directory, tar or plain. Another is CRITICAL."},
+	 "Require this pg_dump format: custom, directory, tar or plain. Another is CRITICAL.", NULL},
 	{"verify-key", 0, SBTC_ARG_NONE, NULL, OPT_VERIFY_KEY,
 	 "Read sbtc_signer.dkg_shares out of the backup and check that its newest verified share\n"
-	 "is the registry's key on chain (--stacks-url), or the live database's (--dbconn)."},
+	 "is the registry's key on chain (--stacks-url), or the live database's (--dbconn).", NULL},
 	{"pg-restore", 0, SBTC_ARG_REQUIRED, "FILE", OPT_PG_RESTORE,
-	 "pg_restore to extract the table from archive formats (default: the first on PATH)."},
+	 "pg_restore to extract the table from archive formats (default: the first on PATH).", NULL},
 	{"dbconn", 'd', SBTC_ARG_REQUIRED, "CONNINFO", 'd',
 	 "With --verify-key: compare with this live signer database (libpq conninfo or URI;\n"
-	 "passwords through ~/.pgpass, PGPASSFILE or service=, never here)."},
+	 "passwords through ~/.pgpass, PGPASSFILE or service=, never here).", NULL},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
-	 "With --verify-key: the Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL "; used unless\n"
-	 "only --dbconn is given)."},
+	 "With --verify-key: the Stacks node's RPC (used unless only --dbconn is given).",
+	 SBTC_DEFAULT_STACKS_URL},
 	SBTC_REGISTRY_OPTIONS,
 	SBTC_HTTP_TLS_OPTIONS,
 };
@@ -107,9 +107,10 @@ static const sbtc_plugin_info info = {
 		"(pg_dump's custom, directory, tar or plain format read to its end, also inside gzip,\n"
 		"zstd or lz4, without restoring it), and with --verify-key holding the key that the sBTC\n"
 		"registry holds on chain.",
-	.usage = "--path PATH [--pattern GLOB] [-w DURATION] [-c DURATION] [--min-size SIZE]\n"
-		 "  [--max-shrink PERCENT] [--count-min N] [--format FORMAT]\n"
-		 "  [--verify-key [-u URL] [-d CONNINFO] [--pg-restore FILE]] [-t SECONDS[:STATE]] [-v]",
+	.usage = "--path PATH [--pattern GLOB] [-w DURATION]\n"
+		 "  [-c DURATION] [--min-size SIZE] [--max-shrink PERCENT] [--count-min N]\n"
+		 "  [--format FORMAT] [--verify-key [-u URL] [-d CONNINFO] [--pg-restore FILE]]\n"
+		 "  [-t SECONDS[:STATE]] [-v]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
 	.notes =
@@ -135,9 +136,10 @@ static const sbtc_plugin_info info = {
 		"Perfdata: age (s), size (B), backups (count), time (s).\n"
 		"\n"
 		"Examples:\n"
-		"  check_sbtc_backup --path /var/backups/sbtc --pattern 'signer-*.dump' --min-size 1MB\n"
-		"  check_sbtc_backup --path /var/backups/sbtc --pattern 'signer-*.dump' --verify-key \\\n"
-		"      -u http://127.0.0.1:20443 -t 60",
+		"  check_sbtc_backup --path /var/backups/sbtc --pattern 'signer-*.dump' \\\n"
+		"      --min-size 1MB\n"
+		"  check_sbtc_backup --path /var/backups/sbtc --pattern 'signer-*.dump' \\\n"
+		"      --verify-key -u http://127.0.0.1:20443 -t 60",
 	.default_timeout = 30,
 };
 

@@ -105,66 +105,66 @@ static const sbtc_option options[] = {
 	SBTC_BITCOIN_OPTIONS,
 	{"bitcoin-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE,
 	 "An Esplora-style API (GET .../api/blocks/tip/height, e.g. https://mempool.space): Bitcoin\n"
-	 "Core's lag behind it counts as a lag."},
+	 "Core's lag behind it counts as a lag.", NULL},
 	{"bitcoin-reference-rpc", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE_RPC,
-	 "A second Bitcoin Core as the reference (its chain must match), with the two options below."},
+	 "A second Bitcoin Core as the reference (its chain must match), with the two options below.", NULL},
 	{"bitcoin-reference-cookie", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_COOKIE,
-	 "Cookie file of the reference Bitcoin Core."},
+	 "Cookie file of the reference Bitcoin Core.", NULL},
 	{"bitcoin-reference-user", 0, SBTC_ARG_REQUIRED, "USER", OPT_BITCOIN_REFERENCE_USER,
-	 "RPC user of the reference Bitcoin Core (with --bitcoin-reference-password-file)."},
+	 "RPC user of the reference Bitcoin Core (with --bitcoin-reference-password-file).", NULL},
 	{"bitcoin-reference-password-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_PASSWORD_FILE,
-	 "File whose first line is the reference Bitcoin Core's RPC password."},
+	 "File whose first line is the reference Bitcoin Core's RPC password.", NULL},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
-	 "The Stacks node's RPC (default " SBTC_DEFAULT_STACKS_URL ")."},
+	 "The Stacks node's RPC.", SBTC_DEFAULT_STACKS_URL},
 	{"stacks-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_STACKS_REFERENCE,
 	 "A Hiro-style API (GET /extended, e.g. https://api.hiro.so) or another Stacks node\n"
-	 "(GET /v2/info): the Stacks node's lag behind it counts as a lag."},
+	 "(GET /v2/info): the Stacks node's lag behind it counts as a lag.", NULL},
 	{"signer-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_SIGNER_URL,
-	 "The signer's API (default " SBTC_DEFAULT_SIGNER_URL "): its Bitcoin and Stacks tips against\n"
-	 "its nodes' tips."},
+	 "The signer's API: its Bitcoin and Stacks tips against its nodes' tips.",
+	 SBTC_DEFAULT_SIGNER_URL},
 	{"dbconn", 'd', SBTC_ARG_REQUIRED, "CONNINFO", 'd',
 	 "The signer's database (libpq conninfo or URI; passwords in ~/.pgpass or a service file):\n"
 	 "the tip of sbtc_signer.bitcoin_blocks against Bitcoin Core, and how long ago the signer\n"
-	 "last recorded a block. Instead of, or beside, --signer-url."},
+	 "last recorded a block. Instead of, or beside, --signer-url.", NULL},
 	{"warning", 'w', SBTC_ARG_REQUIRED, "RANGE", 'w',
 	 "Lag in blocks that is a WARNING, for every lag (defaults: " DEFAULT_BTC_WARNING
-	 " Bitcoin block, " DEFAULT_STX_WARNING " Stacks blocks)."},
+	 " Bitcoin block, " DEFAULT_STX_WARNING " Stacks blocks).", NULL},
 	{"critical", 'c', SBTC_ARG_REQUIRED, "RANGE", 'c',
 	 "Lag in blocks that is CRITICAL, for every lag (defaults: " DEFAULT_BTC_CRITICAL
-	 " Bitcoin blocks, " DEFAULT_STX_CRITICAL " Stacks blocks)."},
+	 " Bitcoin blocks, " DEFAULT_STX_CRITICAL " Stacks blocks).", NULL},
 	{"bitcoin-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_BITCOIN_WARNING,
-	 "-w for Bitcoin Core's lags only."},
+	 "-w for Bitcoin Core's lags only.", NULL},
 	{"bitcoin-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_BITCOIN_CRITICAL,
-	 "-c for Bitcoin Core's lags only."},
+	 "-c for Bitcoin Core's lags only.", NULL},
 	{"stacks-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_STACKS_WARNING,
-	 "-w for the Stacks node's lags only."},
+	 "-w for the Stacks node's lags only.", NULL},
 	{"stacks-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_STACKS_CRITICAL,
-	 "-c for the Stacks node's lags only."},
+	 "-c for the Stacks node's lags only.", NULL},
 	{"signer-warning", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_SIGNER_WARNING,
-	 "-w for the signer's lags only."},
+	 "-w for the signer's lags only.", NULL},
 	{"signer-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_SIGNER_CRITICAL,
-	 "-c for the signer's lags only."},
+	 "-c for the signer's lags only.", NULL},
 	{"tip-age-warning", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_TIP_AGE_WARNING,
 	 "Age of Bitcoin Core's best block (its header time) that is a WARNING; also how long ago\n"
-	 "the signer's database last recorded a block (default " DEFAULT_TIP_AGE_WARNING ")."},
+	 "the signer's database last recorded a block.", DEFAULT_TIP_AGE_WARNING},
 	{"tip-age-critical", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_TIP_AGE_CRITICAL,
-	 "The same, CRITICAL (default " DEFAULT_TIP_AGE_CRITICAL ")."},
+	 "The same, CRITICAL.", DEFAULT_TIP_AGE_CRITICAL},
 	{"stacks-tip-age-warning", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_STACKS_TIP_AGE_WARNING,
-	 "Age of the Stacks node's tip that is a WARNING (default " DEFAULT_STX_TIP_AGE_WARNING "): the\n"
-	 "tip block's timestamp where the node serves /v3/tenures/tip_metadata (3.3.0.0.4+), else\n"
-	 "how long its height has not changed, kept between runs in --state-dir."},
+	 "Age of the Stacks node's tip that is a WARNING: the tip block's timestamp where the\n"
+	 "node serves /v3/tenures/tip_metadata (3.3.0.0.4+), else how long its height has not\n"
+	 "changed, kept between runs in --state-dir.", DEFAULT_STX_TIP_AGE_WARNING},
 	{"stacks-tip-age-critical", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_STACKS_TIP_AGE_CRITICAL,
-	 "The same, CRITICAL (default " DEFAULT_STX_TIP_AGE_CRITICAL ")."},
+	 "The same, CRITICAL.", DEFAULT_STX_TIP_AGE_CRITICAL},
 	{"stacks-no-peers-state", 0, SBTC_ARG_REQUIRED, "STATE", OPT_STACKS_NO_PEERS_STATE,
 	 "State when the Stacks node knows no neighbour, so its tip cannot be compared with its\n"
-	 "peers': ok, warning or critical (default warning)."},
+	 "peers': ok, warning or critical.", "warning"},
 	{"state-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_STATE_DIR,
 	 "Where the Stacks height is kept between runs (default " DEFAULT_STATE_DIR_PREFIX "UID;\n"
-	 "created 0700; refused when it is a symbolic link, another user's, or writable by others)."},
+	 "created 0700; refused when it is a symbolic link, another user's, or writable by others).", NULL},
 	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", OPT_NETWORK,
-	 "mainnet or testnet (default mainnet): the chain every source must be on (Bitcoin Core's\n"
-	 "chain main, or a test chain; the Stacks node's network_id 1, or 0x80000000; the signer's\n"
-	 "network)."},
+	 "mainnet or testnet: the chain every source must be on (Bitcoin Core's chain main, or a\n"
+	 "test chain; the Stacks node's network_id 1, or 0x80000000; the signer's network).",
+	 "mainnet"},
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -177,12 +177,14 @@ static const sbtc_plugin_info info = {
 		"reference; the Stacks node's Bitcoin height against Bitcoin Core, its Stacks height\n"
 		"against a reference and its peers, and its tip's age; the signer's tips against its\n"
 		"nodes' tips. Every source must be on the chain of --network.",
-	.usage = "[--bitcoin-url URL] [--bitcoin-cookie FILE | --bitcoin-user USER --bitcoin-password-file FILE]\n"
-		 "  [--bitcoin-reference URL] [-u URL] [--stacks-reference URL] [--signer-url URL] [-d CONNINFO]\n"
-		 "  [-w RANGE] [-c RANGE] [--tip-age-warning DURATION] [--tip-age-critical DURATION]\n"
-		 "  [--stacks-tip-age-warning DURATION] [--stacks-tip-age-critical DURATION]\n"
-		 "  [--stacks-no-peers-state STATE] [--state-dir DIR] [--network NETWORK]\n"
-		 "  [--insecure] [--cacert FILE] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
+	.usage = "[--bitcoin-url URL] [-u URL] [--signer-url URL]\n"
+		 "  [--bitcoin-cookie FILE | --bitcoin-user USER --bitcoin-password-file FILE]\n"
+		 "  [-d CONNINFO] [--bitcoin-reference URL] [--stacks-reference URL]\n"
+		 "  [-w RANGE] [-c RANGE] [--tip-age-warning DURATION]\n"
+		 "  [--tip-age-critical DURATION] [--stacks-tip-age-warning DURATION]\n"
+		 "  [--stacks-tip-age-critical DURATION] [--stacks-no-peers-state STATE]\n"
+		 "  [--state-dir DIR] [--network NETWORK] [--insecure] [--cacert FILE]\n"
+		 "  [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
 	.notes =
@@ -224,7 +226,8 @@ static const sbtc_plugin_info info = {
 		"  check_sbtc_block_lag --bitcoin-cookie /var/lib/bitcoind/.cookie \\\n"
 		"      -u http://127.0.0.1:20443 --signer-url http://127.0.0.1:8801\n"
 		"  check_sbtc_block_lag --extra-opts=block_lag@/etc/nagios/sbtc.ini \\\n"
-		"      --bitcoin-reference https://mempool.space --stacks-reference https://api.hiro.so",
+		"      --bitcoin-reference https://mempool.space \\\n"
+		"      --stacks-reference https://api.hiro.so",
 	.default_timeout = 10,
 };
 

@@ -26,6 +26,8 @@
 #define DEFAULT_REQUIRE "4122"
 #define DEFAULT_PORT_TIMEOUT "1s"
 #define DEFAULT_MAX_PARALLEL 8192
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x) /* the digits of a number macro, for --help */
 /* How many ports or sockets a message names before it says "and N more". */
 #define LIST_MAX 20
 
@@ -57,38 +59,38 @@ typedef struct {
 
 static const sbtc_option options[] = {
 	{"hostname", 'H', SBTC_ARG_REQUIRED, "HOST", 'H',
-	 "Remote mode: the host to scan (a name, an IPv4 or an IPv6 address)."},
-	{"use-ipv4", '4', SBTC_ARG_NONE, NULL, '4', "Resolve HOST to an IPv4 address."},
-	{"use-ipv6", '6', SBTC_ARG_NONE, NULL, '6', "Resolve HOST to an IPv6 address."},
+	 "Remote mode: the host to scan (a name, an IPv4 or an IPv6 address).", NULL},
+	{"use-ipv4", '4', SBTC_ARG_NONE, NULL, '4', "Resolve HOST to an IPv4 address.", NULL},
+	{"use-ipv6", '6', SBTC_ARG_NONE, NULL, '6', "Resolve HOST to an IPv6 address.", NULL},
 	{"ports", 'p', SBTC_ARG_REQUIRED, "LIST", 'p',
-	 "TCP ports to scan: ports and ranges, comma-separated (default 1-65535). Required\n"
-	 "ports are always scanned."},
+	 "TCP ports to scan: ports and ranges, comma-separated. Required ports are always\n"
+	 "scanned.", "1-65535"},
 	{"allow", 0, SBTC_ARG_REQUIRED, "LIST", OPT_ALLOW,
 	 "Ports that may be open (remote) or listen on a non-loopback address (local)\n"
-	 "(default " DEFAULT_ALLOW "); \"none\" for none. Required ports are allowed too."},
+	 "(\"none\" for none). Required ports are allowed too.", DEFAULT_ALLOW},
 	{"require", 0, SBTC_ARG_REQUIRED, "LIST", OPT_REQUIRE,
 	 "Ports that must be open (remote) or listen on a non-loopback address (local)\n"
-	 "(default " DEFAULT_REQUIRE ", the signer's P2P port); \"none\" for none."},
+	 "(\"none\" for none). The default is the signer's P2P port.", DEFAULT_REQUIRE},
 	{"no-drop-check", 0, SBTC_ARG_NONE, NULL, OPT_NO_DROP_CHECK,
 	 "Remote mode: do not warn when the host refuses connections (closed ports) instead\n"
-	 "of dropping them."},
+	 "of dropping them.", NULL},
 	{"port-timeout", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_PORT_TIMEOUT,
 	 "Remote mode: how long a port may take to answer before it counts as filtered\n"
-	 "(default " DEFAULT_PORT_TIMEOUT "; 500ms is written 0.5)."},
+	 "(500ms is written 0.5).", DEFAULT_PORT_TIMEOUT},
 	{"max-parallel", 0, SBTC_ARG_REQUIRED, "N", OPT_MAX_PARALLEL,
-	 "Remote mode: connections in flight at most (default 8192, lowered to what the\n"
-	 "descriptor limit allows after raising the soft limit as far as the hard one)."},
+	 "Remote mode: connections in flight at most, lowered to what the descriptor limit\n"
+	 "allows after raising the soft limit as far as the hard one.", TEXT_OF(DEFAULT_MAX_PARALLEL)},
 	{"local", 0, SBTC_ARG_NONE, NULL, OPT_LOCAL,
 	 "Local mode: check this host's own listening sockets and firewall (through NRPE or\n"
 	 "an agent). Process names and the firewall need root (or CAP_NET_ADMIN and\n"
-	 "CAP_SYS_PTRACE); without them the check says what it could not see."},
-	{"no-firewall", 0, SBTC_ARG_NONE, NULL, OPT_NO_FIREWALL, "Local mode: do not read the firewall."},
+	 "CAP_SYS_PTRACE); without them the check says what it could not see.", NULL},
+	{"no-firewall", 0, SBTC_ARG_NONE, NULL, OPT_NO_FIREWALL, "Local mode: do not read the firewall.", NULL},
 	{"nft", 0, SBTC_ARG_REQUIRED, "FILE", OPT_NFT,
-	 "Local mode: the nft program (default: /usr/sbin/nft or the first on PATH)."},
+	 "Local mode: the nft program (default: /usr/sbin/nft or the first on PATH).", NULL},
 	{"iptables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IPTABLES_SAVE,
-	 "Local mode: read iptables-save instead of nft (default: used when nft is absent)."},
+	 "Local mode: read iptables-save instead of nft (default: used when nft is absent).", NULL},
 	{"ip6tables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IP6TABLES_SAVE,
-	 "Local mode: the ip6tables-save program that goes with iptables-save."},
+	 "Local mode: the ip6tables-save program that goes with iptables-save.", NULL},
 };
 
 static const sbtc_plugin_info info = {
@@ -99,9 +101,11 @@ static const sbtc_plugin_info info = {
 		"firewall. Remote mode (-H) scans the host's TCP ports from the monitoring server;\n"
 		"local mode (--local) lists the host's listening sockets with their processes and\n"
 		"reads the firewall's input policy.",
-	.usage = "-H HOST [-4|-6] [-p LIST] [--allow LIST] [--require LIST] [--no-drop-check]\n"
-		 "  [--port-timeout DURATION] [--max-parallel N] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]\n"
-		 "  check_sbtc_ports --local [--allow LIST] [--require LIST] [--no-firewall] [--nft FILE]",
+	.usage = "-H HOST [-4|-6] [-p LIST] [--allow LIST]\n"
+		 "  [--require LIST] [--no-drop-check] [--port-timeout DURATION]\n"
+		 "  [--max-parallel N] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]\n"
+		 "  check_sbtc_ports --local [--allow LIST] [--require LIST] [--no-firewall]\n"
+		 "  [--nft FILE]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
 	.notes =
@@ -123,7 +127,7 @@ static const sbtc_plugin_info info = {
 		"Perfdata, remote: open, unexpected_open, closed, filtered (ports), time (s).\n"
 		"Perfdata, local: listening, exposed, unexpected (sockets), time (s).\n"
 		"\n"
-		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8 s with\n"
+		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8s with\n"
 		"the defaults): keep -t above it.\n"
 		"\n"
 		"Examples:\n"

@@ -82,54 +82,55 @@ typedef struct {
 static const sbtc_option options[] = {
 	{"signer-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_SIGNER_URL,
 	 "The signer's API (event_observer.bind, e.g. " SBTC_DEFAULT_SIGNER_URL "): the version is\n"
-	 "/info build_info.git_revision, a release tag or a commit."},
+	 "/info build_info.git_revision, a release tag or a commit.", NULL},
 	{"metrics-url", 0, SBTC_ARG_REQUIRED, "URL", OPT_METRICS_URL,
 	 "The signer's Prometheus exporter instead (e.g. http://127.0.0.1:9184; a URL without\n"
-	 "a path asks /metrics, as Prometheus does): the version is build_info's revision label."},
+	 "a path asks /metrics, as Prometheus does): the version is build_info's revision label.", NULL},
 	{"signer-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_SIGNER_VERSION,
-	 "The signer's version as you know it (a tag such as v1.3.3, or a commit)."},
+	 "The signer's version as you know it (a tag such as v1.3.3, or a commit).", NULL},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
 	 "The Stacks node's RPC, e.g. " SBTC_DEFAULT_STACKS_URL " (used when --component stacks is\n"
-	 "given alone): /v2/info server_version."},
+	 "given alone): /v2/info server_version.", NULL},
 	{"stacks-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_STACKS_VERSION,
-	 "The Stacks node's version as you know it (3.1.0.0.12)."},
+	 "The Stacks node's version as you know it (3.1.0.0.12).", NULL},
 	SBTC_BITCOIN_OPTIONS,
 	{"bitcoin-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_BITCOIN_VERSION,
 	 "Bitcoin Core's version as you know it (28.1 or /Satoshi:28.1.0/). Bitcoin Core is\n"
-	 "checked when this, its cookie or its user is given, or --component bitcoin."},
+	 "checked when this, its cookie or its user is given, or --component bitcoin.", NULL},
 	{"bitcoin-policy", 0, SBTC_ARG_REQUIRED, "maintained|latest", OPT_BITCOIN_POLICY,
-	 "maintained (default): Bitcoin Core on one of the newest three major versions is\n"
+	 "maintained: Bitcoin Core on one of the newest three major versions is\n"
 	 "judged against the newest point release of its own major, and an older major is\n"
 	 "CRITICAL once the major that ended its maintenance is older than -w. latest: every\n"
-	 "newer release counts, as for the other components."},
+	 "newer release counts, as for the other components.", "maintained"},
 	{"component", 0, SBTC_ARG_REQUIRED, "NAME", OPT_COMPONENT,
-	 "Check this component: signer, stacks or bitcoin (repeatable). Default: every component\n"
-	 "whose URL or version is given; a component named here without one uses its default URL."},
+	 "Check this component: signer, stacks or bitcoin (repeatable). Without it: every component\n"
+	 "whose URL or version is given; a component named here without one uses its default URL.", NULL},
 	{"repo", 0, SBTC_ARG_REQUIRED, "COMPONENT=OWNER/NAME", OPT_REPO,
 	 "Where a component's releases are published (defaults: signer=stacks-sbtc/sbtc,\n"
-	 "stacks=stacks-network/stacks-core, bitcoin=bitcoin/bitcoin)."},
+	 "stacks=stacks-network/stacks-core, bitcoin=bitcoin/bitcoin).", NULL},
 	{"github-api", 0, SBTC_ARG_REQUIRED, "URL", OPT_GITHUB_API,
-	 "GitHub's API (default " SBTC_GITHUB_API "), or a mirror or GitHub Enterprise's /api/v3."},
+	 "GitHub's API, or a mirror or GitHub Enterprise's /api/v3.", SBTC_GITHUB_API},
 	{"github-cacert", 0, SBTC_ARG_REQUIRED, "FILE", OPT_GITHUB_CACERT,
-	 "Verify the GitHub API's certificate against the CA certificates in FILE."},
+	 "Verify the GitHub API's certificate against the CA certificates in FILE.", NULL},
 	{"token-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_TOKEN_FILE,
 	 "A file whose first line is a GitHub token (read-only access to public repositories is\n"
-	 "enough). Default: $GITHUB_TOKEN. Never give a token on the command line."},
+	 "enough). Without it: $GITHUB_TOKEN. Never give a token on the command line.", NULL},
 	{"cache-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_CACHE_DIR,
 	 "Where GitHub's answers are kept (default " DEFAULT_CACHE_DIR_PREFIX "UID, created mode\n"
-	 "0700; one that belongs to another user or that others may write to is not used)."},
+	 "0700; one that belongs to another user or that others may write to is not used).", NULL},
 	{"cache-ttl", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_CACHE_TTL,
-	 "How long an answer is used before GitHub is asked again (default " DEFAULT_CACHE_TTL ").\n"
-	 "0: always ask; the cache then only stands in when GitHub cannot answer."},
+	 "How long an answer is used before GitHub is asked again. 0: always ask; the cache\n"
+	 "then only stands in when GitHub cannot answer.", DEFAULT_CACHE_TTL},
 	{"cache-max-age", 0, SBTC_ARG_REQUIRED, "DURATION", OPT_CACHE_MAX_AGE,
 	 "How old a cached answer may be and still stand in when GitHub is unreachable or\n"
-	 "rate-limits (default " DEFAULT_CACHE_MAX_AGE ")."},
+	 "rate-limits.", DEFAULT_CACHE_MAX_AGE},
 	{"warning", 'w', SBTC_ARG_REQUIRED, "DURATION", 'w',
-	 "WARNING when a newer release came out more than this long ago (default " DEFAULT_WARNING "; a few\n"
-	 "days to plan the upgrade). Both thresholds are ranges of durations (90s, 26h, 2d, 4w)."},
+	 "WARNING when a newer release came out more than this long ago (the default leaves a\n"
+	 "few days to plan the upgrade). Both thresholds are ranges of durations (90s, 26h, 2d,\n"
+	 "4w).", DEFAULT_WARNING},
 	{"critical", 'c', SBTC_ARG_REQUIRED, "DURATION", 'c',
-	 "CRITICAL when a newer release came out more than this long ago (default " DEFAULT_CRITICAL ").\n"
-	 "A newer major version is CRITICAL once it is past the warning time."},
+	 "CRITICAL when a newer release came out more than this long ago. A newer major version\n"
+	 "is CRITICAL once it is past the warning time.", DEFAULT_CRITICAL},
 	SBTC_HTTP_TLS_OPTIONS,
 };
 
@@ -141,10 +142,11 @@ static const sbtc_plugin_info info = {
 		"release their projects published on GitHub, and says how far behind each is and since\n"
 		"when. A signer built from source reports a commit: GitHub's compare API then says how\n"
 		"that commit relates to the newest release.",
-	.usage = "[--signer-url URL | --metrics-url URL | --signer-version V] [-u URL | --stacks-version V]\n"
+	.usage = "[-u URL | --stacks-version V] [--component NAME]\n"
+		 "  [--signer-url URL | --metrics-url URL | --signer-version V]\n"
 		 "  [--bitcoin-url URL --bitcoin-cookie FILE | --bitcoin-version V]\n"
-		 "  [--bitcoin-policy maintained|latest] [--component NAME]\n"
-		 "  [--repo COMPONENT=OWNER/NAME] [--github-api URL] [--token-file FILE] [--cache-dir DIR]\n"
+		 "  [--bitcoin-policy maintained|latest] [--repo COMPONENT=OWNER/NAME]\n"
+		 "  [--github-api URL] [--token-file FILE] [--cache-dir DIR]\n"
 		 "  [--cache-ttl DURATION] [-w DURATION] [-c DURATION] [-t SECONDS[:STATE]] [-v]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
@@ -179,9 +181,11 @@ static const sbtc_plugin_info info = {
 		"at least the time since its maintenance ended.\n"
 		"\n"
 		"Examples:\n"
-		"  check_sbtc_version --signer-url http://127.0.0.1:8801 -u http://127.0.0.1:20443 \\\n"
-		"      --bitcoin-url http://127.0.0.1:8332 --bitcoin-cookie /var/lib/bitcoind/.cookie\n"
-		"  GITHUB_TOKEN=... check_sbtc_version --metrics-url http://10.0.0.5:9184 -w 7d -c 30d",
+		"  check_sbtc_version --signer-url http://127.0.0.1:8801 \\\n"
+		"      -u http://127.0.0.1:20443 --bitcoin-url http://127.0.0.1:8332 \\\n"
+		"      --bitcoin-cookie /var/lib/bitcoind/.cookie\n"
+		"  GITHUB_TOKEN=... check_sbtc_version --metrics-url http://10.0.0.5:9184 \\\n"
+		"      -w 7d -c 30d",
 	.default_timeout = 10,
 };
 

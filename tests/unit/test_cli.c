@@ -30,13 +30,13 @@
 enum { OPT_FLAG = SBTC_OPT_PLUGIN_FIRST, OPT_LEVEL, OPT_FAIL, OPT_PLAIN, OPT_DEADLINE };
 
 static const sbtc_option demo_options[] = {
-	{"url", 'u', SBTC_ARG_REQUIRED, "URL", 'u', "The node's URL."},
-	{"number", 'n', SBTC_ARG_REQUIRED, "NUMBER", 'n', "A number\nover two lines."},
-	{"flag", 0, SBTC_ARG_NONE, NULL, OPT_FLAG, "A flag."},
-	{"level", 0, SBTC_ARG_OPTIONAL, "LEVEL", OPT_LEVEL, "An optional value."},
-	{"fail", 0, SBTC_ARG_REQUIRED, "WHY", OPT_FAIL, "Makes the handler refuse WHY."},
-	{"plain", 0, SBTC_ARG_REQUIRED, NULL, OPT_PLAIN, "An argument without a name."},
-	{"deadline", 0, SBTC_ARG_NONE, NULL, OPT_DEADLINE, "Logs the deadline running while parsing."},
+	{"url", 'u', SBTC_ARG_REQUIRED, "URL", 'u', "The node's URL.", "http://127.0.0.1:1"},
+	{"number", 'n', SBTC_ARG_REQUIRED, "NUMBER", 'n', "A number\nover two lines.", NULL},
+	{"flag", 0, SBTC_ARG_NONE, NULL, OPT_FLAG, "A flag.", NULL},
+	{"level", 0, SBTC_ARG_OPTIONAL, "LEVEL", OPT_LEVEL, "An optional value.", NULL},
+	{"fail", 0, SBTC_ARG_REQUIRED, "WHY", OPT_FAIL, "Makes the handler refuse WHY.", NULL},
+	{"plain", 0, SBTC_ARG_REQUIRED, NULL, OPT_PLAIN, "An argument without a name.", "two words"},
+	{"deadline", 0, SBTC_ARG_NONE, NULL, OPT_DEADLINE, "Logs the deadline running while parsing.", NULL},
 };
 
 static const sbtc_plugin_info demo_info = {
@@ -217,23 +217,28 @@ static void test_help_text(void **unused)
 {
 	static const char *const must_contain[] = {
 		"check_sbtc_demo " PACKAGE_VERSION " (" PACKAGE_NAME ")\n\n",
-		"\nChecks the demo.\nSecond line of purpose.\n",
+		/* prose lines are joined into one paragraph */
+		"\nChecks the demo. Second line of purpose.\n",
 		"\nUsage:\n  check_sbtc_demo [-u URL] [-n NUMBER | --flag]\n",
 		"\nOptions:\n",
 		/* the shared options */
-		"\n -h, --help\n    Print this help and exit (state UNKNOWN).\n",
-		"\n -V, --version\n    Print the version and exit (state UNKNOWN).\n",
+		"\n -h, --help\n    Print this help and exit (state UNKNOWN).\n -V, --version\n",
+		"\n -V, --version\n    Print the version and exit (state UNKNOWN).\n -v, --verbose\n",
 		"\n -v, --verbose\n    ",
-		"\n -t, --timeout=SECONDS[:STATE]\n    ",
-		"\n --output-format=FORMAT\n    ",
+		/* -t's default is the plugin's own */
+		"\n -t, --timeout=SECONDS[:STATE]\n    Deadline for the whole run in seconds, and the state to report when it\n"
+		"    passes (OK, WARNING, CRITICAL or UNKNOWN; UNKNOWN when no state is given).\n"
+		"    Default: 15\n --output-format=FORMAT\n",
+		"\n --output-format=FORMAT\n    multi-line, one-line, or json (versioned document; the exit code is the\n"
+		"    state in every format).\n    Default: multi-line\n --extra-opts",
 		"\n --extra-opts[=[SECTION][@FILE]]\n    ",
-		/* the plugin's */
-		"\n -u, --url=URL\n    The node's URL.\n",
-		"\n -n, --number=NUMBER\n    A number\n    over two lines.\n",
-		"\n --flag\n    A flag.\n",
-		"\n --level[=LEVEL]\n    An optional value.\n",
-		"\n --fail=WHY\n    Makes the handler refuse WHY.\n",
-		"\n --plain=VALUE\n    An argument without a name.\n",
+		/* the plugin's: the Default line last, as written, only where there is one */
+		"\n -u, --url=URL\n    The node's URL.\n    Default: http://127.0.0.1:1\n -n, --number",
+		"\n -n, --number=NUMBER\n    A number over two lines.\n --flag\n",
+		"\n --flag\n    A flag.\n --level",
+		"\n --level[=LEVEL]\n    An optional value.\n --fail",
+		"\n --fail=WHY\n    Makes the handler refuse WHY.\n --plain",
+		"\n --plain=VALUE\n    An argument without a name.\n    Default: two words\n --deadline",
 		"\nStates:\n  OK  all is fine.\n",
 	};
 	(void)unused;
@@ -246,18 +251,110 @@ static void test_help_text(void **unused)
 	assert_true(strstr(help, "--extra-opts") < strstr(help, "--url"));
 	size_t len = strlen(help);
 	assert_string_equal(help + len - strlen("  OK  all is fine.\n"), "  OK  all is fine.\n");
-	/* Every line of an option's help is indented. */
-	assert_null(strstr(help, "\nover two lines"));
+	/* Default lines: the deadline's, the output format's, and the two of the table. */
+	size_t defaults = 0;
+	for (const char *p = help; (p = strstr(p, "\n    Default: ")) != NULL; p++)
+		defaults++;
+	assert_int_equal(defaults, 4);
 	free(help);
 
 	/* No notes: the help ends with the last option. */
 	sbtc_plugin_info bare = demo_info;
 	bare.notes = NULL;
 	bare.noptions = 1;
+	bare.default_timeout = 0;
 	help = sbtc_cli_help(&bare);
 	len = strlen(help);
-	assert_string_equal(help + len - strlen("    The node's URL.\n"), "    The node's URL.\n");
+	static const char end[] = "    The node's URL.\n    Default: http://127.0.0.1:1\n";
+	assert_string_equal(help + len - strlen(end), end);
 	assert_null(strstr(help, "--number"));
+	/* Without a default of its own, the deadline is 10 seconds. */
+	assert_non_null(strstr(help, "is given).\n    Default: 10\n --output-format"));
+	free(help);
+}
+
+/* Every line of text within SBTC_HELP_WIDTH columns (UTF-8 characters, not bytes). */
+static void assert_within_width(const char *text)
+{
+	size_t line = 1;
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		size_t cols = 0;
+		for (size_t i = 0; i < n; i++)
+			cols += ((unsigned char)p[i] & 0xC0) != 0x80;
+		if (cols > SBTC_HELP_WIDTH)
+			fail_msg("line %zu has %zu columns:\n%.*s", line, cols, (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+		line++;
+	}
+}
+
+static const sbtc_option wide_options[] = {
+	{"long", 'l', SBTC_ARG_REQUIRED, "TEXT", 'l',
+	 "A help text written on one line far wider than eighty columns, which the help fills to the "
+	 "width, breaking only at blanks.\nA second source line joins the same paragraph.",
+	 "a value with blanks that stays whole"},
+	{"word", 0, SBTC_ARG_NONE, NULL, OPT_FLAG,
+	 "https://example.org/a/word/longer/than/a/line/of/help/text/stands/alone/on/its/own/line/x "
+	 "after it.", NULL},
+};
+
+static const sbtc_plugin_info wide_info = {
+	.progname = "check_sbtc_wide",
+	.check_label = "WIDE",
+	.purpose = "Checks that a text written past eighty columns is filled: " "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" " is five "
+		   "columns, not ten bytes, so the first line breaks after them and no sooner.",
+	.usage = "[-l TEXT]",
+	.options = wide_options,
+	.noptions = N_ELEMS(wide_options),
+	.notes = "States:\n"
+		 "  OK        a table row whose text is too long for one line goes on under its own\n"
+		 "            text, and its continuation lines join it.\n"
+		 "  CRITICAL  short.\n"
+		 "\n"
+		 "Examples:\n"
+		 "  check_sbtc_wide -l one\n"
+		 "  check_sbtc_wide -l two",
+	.default_timeout = 10,
+};
+
+static void test_help_fills_80_columns(void **unused)
+{
+	(void)unused;
+	char *help = sbtc_cli_help(&wide_info);
+	static const char *const must_contain[] = {
+		/* 80 columns in 85 bytes (five characters of two bytes) */
+		"\nChecks that a text written past eighty columns is filled: " "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" " is five columns,\n"
+		"not ten bytes, so the first line breaks after them and no sooner.\n\nUsage:\n",
+		"\n -l, --long=TEXT\n"
+		"    A help text written on one line far wider than eighty columns, which the\n"
+		"    help fills to the width, breaking only at blanks. A second source line joins\n"
+		"    the same paragraph.\n"
+		"    Default: a value with blanks that stays whole\n",
+		"\n --word\n"
+		"    https://example.org/a/word/longer/than/a/line/of/help/text/stands/alone/on/its/own/line/x\n"
+		"    after it.\n",
+		"\nStates:\n"
+		"  OK        a table row whose text is too long for one line goes on under its\n"
+		"            own text, and its continuation lines join it.\n"
+		"  CRITICAL  short.\n\nExamples:\n"
+		"  check_sbtc_wide -l one\n"
+		"  check_sbtc_wide -l two\n",
+	};
+	for (size_t i = 0; i < N_ELEMS(must_contain); i++)
+		if (strstr(help, must_contain[i]) == NULL)
+			fail_msg("help lacks \"%s\":\n%s", must_contain[i], help);
+	free(help);
+	/* Without the one word longer than a line, every line fits. */
+	sbtc_plugin_info fitting = wide_info;
+	fitting.noptions = 1;
+	help = sbtc_cli_help(&fitting);
+	assert_within_width(help);
+	free(help);
+	help = sbtc_cli_help(&demo_info);
+	assert_within_width(help);
 	free(help);
 }
 
@@ -481,6 +578,13 @@ static void test_extra_opts(void **unused)
 		   "117=http://ini:20443\n512=(none)\n");
 	expect_run(ARGS("--extra-opts=json"), NULL, 0,
 		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=2 label=DEMO url=(none)\n");
+	/* "--extra-opts" before another option reads the default section, then the option;
+	 * before a value, that value is the section (monitoring-plugins lib/extra_opts.c). */
+	expect_run(ARGS("--extra-opts", "-n", "5"), NULL, 0,
+		   "verbose=1 timeout=30 timeout_state=WARNING format=0 label=DEMO url=http://ini:20443\n"
+		   "117=http://ini:20443\n512=(none)\n110=5\n");
+	expect_run(ARGS("--extra-opts", "json", "-n", "5"), NULL, 0,
+		   "verbose=0 timeout=15 timeout_state=UNKNOWN format=2 label=DEMO url=(none)\n110=5\n");
 	unsetenv("MP_CONFIG_FILE");
 	/* Errors in the ini file are usage errors. */
 	expect_run(ARGS("--extra-opts=missing@FILE"), path, 3,
@@ -597,6 +701,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_timeout),
 		cmocka_unit_test(test_help_text),
+		cmocka_unit_test(test_help_fills_80_columns),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_usage_errors),
