@@ -262,6 +262,16 @@ static const struct expand_case expand_cases[] = {
 	{{"prog", "--extra-opts", "--", "x", NULL}, "FILE", 0,
 	 "prog\n--url=http://node:20443\n--timeout=20\n--\nx"},
 	{{"prog", "--extra-opts", "missing@FILE", NULL}, NULL, -1, "section [missing] not found in FILE"},
+	/* followed by an option, or by nothing: the default section, then the option */
+	{{"prog", "--extra-opts", "-w", "5", NULL}, "FILE", 0,
+	 "prog\n--url=http://node:20443\n--timeout=20\n-w\n5"},
+	{{"prog", "--extra-opts", "--warning=5", NULL}, "FILE", 0,
+	 "prog\n--url=http://node:20443\n--timeout=20\n--warning=5"},
+	{{"prog", "-v", "--extra-opts", NULL}, "FILE", 0, "prog\n--url=http://node:20443\n--timeout=20\n-v"},
+	/* a lone "-" counts as an option there too (one '-') */
+	{{"prog", "--extra-opts", "-", NULL}, "FILE", 0, "prog\n--url=http://node:20443\n--timeout=20\n-"},
+	/* three dashes are no option: a section name */
+	{{"prog", "--extra-opts", "---", NULL}, "FILE", -1, "section [---] not found in FILE"},
 	/* errors */
 	{{"prog", "--extra-opts=other@", NULL}, NULL, -1, "--extra-opts: empty file name after '@'"},
 	{{"prog", "--extra-opts=missing@FILE", NULL}, NULL, -1, "section [missing] not found in FILE"},
