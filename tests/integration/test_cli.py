@@ -12,6 +12,7 @@ import tempfile
 import unittest
 
 import harness
+from harness import under_valgrind
 
 TOP = harness.REPO_ROOT
 WIDTH = 80
@@ -70,6 +71,7 @@ def columns(line):
 
 
 class HelpLayout(unittest.TestCase):
+    @under_valgrind
     def test_help_and_usage_fit_in_80_columns(self):
         for prog in listed_checks():
             with self.subTest(check=prog):
@@ -88,6 +90,7 @@ class HelpLayout(unittest.TestCase):
                 self.assertGreater(len(check.options), 6)
                 self.assertTrue(check.usage[0].startswith(prog + " "), check.usage)
 
+    @under_valgrind
     def test_question_mark_prints_the_usage_and_exits_unknown(self):
         # As the official plugins do (plugins/utils.c usage5 and each plugin's '?' case):
         # the synopsis, a hint to --help, state UNKNOWN.
