@@ -93,19 +93,18 @@ static size_t break_at(const char *text, size_t n, size_t avail)
 {
 	if (columns(text, n) <= avail)
 		return n;
-	size_t best = 0;
+	size_t best = 0, cols = 1;
 	for (size_t i = 1; i < n; i++) {
-		if (text[i] != ' ')
-			continue;
-		if (columns(text, i) > avail)
-			break;
-		best = i;
+		if (text[i] == ' ') {
+			if (cols > avail && best > 0)
+				break;
+			best = i;
+			if (cols > avail)
+				break;
+		}
+		cols += ((unsigned char)text[i] & 0xC0) != 0x80;
 	}
-	if (best == 0) {
-		const char *sp = memchr(text + 1, ' ', n - 1);
-		best = sp ? (size_t)(sp - text) : n;
-	}
-	return best;
+	return best > 0 ? best : n;
 }
 
 /* Prints n bytes of text after indent, broken at blanks to fit SBTC_HELP_WIDTH; the
