@@ -260,6 +260,38 @@ def backup_hanging_options(ctx):
             "pg-restore": os.path.join(harness.shared_cluster().bindir, "pg_restore")}
 
 
+# What check_sbtc_backup's --help says in its Default lines (lib/cli.c prints an option's
+# default as the last line of its help, "    Default: VALUE"): added to the help of a
+# binary that does not print them yet, so that the definitions made from them are tried
+# with real daemons either way.
+BACKUP_DEFAULTS = {"timeout": "30", "output-format": "multi-line", "pattern": "*", "warning": "26h",
+                   "critical": "50h", "stacks-url": "http://127.0.0.1:20443", "network": "mainnet",
+                   "rotation-grace": "6h"}
+
+
+def with_default_lines(program, defaults):
+    """The check parsed from its --help, with a Default line for each option of defaults
+    that has none."""
+    path = os.path.join(WORLD["plugin_dir"], program)
+    p = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30,
+                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    lines = p.stdout.split("\n")
+    out = []
+    current = None
+    for line in lines:
+        m = gen.OPTION_RE.match(line)
+        if (m or not line.startswith("    ")) and current in defaults:
+            if not out[-1].startswith("    Default: "):
+                out.append("    Default: %s" % defaults[current])
+            current = None
+        if m:
+            current = m.group(2)
+        elif not line.startswith("    "):
+            current = None
+        out.append(line)
+    return gen.parse_help("\n".join(out), program)
+
+
 def ports_ok(ctx):
     p2p = ctx.fixture("listener-p2p", _Listener).port
     return Invocation({"hostname": "127.0.0.1", "ports": str(p2p), "allow": str(p2p),
@@ -827,6 +859,50 @@ class Icinga2(ConsumerCase):
                     self.assertNotIn("", argv, cr)
                     self.assertEqual(ref.rc, 3, ref)  # "give -H HOST ... or --local", not -H ''
 
+    def test_checkcommand_defaults_answer_as_the_checks_own(self):
+        """sbtc_backup with only its path set, made from --help with the check's Default
+        lines (and as shipped): Icinga runs it with values the check takes, no quotes, and
+        it answers as the check does with --path alone; the operator's own values pass."""
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER])
+        folder = WORLD["ctx"].fixture("backups-whole", lambda: _BackupFolder(cut=False))
+        made_dir = os.path.join(WORLD["root"], "icinga-made")
+        os.makedirs(made_dir, exist_ok=True)
+        made = gen.icinga_command(with_default_lines("check_sbtc_backup", BACKUP_DEFAULTS))
+        self.assertIn('\tvars.sbtc_backup_pattern = "*"\n', made)
+        self.assertIn('\tvars.sbtc_backup_warning = "26h"\n', made)
+        with open(os.path.join(made_dir, "check_sbtc_backup.conf"), "w") as f:
+            f.write(made.replace('"sbtc_backup"', '"sbtc_backup_made"'))
+        os.chmod(made_dir, 0o755)
+        os.chmod(os.path.join(made_dir, "check_sbtc_backup.conf"), 0o644)
+        path = '\tvars.sbtc_backup_path = %s' % json.dumps(folder.dir)
+        services = {"shipped": ("sbtc_backup", [path]), "made": ("sbtc_backup_made", [path]),
+                    "operator": ("sbtc_backup_made", [path, '\tvars.sbtc_backup_pattern = "signer-*"',
+                                                      '\tvars.sbtc_backup_warning = "10d"',
+                                                      '\tvars.sbtc_backup_critical = "20d"'])}
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'include %s' % json.dumps(os.path.join(made_dir, "check_sbtc_backup.conf")),
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object CheckerComponent "checker" {}',
+            'object Host "sandbox" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
+            '\tenable_active_checks = false\n}',
+            ""] + ['object Service "backup-%s" {\n\thost_name = "sandbox"\n\tcheck_command = "%s"\n'
+                   '\tcheck_interval = 2s\n\tretry_interval = 2s\n%s\n}' % (name, cmd, "\n".join(v))
+                   for name, (cmd, v) in services.items()]) + "\n"
+        with icinga.Icinga2(conf, MASTER, pki) as i2:
+            results = i2.wait_for_results(["sandbox!backup-%s" % n for n in services])
+        want = {"shipped": [], "made": [],
+                "operator": ["--pattern=signer-*", "--warning=10d", "--critical=20d"]}
+        for name in services:
+            with self.subTest(service=name):
+                cr = results["sandbox!backup-%s" % name]
+                self.assertFalse([a for a in cr["command"] if "'" in a or '"' in a], cr)
+                ref = _run_as(icinga.USER, "check_sbtc_backup",
+                              ["--path=%s" % folder.dir, "--timeout=%d" % gen.ICINGA_DEADLINE] + want[name], {})
+                self.assertEqual((int(cr["exit_status"]), cr["output"].split("\n")[0]), (ref.rc, ref.text),
+                                 (cr, ref))
+
     def test_a_check_that_hangs_ends_with_its_own_deadline(self):
         """A check whose peer never answers, with the CheckCommand's own deadline: Icinga
         shows the check's deadline message, not its own timeout."""
@@ -913,10 +989,11 @@ class Nrpe(ConsumerCase):
                         self.assertLess(len(p.reference.stdout.encode()), 1024, p.reference)
 
 
-    def shipped_ini_section(self, program):
-        """The check's section of the shipped NRPE ini file, without its header."""
-        with open(os.path.join(CONTRIB, "nrpe", "sbtc-plugins.ini")) as f:
-            text = f.read()
+    def shipped_ini_section(self, program, text=None):
+        """The check's section of the shipped NRPE ini file (or of text), without its header."""
+        if text is None:
+            with open(os.path.join(CONTRIB, "nrpe", "sbtc-plugins.ini")) as f:
+                text = f.read()
         m = re.search(r"^\[%s\]\n(.*?)(?=^\[|\Z)" % re.escape(program), text, re.M | re.S)
         self.assertIsNotNone(m, "no [%s] in the shipped ini" % program)
         return m.group(1)
@@ -932,19 +1009,28 @@ class Nrpe(ConsumerCase):
         return shipped("nrpe/sbtc.cfg", {gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/", gen.NRPE_INI: ini})
 
     def test_uncommented_example_values_change_nothing(self):
-        """Every commented 'key = value' line of the shipped ini's backup section taken in:
-        the check answers exactly as with none of them (they are its defaults)."""
-        section = self.shipped_ini_section("check_sbtc_backup")
-        uncommented, n = re.subn(r"^;([a-z0-9-]+ = .*)$", r"\1", section, flags=re.M)
+        """Every commented 'key = value' line of the ini's backup section taken in: the
+        check answers exactly as with none of them (they are its defaults). The shipped
+        ini, and the one made from --help with the backup check's Default lines."""
+        made = gen.ini_example([with_default_lines("check_sbtc_backup", BACKUP_DEFAULTS)], gen.NRPE_INI,
+                               gen.NRPE_DEADLINE, "")
+        with open(os.path.join(CONTRIB, "nrpe", "sbtc-plugins.ini")) as f:
+            shipped_ini = f.read()
         folder = WORLD["ctx"].fixture("backups-whole", lambda: _BackupFolder(cut=False))
-        cfg = self.nrpe_with_ini("nrpe-uncommented.ini", "[check_sbtc_backup]\n%spath = %s\n"
-                                 % (uncommented, folder.dir))
         ref = _run_as(nrpe.USER, "check_sbtc_backup", ["--path=%s" % folder.dir], {})
-        with nrpe.NrpeServer(cfg) as server:
-            r = server.query("check_sbtc_backup", timeout=self.shipped_check_nrpe_timeout())
-        self.assertNotIn("''", r.text, r)
-        self.assertEqual((r.rc, r.text), (ref.rc, ref.text), "%d example values taken in:\n%s\n%r"
-                         % (n, uncommented, r))
+        for name, text in (("shipped", shipped_ini), ("made with Default lines", made)):
+            section = self.shipped_ini_section("check_sbtc_backup", text)
+            uncommented, n = re.subn(r"^;([a-z0-9-]+ = .*)$", r"\1", section, flags=re.M)
+            if name != "shipped":
+                self.assertEqual(n, len(BACKUP_DEFAULTS) - 2, uncommented)  # all but timeout, output-format
+            cfg = self.nrpe_with_ini("nrpe-uncommented.ini", "[check_sbtc_backup]\n%spath = %s\n"
+                                     % (uncommented, folder.dir))
+            with nrpe.NrpeServer(cfg) as server:
+                r = server.query("check_sbtc_backup", timeout=self.shipped_check_nrpe_timeout())
+            with self.subTest(ini=name):
+                self.assertNotIn("''", r.text, r)
+                self.assertEqual((r.rc, r.text), (ref.rc, ref.text), "%d example values taken in:\n%s\n%r"
+                                 % (n, uncommented, r))
 
     def test_a_check_that_hangs_ends_with_its_own_deadline(self):
         """The shipped section's deadline (timeout =) under the shipped check_nrpe -t: a
@@ -1022,12 +1108,18 @@ class Nagios4(ConsumerCase):
             ini = WORLD["secrets"].write(nagios.USER, "nagios-%d.ini" % k,
                                          "\n".join(p.ini_section(nagios.USER) for p in group))
             for p in group:
+                command = "%s!--extra-opts=@%s" % (p.check.program, ini)
+                if gen.local_switch(p.check) is not None:
+                    # the scan of the host's address ($HOSTADDRESS$, 127.0.0.1 here)
+                    self.assertEqual(p.inv.options.get("hostname"), "127.0.0.1")
+                    command = "%s_remote!%s" % (p.check.program, " ".join(
+                        a for a in p.argv() if not a.startswith("--hostname=")))
                 services.append("\n".join([
                     "define service {",
                     "    use                     generic-service",
                     "    host_name               sandbox",
                     "    service_description     %s" % p.id,
-                    "    check_command           %s!--extra-opts=@%s" % (p.check.program, ini),
+                    "    check_command           %s" % command,
                     "    check_interval          3600",
                     "    max_check_attempts      1",
                     "}"]))
