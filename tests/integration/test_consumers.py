@@ -239,6 +239,59 @@ class _Listener(SilentServer):
         self.__exit__(None, None, None)
 
 
+class _Silent(SilentServer):
+    """A peer that accepts connections and never answers: the check waits until its
+    deadline."""
+
+    def start(self):
+        return self.__enter__()
+
+    def stop(self):
+        self.__exit__(None, None, None)
+
+
+def backup_hanging_options(ctx):
+    """check_sbtc_backup verifying a whole backup's key against a Stacks node that never
+    answers: it ends at its deadline, whatever runs it."""
+    folder = ctx.fixture("backups-whole", lambda: _BackupFolder(cut=False))
+    silent = ctx.fixture("silent-stacks-node", _Silent)
+    return {"path": folder.dir, "pattern": "signer-*.dump", "warning": "10d", "critical": "20d",
+            "verify-key": True, "stacks-url": "http://127.0.0.1:%d" % silent.port,
+            "pg-restore": os.path.join(harness.shared_cluster().bindir, "pg_restore")}
+
+
+# What check_sbtc_backup's --help says in its Default lines (lib/cli.c prints an option's
+# default as the last line of its help, "    Default: VALUE"): added to the help of a
+# binary that does not print them yet, so that the definitions made from them are tried
+# with real daemons either way.
+BACKUP_DEFAULTS = {"timeout": "30", "output-format": "multi-line", "pattern": "*", "warning": "26h",
+                   "critical": "50h", "stacks-url": "http://127.0.0.1:20443", "network": "mainnet",
+                   "rotation-grace": "6h"}
+
+
+def with_default_lines(program, defaults):
+    """The check parsed from its --help, with a Default line for each option of defaults
+    that has none."""
+    path = os.path.join(WORLD["plugin_dir"], program)
+    p = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30,
+                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    lines = p.stdout.split("\n")
+    out = []
+    current = None
+    for line in lines:
+        m = gen.OPTION_RE.match(line)
+        if (m or not line.startswith("    ")) and current in defaults:
+            if not out[-1].startswith("    Default: "):
+                out.append("    Default: %s" % defaults[current])
+            current = None
+        if m:
+            current = m.group(2)
+        elif not line.startswith("    "):
+            current = None
+        out.append(line)
+    return gen.parse_help("\n".join(out), program)
+
+
 def ports_ok(ctx):
     p2p = ctx.fixture("listener-p2p", _Listener).port
     return Invocation({"hostname": "127.0.0.1", "ports": str(p2p), "allow": str(p2p),
@@ -505,7 +558,7 @@ class Definitions(ConsumerCase):
                 self.assertIn(prog, WORLD["checks"], "%s is not built" % prog)
                 self.assertTrue(os.path.exists(os.path.join(CONTRIB, "icinga2", prog + ".conf")))
                 with open(os.path.join(CONTRIB, "nrpe", "sbtc.cfg")) as f:
-                    self.assertIn("command[%s]=" % prog, f.read())
+                    self.assertIn("command[%s]=" % gen.nrpe_command(WORLD["checks"][prog]), f.read())
                 with open(os.path.join(CONTRIB, "zabbix", "userparameters_sbtc.conf")) as f:
                     self.assertIn("UserParameter=sbtc.%s," % prog[len("check_sbtc_"):], f.read())
 
@@ -559,6 +612,8 @@ AGENT = "signer-1.sbtc.test"
 def icinga_base(plugin_dir, commands=True):
     return "\n".join([
         'const PluginDir = %s' % json.dumps(plugin_dir),
+        # as Icinga's constants.conf defines it; the CheckCommands run PluginContribDir's
+        'const PluginContribDir = %s' % json.dumps(plugin_dir),
         'const ZoneName = "master"',
         'const TicketSalt = ""',
         'include <itl>',
@@ -746,6 +801,138 @@ class Icinga2(ConsumerCase):
                                        perf_list, "Icinga 2 agent (%s)" % p.id)
 
 
+    def test_port_scan_address_family_local_mode_and_no_address(self):
+        """sbtc_ports as an operator sets it up in Icinga 2: use_ipv6 scans the host's
+        address6, local mode passes no host, a host without an address passes none."""
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER])
+        port = WORLD["ctx"].fixture("listener-p2p", _Listener).port
+        scan = ['\tvars.sbtc_ports_ports = "%d"' % port, '\tvars.sbtc_ports_allow = "%d"' % port,
+                '\tvars.sbtc_ports_require = "none"', '\tvars.sbtc_ports_no_drop_check = true']
+        services = {
+            "ipv6": ("dual", ['\tvars.sbtc_ports_use_ipv6 = true'] + scan),
+            "ipv4": ("dual", scan),
+            "local": ("dual", ['\tvars.sbtc_ports_local = true', '\tvars.sbtc_ports_no_firewall = true',
+                               '\tvars.sbtc_ports_allow = "none"', '\tvars.sbtc_ports_require = "none"']),
+            "no-address": ("no-address", scan),
+        }
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object CheckerComponent "checker" {}',
+            'object Host "dual" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
+            '\taddress6 = "::1"\n\tenable_active_checks = false\n}',
+            'object Host "no-address" {\n\tcheck_command = "dummy"\n\taddress = ""\n'
+            '\tenable_active_checks = false\n}',
+            ""] + ['object Service "ports-%s" {\n\thost_name = "%s"\n\tcheck_command = "sbtc_ports"\n'
+                   '\tcheck_interval = 2s\n\tretry_interval = 2s\n%s\n}' % (name, host, "\n".join(v))
+                   for name, (host, v) in services.items()]) + "\n"
+        with icinga.Icinga2(conf, MASTER, pki) as i2:
+            results = i2.wait_for_results(["%s!ports-%s" % (host, name) for name, (host, _) in services.items()])
+        common = ["--ports=%d" % port, "--allow=%d" % port, "--require=none", "--no-drop-check"]
+        want = {"ipv6": ["--hostname=::1", "--use-ipv6"] + common,
+                "ipv4": ["--hostname=127.0.0.1"] + common,
+                "no-address": common}
+        for name, (host, _) in services.items():
+            with self.subTest(service=name):
+                cr = results["%s!ports-%s" % (host, name)]
+                argv = cr["command"][1:]
+                first = cr["output"].split("\n")[0]
+                self.assertNotIn("not both", first, cr)
+                if name == "local":
+                    self.assertIn("--local", argv, cr)
+                    self.assertNotIn("--hostname", argv, cr)
+                    self.assertRegex(first, r"^SBTC PORTS (OK|WARNING|CRITICAL) - ", cr)
+                    continue
+                # the check's own answer to what Icinga should have run
+                ref = _run_as(icinga.USER, "check_sbtc_ports", want[name] + ["--timeout=50"], {})
+                self.assertEqual((int(cr["exit_status"]), first), (ref.rc, ref.text), (cr, ref))
+                if name == "ipv6":
+                    self.assertEqual(argv[argv.index("--hostname") + 1], "::1", cr)
+                    self.assertIn("--use-ipv6", argv, cr)
+                    self.assertNotIn("127.0.0.1", argv, cr)
+                elif name == "ipv4":
+                    self.assertEqual(argv[argv.index("--hostname") + 1], "127.0.0.1", cr)
+                    self.assertNotIn("--use-ipv6", argv, cr)
+                else:
+                    self.assertNotIn("--hostname", argv, cr)
+                    self.assertNotIn("", argv, cr)
+                    self.assertEqual(ref.rc, 3, ref)  # "give -H HOST ... or --local", not -H ''
+
+    def test_checkcommand_defaults_answer_as_the_checks_own(self):
+        """sbtc_backup with only its path set, made from --help with the check's Default
+        lines (and as shipped): Icinga runs it with values the check takes, no quotes, and
+        it answers as the check does with --path alone; the operator's own values pass."""
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER])
+        folder = WORLD["ctx"].fixture("backups-whole", lambda: _BackupFolder(cut=False))
+        made_dir = os.path.join(WORLD["root"], "icinga-made")
+        os.makedirs(made_dir, exist_ok=True)
+        made = gen.icinga_command(with_default_lines("check_sbtc_backup", BACKUP_DEFAULTS))
+        self.assertIn('\tvars.sbtc_backup_pattern = "*"\n', made)
+        self.assertIn('\tvars.sbtc_backup_warning = "26h"\n', made)
+        with open(os.path.join(made_dir, "check_sbtc_backup.conf"), "w") as f:
+            f.write(made.replace('"sbtc_backup"', '"sbtc_backup_made"'))
+        os.chmod(made_dir, 0o755)
+        os.chmod(os.path.join(made_dir, "check_sbtc_backup.conf"), 0o644)
+        path = '\tvars.sbtc_backup_path = %s' % json.dumps(folder.dir)
+        services = {"shipped": ("sbtc_backup", [path]), "made": ("sbtc_backup_made", [path]),
+                    "operator": ("sbtc_backup_made", [path, '\tvars.sbtc_backup_pattern = "signer-*"',
+                                                      '\tvars.sbtc_backup_warning = "10d"',
+                                                      '\tvars.sbtc_backup_critical = "20d"'])}
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'include %s' % json.dumps(os.path.join(made_dir, "check_sbtc_backup.conf")),
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object CheckerComponent "checker" {}',
+            'object Host "sandbox" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
+            '\tenable_active_checks = false\n}',
+            ""] + ['object Service "backup-%s" {\n\thost_name = "sandbox"\n\tcheck_command = "%s"\n'
+                   '\tcheck_interval = 2s\n\tretry_interval = 2s\n%s\n}' % (name, cmd, "\n".join(v))
+                   for name, (cmd, v) in services.items()]) + "\n"
+        with icinga.Icinga2(conf, MASTER, pki) as i2:
+            results = i2.wait_for_results(["sandbox!backup-%s" % n for n in services])
+        want = {"shipped": [], "made": [],
+                "operator": ["--pattern=signer-*", "--warning=10d", "--critical=20d"]}
+        for name in services:
+            with self.subTest(service=name):
+                cr = results["sandbox!backup-%s" % name]
+                self.assertFalse([a for a in cr["command"] if "'" in a or '"' in a], cr)
+                ref = _run_as(icinga.USER, "check_sbtc_backup",
+                              ["--path=%s" % folder.dir, "--timeout=%d" % gen.ICINGA_DEADLINE] + want[name], {})
+                self.assertEqual((int(cr["exit_status"]), cr["output"].split("\n")[0]), (ref.rc, ref.text),
+                                 (cr, ref))
+
+    def test_a_check_that_hangs_ends_with_its_own_deadline(self):
+        """A check whose peer never answers, with the CheckCommand's own deadline: Icinga
+        shows the check's deadline message, not its own timeout."""
+        pki = os.path.join(WORLD["root"], "pki")
+        icinga.make_pki(pki, [MASTER])
+        options = backup_hanging_options(WORLD["ctx"])
+        lines = []
+        for long, value in options.items():
+            lines.append("\tvars.sbtc_backup_%s = %s" % (long.replace("-", "_"),
+                                                           "true" if value is True else json.dumps(value)))
+        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
+            'object Endpoint NodeName {}',
+            'object Zone ZoneName { endpoints = [ NodeName ] }',
+            'object CheckerComponent "checker" {}',
+            'object Host "sandbox" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
+            '\tenable_active_checks = false\n}',
+            'object Service "hangs" {\n\thost_name = "sandbox"\n\tcheck_command = "sbtc_backup"\n'
+            '\tcheck_interval = 300s\n\tretry_interval = 300s\n%s\n}' % "\n".join(lines),
+            '']) + "\n"
+        with icinga.Icinga2(conf, MASTER, pki) as i2:
+            cr = i2.wait_for_results(["sandbox!hangs"], timeout=150)["sandbox!hangs"]
+        first = cr["output"].split("\n")[0]
+        # the check's own deadline message, with its own deadline
+        self.assertRegex(first, r"^SBTC BACKUP UNKNOWN - .*(within the deadline of|timed out after) %d s\b"
+                         % gen.ICINGA_DEADLINE, cr)
+        self.assertEqual(int(cr["exit_status"]), 3, cr)
+        argv = cr["command"]
+        self.assertEqual(argv[argv.index("--timeout") + 1], str(gen.ICINGA_DEADLINE), cr)
+
+
 # ---------------------------------------------------------------------------- NRPE, Nagios
 
 def shipped(path, replacements):
@@ -780,6 +967,9 @@ class Nrpe(ConsumerCase):
 
     def test_check_nrpe_returns_the_checks_results_unchanged(self):
         for k, group in enumerate(by_index()):
+            # a check with a local mode runs only that through NRPE: its scenarios scan a
+            # host, which the shipped definitions do from the monitoring server
+            group = [p for p in group if gen.local_switch(p.check) is None]
             secrets = WORLD["secrets"]
             ini = secrets.write(nrpe.USER, "nrpe-%d.ini" % k,
                                 "\n".join(p.ini_section(nrpe.USER) for p in group))
@@ -799,6 +989,89 @@ class Nrpe(ConsumerCase):
                         self.assertLess(len(p.reference.stdout.encode()), 1024, p.reference)
 
 
+    def shipped_ini_section(self, program, text=None):
+        """The check's section of the shipped NRPE ini file (or of text), without its header."""
+        if text is None:
+            with open(os.path.join(CONTRIB, "nrpe", "sbtc-plugins.ini")) as f:
+                text = f.read()
+        m = re.search(r"^\[%s\]\n(.*?)(?=^\[|\Z)" % re.escape(program), text, re.M | re.S)
+        self.assertIsNotNone(m, "no [%s] in the shipped ini" % program)
+        return m.group(1)
+
+    def shipped_check_nrpe_timeout(self):
+        with open(os.path.join(CONTRIB, "nagios", "sbtc-commands.cfg")) as f:
+            m = re.search(r"check_nrpe -H \$HOSTADDRESS\$ -t (\d+) ", f.read())
+        self.assertIsNotNone(m)
+        return int(m.group(1))
+
+    def nrpe_with_ini(self, name, ini_text):
+        ini = WORLD["secrets"].write(nrpe.USER, name, ini_text)
+        return shipped("nrpe/sbtc.cfg", {gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/", gen.NRPE_INI: ini})
+
+    def test_uncommented_example_values_change_nothing(self):
+        """Every commented 'key = value' line of the ini's backup section taken in: the
+        check answers exactly as with none of them (they are its defaults). The shipped
+        ini, and the one made from --help with the backup check's Default lines."""
+        made = gen.ini_example([with_default_lines("check_sbtc_backup", BACKUP_DEFAULTS)], gen.NRPE_INI,
+                               gen.NRPE_DEADLINE, "")
+        with open(os.path.join(CONTRIB, "nrpe", "sbtc-plugins.ini")) as f:
+            shipped_ini = f.read()
+        folder = WORLD["ctx"].fixture("backups-whole", lambda: _BackupFolder(cut=False))
+        ref = _run_as(nrpe.USER, "check_sbtc_backup", ["--path=%s" % folder.dir], {})
+        for name, text in (("shipped", shipped_ini), ("made with Default lines", made)):
+            section = self.shipped_ini_section("check_sbtc_backup", text)
+            uncommented, n = re.subn(r"^;([a-z0-9-]+ = .*)$", r"\1", section, flags=re.M)
+            if name != "shipped":
+                self.assertEqual(n, len(BACKUP_DEFAULTS) - 2, uncommented)  # all but timeout, output-format
+            cfg = self.nrpe_with_ini("nrpe-uncommented.ini", "[check_sbtc_backup]\n%spath = %s\n"
+                                     % (uncommented, folder.dir))
+            with nrpe.NrpeServer(cfg) as server:
+                r = server.query("check_sbtc_backup", timeout=self.shipped_check_nrpe_timeout())
+            with self.subTest(ini=name):
+                self.assertNotIn("''", r.text, r)
+                self.assertEqual((r.rc, r.text), (ref.rc, ref.text), "%d example values taken in:\n%s\n%r"
+                                 % (n, uncommented, r))
+
+    def test_a_check_that_hangs_ends_with_its_own_deadline(self):
+        """The shipped section's deadline (timeout =) under the shipped check_nrpe -t: a
+        check whose peer never answers reports its own deadline through NRPE."""
+        section = self.shipped_ini_section("check_sbtc_backup")
+        kept = [l for l in section.splitlines() if l.strip() and not l.startswith(";")]
+        self.assertEqual(kept, ["timeout = %d" % gen.NRPE_DEADLINE])
+        lines = kept + [k if v is True else "%s = %s" % (k, v)
+                        for k, v in backup_hanging_options(WORLD["ctx"]).items()]
+        cfg = self.nrpe_with_ini("nrpe-hangs.ini", "[check_sbtc_backup]\n%s\n" % "\n".join(lines))
+        t = self.shipped_check_nrpe_timeout()
+        with nrpe.NrpeServer(cfg) as server:
+            r = server.query("check_sbtc_backup", timeout=t)
+        # the check's own deadline message, with the ini file's deadline
+        self.assertRegex(r.text, r"^SBTC BACKUP UNKNOWN - .*(within the deadline of|timed out after) %d s\b"
+                         % gen.NRPE_DEADLINE, r)
+        self.assertEqual(r.rc, 3, r)
+        # and with a margin: not a race with check_nrpe's own timeout
+        self.assertLess(r.elapsed, t - 5, r)
+
+    def test_the_port_audit_runs_in_local_mode(self):
+        """The shipped local port audit: --local and the ini file, never a host. (sudo, which
+        the shipped line runs it through, is left out: no sudoers rule is installed here, so
+        the check runs as the nagios user and says what it could not see.)"""
+        ports = [c for c in WORLD["checks"].values() if gen.local_switch(c) is not None]
+        self.assertTrue(ports)
+        for c in ports:
+            ini = WORLD["secrets"].write(nrpe.USER, "nrpe-local.ini", "[%s]\n%sallow = none\nrequire = none\n"
+                                         % (c.program, "\n".join(
+                                             l for l in self.shipped_ini_section(c.program).splitlines()
+                                             if l.strip() and not l.startswith(";")) + "\n"))
+            cfg = shipped("nrpe/sbtc.cfg", {gen.SUDO + " " + gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/",
+                                            gen.NRPE_INI: ini})
+            with nrpe.NrpeServer(cfg) as server:
+                r = server.query(gen.nrpe_command(c), timeout=self.shipped_check_nrpe_timeout())
+            with self.subTest(check=c.program):
+                self.assertRegex(r.text, r"^SBTC %s (OK|WARNING|CRITICAL|UNKNOWN) - " % c.label, r)
+                self.assertNotIn("not both", r.text, r)
+                self.assertNotIn("-H", r.text, r)
+
+
 class Nagios4(ConsumerCase):
 
     def test_nagios4_accepts_the_shipped_definitions(self):
@@ -806,8 +1079,16 @@ class Nagios4(ConsumerCase):
         rc, out = nagios.verify(files)
         self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"Total Errors:\s+0")
+        with open(files[1]) as f:
+            services = f.read()
         for p in prepared():
-            self.assertIn("check_nrpe_sbtc!%s" % p.check.program, open(files[1]).read())
+            if gen.local_switch(p.check) is not None:
+                # the scan from the Nagios host, the audit of the host's own sockets through NRPE
+                self.assertIn("check_command           %s_remote\n" % p.check.program, services)
+                self.assertIn("check_nrpe_sbtc!%s_local\n" % p.check.program, services)
+            else:
+                self.assertIn("check_nrpe_sbtc!%s\n" % p.check.program, services)
+        self.assertNotIn("check_nrpe_sbtc!check_sbtc_ports\n", services)
         # and it does reject what is broken: a service whose command does not exist
         broken = os.path.join(WORLD["root"], "broken.cfg")
         with open(broken, "w") as f:
@@ -827,12 +1108,18 @@ class Nagios4(ConsumerCase):
             ini = WORLD["secrets"].write(nagios.USER, "nagios-%d.ini" % k,
                                          "\n".join(p.ini_section(nagios.USER) for p in group))
             for p in group:
+                command = "%s!--extra-opts=@%s" % (p.check.program, ini)
+                if gen.local_switch(p.check) is not None:
+                    # the scan of the host's address ($HOSTADDRESS$, 127.0.0.1 here)
+                    self.assertEqual(p.inv.options.get("hostname"), "127.0.0.1")
+                    command = "%s_remote!%s" % (p.check.program, " ".join(
+                        a for a in p.argv() if not a.startswith("--hostname=")))
                 services.append("\n".join([
                     "define service {",
                     "    use                     generic-service",
                     "    host_name               sandbox",
                     "    service_description     %s" % p.id,
-                    "    check_command           %s!--extra-opts=@%s" % (p.check.program, ini),
+                    "    check_command           %s" % command,
                     "    check_interval          3600",
                     "    max_check_attempts      1",
                     "}"]))
