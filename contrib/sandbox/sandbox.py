@@ -22,14 +22,22 @@ from harness import signerdb  # noqa: E402
 from harness.net import closed_port  # noqa: E402
 
 PLUGINS = os.environ["SBTC_PLUGIN_DIR"]
+# A root the checks are installed in (tests/package/run): they run chrooted into it, their
+# folder being SBTC_PLUGIN_DIR inside it. The root shares the network, so the fixtures and
+# the database on 127.0.0.1 answer them there too.
+CHROOT = os.environ.get("SBTC_PLUGIN_CHROOT")
 DAY = 86400
 
 
 def show(title, argv, env):
     print("\n### %s" % title)
     print("$ " + " ".join(shlex.quote(a) for a in argv))
-    p = subprocess.run([os.path.join(PLUGINS, argv[0])] + argv[1:], env=env, capture_output=True,
-                       text=True, timeout=60)
+    program = os.path.join(PLUGINS, argv[0])
+    if CHROOT:
+        program = ["/usr/sbin/chroot", CHROOT, os.path.join("/", os.path.relpath(program, CHROOT))]
+    else:
+        program = [program]
+    p = subprocess.run(program + argv[1:], env=env, capture_output=True, text=True, timeout=60)
     sys.stdout.write(p.stdout)
     print("(exit %d)" % p.returncode)
     return p.returncode

@@ -582,8 +582,8 @@ class Definitions(ConsumerCase):
                 for o in check.options:
                     if o.long not in gen.PRINT_AND_EXIT:
                         self.assertIn("$sbtc_%s_%s$" % (check.name, o.var), conf)
-                man = os.path.join(WORLD["plugin_dir"], prog + ".1")
-                self.assertTrue(os.path.exists(man), "no man page %s (make builds it)" % man)
+                man = os.path.join(REPO, "man", prog + ".1")
+                self.assertTrue(os.path.exists(man), "no man page %s (contrib/gen-definitions writes it)" % man)
                 with open(man) as f:
                     page = f.read()
                 man_opts = {m.replace("\\-", "-") for m in re.findall(r"\\fB\\-\\-((?:[a-z0-9]|\\-)+)\\fR", page)}
