@@ -24,8 +24,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
-import urllib.error
 import urllib.request
 
 from .daemon import Daemon, DaemonError, chown_tree, free_port, private_dir, remove_dir, require_program
@@ -298,7 +298,6 @@ class ZabbixStack:
     def reload_config(self):
         """Makes the server read the configuration the API changed now, instead of at its
         next CacheUpdateFrequency."""
-        import subprocess
         p = subprocess.run([SERVER, "-c", self.server_conf, "-R", "config_cache_reload"],
                            capture_output=True, text=True, timeout=30)
         return p.returncode == 0
