@@ -305,6 +305,19 @@ class ZabbixServer(unittest.TestCase):
         for name in names:
             self.assertNotIn("*UNKNOWN*", name)
 
+    def test_a_problem_closed_by_hand_returns_while_the_state_lasts(self):
+        name = "sBTC backup is CRITICAL: %s" % WORLD["refs"]["backup"][1]["summary"]
+
+        def problem(other_than=None):
+            got = self.api("problem.get", {"hostids": WORLD["hostid"], "output": ["eventid", "name"]})
+            ids = [p["eventid"] for p in got if p["name"] == name and p["eventid"] != other_than]
+            return ids[0] if ids else None
+        first = self.wait("the backup's problem", problem)
+        self.api("event.acknowledge", {"eventids": [first], "action": 1, "message": "dealt with"})
+        self.wait("the backup's problem closed", lambda: problem() is None or problem() != first)
+        again = self.wait("the backup's problem raised again", lambda: problem(other_than=first))
+        self.assertNotEqual(again, first)
+
     def test_triggers_wait_for_the_nodata_trigger_and_close_by_hand(self):
         triggers = self.api("trigger.get", {"hostids": WORLD["hostid"], "output": ["description",
                                                                                      "manual_close"],
