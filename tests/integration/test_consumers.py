@@ -560,7 +560,7 @@ class Definitions(ConsumerCase):
                 with open(os.path.join(CONTRIB, "nrpe", "sbtc.cfg")) as f:
                     self.assertIn("command[%s]=" % gen.nrpe_command(WORLD["checks"][prog]), f.read())
                 with open(os.path.join(CONTRIB, "zabbix", "userparameters_sbtc.conf")) as f:
-                    self.assertIn("UserParameter=sbtc.%s," % prog[len("check_sbtc_"):], f.read())
+                    self.assertIn("UserParameter=sbtc.%s[*]," % prog[len("check_sbtc_"):], f.read())
 
     def test_options_agree_with_checkcommand_man_page_and_readme(self):
         with open(os.path.join(REPO, "README.md")) as f:
@@ -1163,6 +1163,14 @@ def jsonpath(doc, path):
     raise AssertionError("JSONPath form not known to the test: %s" % path)
 
 
+def master_key(template, base):
+    """The key of the template's master item for base (sbtc.backup -> sbtc.backup[...])."""
+    keys = [i["key"] for i in template["items"] if i["key"].split("[")[0] == base]
+    if len(keys) != 1:
+        raise AssertionError("the template has %d master items for %s" % (len(keys), base))
+    return keys[0]
+
+
 def zabbix_value(v):
     """How Zabbix stores a JSONPath result: strings as they are, numbers as text."""
     if isinstance(v, str):
@@ -1188,12 +1196,39 @@ class Zabbix(ConsumerCase):
                 for p in group:
                     with self.subTest(scenario=p.id):
                         key = "sbtc.%s" % p.check.name
-                        text = agent.get(key)
+                        # the template's key with every threshold macro empty: each
+                        # option is then left out and the ini file's value applies
+                        master = master_key(template, key)
+                        text = agent.get(re.sub(r"\{\$[A-Z0-9_.]+\}", "", master))
                         self.assertNotIn(zabbix.NOTSUPPORTED, text, agent.log())
                         doc = json.loads(text)
-                        self.check_document(p, doc, template, key)
+                        self.check_document(p, doc, template, key, master)
 
-    def check_document(self, p, doc, template, key):
+    def test_macros_reach_the_checks_and_unsafe_characters_stay_out(self):
+        """A threshold in a key parameter becomes the check's option; the agent refuses a
+        parameter holding quotes or shell characters (UnsafeUserParameters=0) before any
+        shell sees it."""
+        p = [p for p in by_index()[0] if p.check.name == "backup"][0]
+        secrets = WORLD["secrets"]
+        ini = secrets.write(zabbix.USER, "zabbix-macros.ini", p.ini_section(zabbix.USER))
+        params = shipped("zabbix/userparameters_sbtc.conf",
+                         {gen.PLUGIN_DIR + "/": WORLD["plugin_dir"] + "/", gen.ZABBIX_INI: ini})
+        with zabbix.ZabbixAgent(params) as agent:
+            doc = json.loads(agent.get('sbtc.backup["1d","2d"]'))
+            age = [x for x in doc["perfdata"] if x["label"] == "age"][0]
+            self.assertEqual((age["warn"], age["crit"]), (DAY, 2 * DAY), doc)
+            self.assertEqual(doc["state"], 2, doc)  # three days old
+            for bad in ("1d';touch /tmp/x;'", "$(id)", "1d`id`", "1d\\"):
+                text = agent.get('sbtc.backup["%s",""]' % bad.replace("\\", "\\\\"))
+                self.assertTrue(text.startswith(zabbix.NOTSUPPORTED), text)
+            # a space is allowed, and stays inside the one option it belongs to
+            text = agent.get('sbtc.backup["1d 2d",""]')
+            self.assertTrue(text.startswith("{"), "%r\n%s" % (text, agent.log()))
+            doc = json.loads(text)
+            self.assertEqual(doc["state"], 3, text)
+            self.assertIn("'1d 2d'", doc["summary"], text)
+
+    def check_document(self, p, doc, template, key, master):
         ref = json.loads(p.reference_json.stdout)
         self.assertReference(p)
         self.assertEqual(p.reference_json.rc, p.scenario.rc, p.reference_json)
@@ -1203,8 +1238,8 @@ class Zabbix(ConsumerCase):
         self.assertEqual(doc["summary"], ref["summary"])
         self.assertEqual(doc["summary"], state_line_summary(p.check, p.reference.text))
         items = {i["key"]: i for i in template["items"]}
-        self.assertIn(key, items, "the template has no item for %s" % key)
-        dependent = [i for i in template["items"] if i.get("master_item", {}).get("key") == key]
+        self.assertIn(master, items, "the template has no item for %s" % key)
+        dependent = [i for i in template["items"] if i.get("master_item", {}).get("key") == master]
         self.assertTrue(dependent)
         expected = {"%s.state" % key: str(p.scenario.rc), "%s.summary" % key: doc["summary"]}
         for item in dependent:
@@ -1220,7 +1255,7 @@ class Zabbix(ConsumerCase):
                     fired.append(t["name"])
         self.assertEqual(len(fired), 0 if doc["state"] == 0 else 1, fired)
         # the discovery rule: one item per perfdata label, each read by its JSONPath
-        rules = [r for r in template["discovery_rules"] if r["master_item"]["key"] == key]
+        rules = [r for r in template["discovery_rules"] if r["master_item"]["key"] == master]
         self.assertEqual(len(rules), 1)
         rule = rules[0]
         rows = jsonpath(doc, rule["preprocessing"][0]["parameters"][0])
