@@ -284,23 +284,43 @@ static const char *option_name(const char *arg, shown_text *out)
 	return out->text;
 }
 
-/* Replaces each long copy of arg in msg by its shown() form (malloc'd). */
+/* Replaces the value in a handler's message by its shown() form (malloc'd): each quoted
+ * copy, 'arg'; failing those, each bare copy of a value longer than SHOWN_MAX. A short
+ * value is never replaced bare: " " or "a" would match inside the words of the reason.
+ * (The status line is made safe as a whole when it is printed.) */
+static char *replace_all(const char *msg, const char *find, const char *by)
+{
+	size_t fl = strlen(find);
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	const char *p = msg, *hit;
+	while ((hit = strstr(p, find)) != NULL) {
+		sbtc_strbuf_append(&b, p, (size_t)(hit - p));
+		sbtc_strbuf_puts(&b, by);
+		p = hit + fl;
+	}
+	sbtc_strbuf_puts(&b, p);
+	return sbtc_strbuf_steal(&b);
+}
+
 static char *shorten_arg_in(const char *msg, const char *arg)
 {
 	size_t al = strlen(arg);
 	shown_text st;
 	const char *s = shown(arg, &st);
-	if (al == 0 || strcmp(s, arg) == 0)
+	if (strcmp(s, arg) == 0)
 		return sbtc_xstrdup(msg);
-	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	const char *p = msg, *hit;
-	while ((hit = strstr(p, arg)) != NULL) {
-		sbtc_strbuf_append(&b, p, (size_t)(hit - p));
-		sbtc_strbuf_puts(&b, s);
-		p = hit + al;
+	char *quoted = sbtc_xasprintf("'%s'", arg);
+	if (strstr(msg, quoted) != NULL) {
+		char *by = sbtc_xasprintf("'%s'", s);
+		char *out = replace_all(msg, quoted, by);
+		free(by);
+		free(quoted);
+		return out;
 	}
-	sbtc_strbuf_puts(&b, p);
-	return sbtc_strbuf_steal(&b);
+	free(quoted);
+	if (al <= SHOWN_MAX)
+		return sbtc_xstrdup(msg);
+	return replace_all(msg, arg, s);
 }
 
 int sbtc_parse_timeout(const char *text, double *seconds, sbtc_state *state, char *err, size_t errlen)

@@ -74,7 +74,14 @@ int sbtc_portset_parse(sbtc_portset *s, const char *text, const char *what, char
 	const char *all = text;
 	size_t alln = strlen(text);
 	trim(&all, &alln);
-	if (alln == 0 || (alln == 4 && strncmp(all, "none", 4) == 0))
+	/* An empty value (an ini line "require =" or a macro that expanded to nothing) must not
+	 * quietly mean "no ports": for --require that would drop the one port that has to be
+	 * open. "none" says it on purpose. */
+	if (alln == 0) {
+		snprintf(err, errlen, "invalid %s '%s': empty (write 'none' for no ports)", what, text);
+		return -1;
+	}
+	if (alln == 4 && strncmp(all, "none", 4) == 0)
 		return 0;
 	const char *p = text;
 	for (;;) {

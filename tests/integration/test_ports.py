@@ -385,7 +385,12 @@ class Usage(PortsCase):
                           (["-H", "127.0.0.1", "-p", "0"], "'0' is not a port (1-65535)"),
                           (["-H", "127.0.0.1", "--allow", "100-10"], "range '100-10' ends before it starts"),
                           (["-H", "127.0.0.1", "--port-timeout", "0"], "--port-timeout '0' must be"),
-                          (["-H", "127.0.0.1", "--max-parallel", "-5"], "--max-parallel '-5' must be")):
+                          (["-H", "127.0.0.1", "--max-parallel", "-5"], "--max-parallel '-5' must be"),
+                          # an empty list is not "none": an empty --require would drop 4122
+                          (["-H", "127.0.0.1", "--require="], "invalid --require '': empty (write 'none'"),
+                          # a blank value: the words of the reason keep their spaces
+                          (["-H", "127.0.0.1", "--allow= "], "invalid --allow '': empty (write 'none' for no ports)"),
+                          (["-H", "127.0.0.1", "--ports="], "invalid --ports '': empty")):
             with self.subTest(args=args):
                 r = self.check(*args)
                 self.assertEqual(r.rc, 3, r)
