@@ -620,6 +620,7 @@ typedef struct {
 	sbtc_fetch_status live_st;
 	sbtc_dkg_shares live;
 	char live_where[200], live_err[700];
+	bool timed_out_live, timed_out_node; /* the deadline passed while fetching it */
 } references;
 
 static void fetch_references(const config *cfg, references *ref)
@@ -637,6 +638,10 @@ static void fetch_references(const config *cfg, references *ref)
 			PQfinish(conn);
 			ref->live_ok = ref->live_st == SBTC_FETCH_OK;
 		}
+		if (sbtc_deadline_expired()) {
+			ref->timed_out_live = true;
+			return;
+		}
 	}
 	if (ref->want_onchain) {
 		sbtc_deadline_activity("asking the Stacks node for the registry's key");
@@ -644,6 +649,7 @@ static void fetch_references(const config *cfg, references *ref)
 							      cfg->registry.sender, &cfg->http, &ref->onchain,
 							      ref->onchain_err, sizeof ref->onchain_err);
 		ref->onchain_ok = ref->onchain_st == SBTC_FETCH_OK;
+		ref->timed_out_node = sbtc_deadline_expired();
 	}
 }
 
@@ -862,7 +868,20 @@ int main(int argc, char **argv)
 			fetch_references(&cfg, &ref);
 			fetched = true;
 			size_t nkeys = reference_keys(&ref, keys);
-			if (dump.format == SBTC_DUMP_PLAIN) {
+			if (ref.timed_out_live || ref.timed_out_node) {
+				/* Name what used the time up, not the reading of the backup that
+				 * would come next and find no time left. */
+				const char *why = ref.timed_out_live ? ref.live_err : ref.onchain_err;
+				if (why[0] != '\0') {
+					char *e = sbtc_sanitize(why, 700);
+					sbtc_result_add(root, sbtc_deadline_timeout_state(), "%s", e);
+					free(e);
+				} else {
+					sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s before "
+							"the backup could be read for the key", sbtc_deadline_seconds());
+				}
+				usable = false;
+			} else if (dump.format == SBTC_DUMP_PLAIN) {
 				usable = plain_shares_for_keys(root, newest, (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys,
 							       nkeys, &shares);
 			} else {

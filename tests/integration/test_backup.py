@@ -19,7 +19,7 @@ import unittest
 
 import harness
 from harness import signerdb, under_valgrind
-from harness.net import closed_port
+from harness.net import SilentServer, closed_port
 
 CHECK = "check_sbtc_backup"
 CUR = signerdb.CURRENT_KEY
@@ -741,6 +741,17 @@ class VerifyKey(BackupCase):
                          % short(CUR))
         self.assertTrue(any("the backup holds 2 verified, 0 unverified, 0 failed shares" in l
                             for l in r.long_text), r)
+
+    def test_a_node_that_never_answers_is_named_when_the_deadline_passes(self):
+        # The node's silence uses the time up: the message names the node, not pg_restore
+        # (which would have found no time left).
+        for name in ("signer.dump", "signer.sql"):
+            with self.subTest(name=name), SilentServer() as node:
+                url = "http://127.0.0.1:%d" % node.port
+                r = self.check("--path", self.current.paths[name], "--verify-key", "-u", url,
+                               "--pg-restore", self.pg_restore, "-t", "2", timeout=20)
+                self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 2 s" % url)
+                self.assertNotIn("pg_restore", r.first_line)
 
     def test_every_format_holds_the_key_on_chain(self):
         for name in ("signer.dump", "signer-z0.dump", "signer.tar", "signer.dir", "signer.sql", "signer.sql.gz",
