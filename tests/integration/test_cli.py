@@ -3,8 +3,6 @@
 the layout contrib/gen-definitions reads, "Default: VALUE" lines that the check accepts
 as --option=VALUE, -? printing the usage with state UNKNOWN, and --extra-opts VALUE."""
 
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -12,6 +10,7 @@ import tempfile
 import unittest
 
 import harness
+from harness.generator import gen
 from harness import under_valgrind
 
 TOP = harness.REPO_ROOT
@@ -24,16 +23,6 @@ NO_NETWORK = {name: "http://127.0.0.1:9" for name in
 NO_NETWORK.update({"no_proxy": None, "NO_PROXY": None, "MP_CONFIG_FILE": None, "GITHUB_TOKEN": None})
 
 
-def _load_generator():
-    path = os.path.join(TOP, "contrib", "gen-definitions")
-    loader = importlib.machinery.SourceFileLoader("gen_definitions_cli", path)
-    spec = importlib.util.spec_from_loader("gen_definitions_cli", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 def listed_checks():

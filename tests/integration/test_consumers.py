@@ -16,8 +16,6 @@ plugin directory and the ini file's path, reading an --extra-opts ini file and a
 file that only the daemon's user may read.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import pwd
@@ -34,6 +32,7 @@ import harness
 import harness.daemon
 from harness import icinga, nagios, nrpe, signerdb, zabbix
 from harness.daemon import chown_tree
+from harness.generator import gen
 from harness.net import SilentServer
 from github_api import GitHubApiFixture  # noqa: E402  (tests/fixtures, on sys.path via harness)
 from signer_api import SignerApiFixture  # noqa: E402
@@ -43,16 +42,6 @@ CONTRIB = os.path.join(REPO, "contrib")
 DAY = 86400
 
 
-def _load_generator():
-    path = os.path.join(CONTRIB, "gen-definitions")
-    loader = importlib.machinery.SourceFileLoader("gen_definitions", path)
-    spec = importlib.util.spec_from_loader("gen_definitions", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -621,6 +610,23 @@ def icinga_base(plugin_dir, commands=True):
         'include %s' % json.dumps(os.path.join(WORLD["contrib"], "icinga2", "check_sbtc_*.conf")) if commands else "",
         ''])
 
+def icinga_single_node(hosts, services, includes=(), interval="2s"):
+    """A master that checks by itself: the shipped CheckCommands (and includes), hosts
+    {name: address lines} never checked themselves, and services
+    [(host, name, command, var lines)] run every interval."""
+    host_objs = ['object Host %s {\n\tcheck_command = "dummy"\n%s\n\tenable_active_checks = false\n}'
+                 % (json.dumps(h), "\n".join("\t" + a for a in addr)) for h, addr in hosts.items()]
+    svc_objs = ['object Service %s {\n\thost_name = %s\n\tcheck_command = %s\n\tcheck_interval = %s\n'
+                '\tretry_interval = %s\n%s\n}' % (json.dumps(name), json.dumps(host), json.dumps(cmd), interval,
+                                                 interval, "\n".join(v))
+                for host, name, cmd, v in services]
+    return icinga_base(WORLD["plugin_dir"]) + "\n".join(
+        ['include %s' % json.dumps(i) for i in includes] +
+        ['object Endpoint NodeName {}',
+         'object Zone ZoneName { endpoints = [ NodeName ] }',
+         'object CheckerComponent "checker" {}'] + host_objs + svc_objs + [""]) + "\n"
+
+
 
 def icinga_vars(p, user):
     out = []
@@ -816,17 +822,9 @@ class Icinga2(ConsumerCase):
                                '\tvars.sbtc_ports_allow = "none"', '\tvars.sbtc_ports_require = "none"']),
             "no-address": ("no-address", scan),
         }
-        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
-            'object Endpoint NodeName {}',
-            'object Zone ZoneName { endpoints = [ NodeName ] }',
-            'object CheckerComponent "checker" {}',
-            'object Host "dual" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
-            '\taddress6 = "::1"\n\tenable_active_checks = false\n}',
-            'object Host "no-address" {\n\tcheck_command = "dummy"\n\taddress = ""\n'
-            '\tenable_active_checks = false\n}',
-            ""] + ['object Service "ports-%s" {\n\thost_name = "%s"\n\tcheck_command = "sbtc_ports"\n'
-                   '\tcheck_interval = 2s\n\tretry_interval = 2s\n%s\n}' % (name, host, "\n".join(v))
-                   for name, (host, v) in services.items()]) + "\n"
+        conf = icinga_single_node(
+            {"dual": ['address = "127.0.0.1"', 'address6 = "::1"'], "no-address": ['address = ""']},
+            [(host, "ports-%s" % name, "sbtc_ports", v) for name, (host, v) in services.items()])
         with icinga.Icinga2(conf, MASTER, pki) as i2:
             results = i2.wait_for_results(["%s!ports-%s" % (host, name) for name, (host, _) in services.items()])
         common = ["--ports=%d" % port, "--allow=%d" % port, "--require=none", "--no-drop-check"]
@@ -880,16 +878,10 @@ class Icinga2(ConsumerCase):
                     "operator": ("sbtc_backup_made", [path, '\tvars.sbtc_backup_pattern = "signer-*"',
                                                       '\tvars.sbtc_backup_warning = "10d"',
                                                       '\tvars.sbtc_backup_critical = "20d"'])}
-        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
-            'include %s' % json.dumps(os.path.join(made_dir, "check_sbtc_backup.conf")),
-            'object Endpoint NodeName {}',
-            'object Zone ZoneName { endpoints = [ NodeName ] }',
-            'object CheckerComponent "checker" {}',
-            'object Host "sandbox" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
-            '\tenable_active_checks = false\n}',
-            ""] + ['object Service "backup-%s" {\n\thost_name = "sandbox"\n\tcheck_command = "%s"\n'
-                   '\tcheck_interval = 2s\n\tretry_interval = 2s\n%s\n}' % (name, cmd, "\n".join(v))
-                   for name, (cmd, v) in services.items()]) + "\n"
+        conf = icinga_single_node(
+            {"sandbox": ['address = "127.0.0.1"']},
+            [("sandbox", "backup-%s" % name, cmd, v) for name, (cmd, v) in services.items()],
+            includes=[os.path.join(made_dir, "check_sbtc_backup.conf")])
         with icinga.Icinga2(conf, MASTER, pki) as i2:
             results = i2.wait_for_results(["sandbox!backup-%s" % n for n in services])
         want = {"shipped": [], "made": [],
@@ -913,15 +905,8 @@ class Icinga2(ConsumerCase):
         for long, value in options.items():
             lines.append("\tvars.sbtc_backup_%s = %s" % (long.replace("-", "_"),
                                                            "true" if value is True else json.dumps(value)))
-        conf = icinga_base(WORLD["plugin_dir"]) + "\n".join([
-            'object Endpoint NodeName {}',
-            'object Zone ZoneName { endpoints = [ NodeName ] }',
-            'object CheckerComponent "checker" {}',
-            'object Host "sandbox" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n'
-            '\tenable_active_checks = false\n}',
-            'object Service "hangs" {\n\thost_name = "sandbox"\n\tcheck_command = "sbtc_backup"\n'
-            '\tcheck_interval = 300s\n\tretry_interval = 300s\n%s\n}' % "\n".join(lines),
-            '']) + "\n"
+        conf = icinga_single_node({"sandbox": ['address = "127.0.0.1"']},
+                                  [("sandbox", "hangs", "sbtc_backup", lines)], interval="300s")
         with icinga.Icinga2(conf, MASTER, pki) as i2:
             cr = i2.wait_for_results(["sandbox!hangs"], timeout=150)["sandbox!hangs"]
         first = cr["output"].split("\n")[0]

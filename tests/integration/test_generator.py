@@ -6,25 +6,10 @@ gives the check a deadline under its transport's limit; the port scan's CheckCom
 the address family as the Icinga Template Library does and passes no host in local mode.
 No daemon runs here (test_consumers runs the definitions in real ones)."""
 
-import importlib.machinery
-import importlib.util
-import os
 import re
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GENERATOR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "contrib", "gen-definitions")
-
-
-def load_generator():
-    loader = importlib.machinery.SourceFileLoader("gen_definitions_under_test", GENERATOR)
-    spec = importlib.util.spec_from_loader("gen_definitions_under_test", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-gen = load_generator()
+from harness.generator import gen
 
 COMMON = """\
  -h, --help
@@ -94,6 +79,12 @@ Options:
  -p, --ports=LIST
     TCP ports to scan.
     Default: 1-65535
+ --allow=LIST
+    Ports that may be open.
+    Default: 22,4122
+ --require=LIST
+    Ports that must be open.
+    Default: 4122
  --local
     Local mode: check this host's own sockets and firewall.
 """
