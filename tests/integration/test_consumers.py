@@ -32,7 +32,7 @@ import harness
 import harness.daemon
 from harness import icinga, nagios, nrpe, signerdb, zabbix
 from harness.daemon import chown_tree
-from harness.generator import gen
+from harness.generator import gen, shipped
 from harness.net import SilentServer
 from github_api import GitHubApiFixture  # noqa: E402  (tests/fixtures, on sys.path via harness)
 from signer_api import SignerApiFixture  # noqa: E402
@@ -920,16 +920,6 @@ class Icinga2(ConsumerCase):
 
 # ---------------------------------------------------------------------------- NRPE, Nagios
 
-def shipped(path, replacements):
-    """A shipped file's text with installation paths replaced by the test's; each
-    replaced path must occur in it, so the test uses what ships."""
-    with open(os.path.join(CONTRIB, path)) as f:
-        text = f.read()
-    for old, new in replacements.items():
-        if old not in text:
-            raise AssertionError("%s no longer mentions %s" % (path, old))
-        text = text.replace(old, new)
-    return text
 
 
 def by_index():

@@ -29,6 +29,7 @@ import unittest
 import harness
 from harness import zabbix
 from harness.daemon import chown_tree
+from harness.generator import shipped
 from harness.net import SilentServer
 from harness.zabbix_server import ZabbixStack
 from github_api import GitHubApiFixture  # noqa: E402  (tests/fixtures, on sys.path via harness)
@@ -44,16 +45,6 @@ DAY = 86400
 BUDGET = 150
 
 
-def shipped(name, replacements):
-    """A shipped file of contrib/zabbix with installation paths replaced by the test's;
-    each replaced path must occur in it, so the test uses what ships."""
-    with open(os.path.join(CONTRIB, name)) as f:
-        text = f.read()
-    for old, new in replacements.items():
-        if old not in text:
-            raise AssertionError("contrib/zabbix/%s no longer mentions %s" % (name, old))
-        text = text.replace(old, new)
-    return text
 
 
 class Listener(SilentServer):
@@ -152,11 +143,11 @@ def _build_world(root):
             ""]))
     os.chmod(ini, 0o640)
     chown_tree(secrets, zabbix.USER)
-    params = shipped("userparameters_sbtc.conf", {PLUGIN_DIR + "/": plugins + "/", ZABBIX_INI: ini})
+    params = shipped("zabbix/userparameters_sbtc.conf", {PLUGIN_DIR + "/": plugins + "/", ZABBIX_INI: ini})
     WORLD["agent"] = zabbix.ZabbixAgent(params).start()
 
     # the server, with the shipped external script in its ExternalScripts folder
-    script = shipped("sbtc_ports_remote", {PLUGIN_DIR + "/": plugins + "/"})
+    script = shipped("zabbix/sbtc_ports_remote", {PLUGIN_DIR + "/": plugins + "/"})
     stack = ZabbixStack(external_scripts={"sbtc_ports_remote": script})
     WORLD["stack"] = stack
     stack.start()
