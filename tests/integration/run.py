@@ -5,7 +5,8 @@
     SBTC_PLUGIN_DIR=$PWD/plugins /usr/bin/python3 tests/integration/run.py [FILTER...]
 
 FILTER: a substring of a module name or of a test id (module.Class.method);
-several filters select the union. Output, one line per test:
+several filters select the union. --exclude MODULE (repeatable) leaves a whole
+module out. Output, one line per test:
 
     ok test_harness.ClusterTest.test_schema_0022
     FAIL test_backup.BackupTest.test_stale   (the failure's details follow, indented)
@@ -128,9 +129,10 @@ def _marked_for_valgrind(test):
     return bool(getattr(method, "under_valgrind", False))
 
 
-def discover(test_dir, filters, result):
-    """Import test_*.py from test_dir; return a suite of the selected tests.
-    A module that fails to import is reported as an ERROR line."""
+def discover(test_dir, filters, result, exclude=()):
+    """Import test_*.py from test_dir (but the modules named in exclude); return a
+    suite of the selected tests. A module that fails to import is reported as an
+    ERROR line."""
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     if test_dir not in sys.path:
@@ -139,6 +141,8 @@ def discover(test_dir, filters, result):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
         modname = fname[:-3]
+        if modname in exclude:
+            continue
         try:
             module = importlib.import_module(modname)
         except Exception:
@@ -162,6 +166,8 @@ def discover(test_dir, filters, result):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Run the integration tests.")
     parser.add_argument("filters", nargs="*", help="module or test-name substrings")
+    parser.add_argument("--exclude", action="append", default=[], metavar="MODULE",
+                        help="leave out this test module (test_consumers, ...)")
     parser.add_argument("--dir", default=HERE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -177,7 +183,11 @@ def main(argv=None):
         sys.path.insert(0, HERE)  # for `import harness`
     interrupted = False
     try:
-        suite = discover(test_dir, args.filters, result)
+        unknown = [m for m in args.exclude
+                   if not os.path.exists(os.path.join(test_dir, m + ".py"))]
+        if unknown:
+            parser.error("--exclude: no test module %s" % ", ".join(unknown))
+        suite = discover(test_dir, args.filters, result, exclude=set(args.exclude))
         suite.run(result)
     except KeyboardInterrupt as e:
         interrupted = True
