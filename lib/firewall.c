@@ -259,8 +259,7 @@ int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_poli
 	return 0;
 }
 
-/* The first of the usual places that holds an executable name, then PATH. */
-static char *find_tool(const char *name)
+char *sbtc_fw_find_tool(const char *name)
 {
 	static const char *dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
@@ -272,8 +271,7 @@ static char *find_tool(const char *name)
 	return sbtc_find_in_path(name);
 }
 
-/* Runs path with argv, its standard output into *out. Returns 0, or -1 with a message. */
-static int run_tool(const char *path, char *const argv[], char **out, size_t *outlen, char *err, size_t errlen)
+int sbtc_fw_run_tool(const char *path, char *const argv[], char **out, size_t *outlen, char *err, size_t errlen)
 {
 	static char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	sbtc_child c;
@@ -362,12 +360,12 @@ static int run_tool(const char *path, char *const argv[], char **out, size_t *ou
 int sbtc_fw_read(const sbtc_fw_tools *tools, sbtc_fw_policy *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	char *nft = tools->nft ? sbtc_xstrdup(tools->nft) : find_tool("nft");
+	char *nft = tools->nft ? sbtc_xstrdup(tools->nft) : sbtc_fw_find_tool("nft");
 	char *text;
 	size_t len;
 	if (nft != NULL && (tools->nft != NULL || tools->iptables_save == NULL)) {
 		char *const argv[] = {"nft", "-j", "list", "ruleset", NULL};
-		int rc = run_tool(nft, argv, &text, &len, err, errlen);
+		int rc = sbtc_fw_run_tool(nft, argv, &text, &len, err, errlen);
 		free(nft);
 		if (rc != 0)
 			return -1;
@@ -376,13 +374,13 @@ int sbtc_fw_read(const sbtc_fw_tools *tools, sbtc_fw_policy *out, char *err, siz
 		return rc;
 	}
 	free(nft);
-	char *ipt = tools->iptables_save ? sbtc_xstrdup(tools->iptables_save) : find_tool("iptables-save");
+	char *ipt = tools->iptables_save ? sbtc_xstrdup(tools->iptables_save) : sbtc_fw_find_tool("iptables-save");
 	if (ipt == NULL) {
 		snprintf(err, errlen, "neither nft nor iptables-save is installed: the input policy cannot be read");
 		return -1;
 	}
 	char *const argv4[] = {"iptables-save", "-t", "filter", NULL};
-	int rc = run_tool(ipt, argv4, &text, &len, err, errlen);
+	int rc = sbtc_fw_run_tool(ipt, argv4, &text, &len, err, errlen);
 	free(ipt);
 	if (rc != 0)
 		return -1;
@@ -390,11 +388,11 @@ int sbtc_fw_read(const sbtc_fw_tools *tools, sbtc_fw_policy *out, char *err, siz
 	free(text);
 	if (rc != 0)
 		return -1;
-	char *ip6t = tools->ip6tables_save ? sbtc_xstrdup(tools->ip6tables_save) : find_tool("ip6tables-save");
+	char *ip6t = tools->ip6tables_save ? sbtc_xstrdup(tools->ip6tables_save) : sbtc_fw_find_tool("ip6tables-save");
 	if (ip6t == NULL)
 		return 0; /* v6 stays unknown */
 	char *const argv6[] = {"ip6tables-save", "-t", "filter", NULL};
-	rc = run_tool(ip6t, argv6, &text, &len, err, errlen);
+	rc = sbtc_fw_run_tool(ip6t, argv6, &text, &len, err, errlen);
 	free(ip6t);
 	if (rc != 0)
 		return -1;

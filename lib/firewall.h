@@ -42,4 +42,13 @@ typedef struct {
  * nft nor iptables-save is installed"). */
 int sbtc_fw_read(const sbtc_fw_tools *tools, sbtc_fw_policy *out, char *err, size_t errlen);
 
+/* The first executable called name in /usr/sbin, /sbin, /usr/bin, /bin, then PATH
+ * (malloc'd), or NULL. */
+char *sbtc_fw_find_tool(const char *name);
+
+/* Runs path with argv (never through a shell, bounded by the deadline, refusing a program
+ * others may change when run as root), its standard output into *out (malloc'd, at most
+ * 32 MB). Returns 0, or -1 with a message that names the command. */
+int sbtc_fw_run_tool(const char *path, char *const argv[], char **out, size_t *outlen, char *err, size_t errlen);
+
 #endif
