@@ -18,6 +18,7 @@
 #include "output.h"
 #include "portlist.h"
 #include "portscan.h"
+#include "published.h"
 #include "range.h"
 #include "sockets.h"
 #include "strbuf.h"
@@ -412,31 +413,47 @@ static void socket_describe(sbtc_strbuf *b, const sbtc_socket *s)
 		sbtc_strbuf_printf(b, " (%s)", svc);
 }
 
-static void firewall_family(sbtc_result *root, const char *source, const char *ipver, const sbtc_fw_family *f)
+static void firewall_family(sbtc_result *root, const char *source, const char *ipver, const sbtc_fw_family *f,
+			    bool docker)
 {
+	/* Docker's published ports are DNAT'd in prerouting and forwarded: input never sees them. */
+	const char *bypass = docker ? "; Docker's published ports do not pass input (judged by the forward path)" : "";
 	if (f->deny)
-		sbtc_result_add(root, SBTC_OK, "%s: %s input drops by default (%s)", source, ipver, f->how);
+		sbtc_result_add(root, SBTC_OK, "%s: %s input drops by default (%s)%s", source, ipver, f->how, bypass);
 	else
-		sbtc_result_add(root, SBTC_WARNING, "%s: %s input accepts by default (%s): no default-deny firewall",
-				source, ipver, f->how);
+		sbtc_result_add(root, SBTC_WARNING, "%s: %s input accepts by default (%s): no default-deny firewall%s",
+				source, ipver, f->how, bypass);
 }
 
-static void evaluate_firewall(sbtc_result *root, const config *cfg)
+static void evaluate_firewall(sbtc_result *root, const sbtc_fw_policy *pol, bool docker)
 {
-	sbtc_fw_policy pol;
-	char err[700];
-	if (sbtc_fw_read(&cfg->tools, &pol, err, sizeof err) != 0) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", err);
+	if (pol->v4.known && pol->v6.known && pol->v4.deny == pol->v6.deny && strcmp(pol->v4.how, pol->v6.how) == 0) {
+		firewall_family(root, pol->source, "IPv4 and IPv6", &pol->v4, docker);
 		return;
 	}
-	if (pol.v4.known && pol.v6.known && pol.v4.deny == pol.v6.deny && strcmp(pol.v4.how, pol.v6.how) == 0) {
-		firewall_family(root, pol.source, "IPv4 and IPv6", &pol.v4);
-		return;
-	}
-	if (pol.v4.known)
-		firewall_family(root, pol.source, "IPv4", &pol.v4);
-	if (pol.v6.known)
-		firewall_family(root, pol.source, "IPv6", &pol.v6);
+	if (pol->v4.known)
+		firewall_family(root, pol->source, "IPv4", &pol->v4, docker);
+	if (pol->v6.known)
+		firewall_family(root, pol->source, "IPv6", &pol->v6, docker);
+}
+
+/* "9184/tcp (signer metrics) published by Docker to 172.18.0.2:9184", named by the
+ * container's port: that is the service behind it. */
+static void published_describe(sbtc_strbuf *b, const sbtc_published_port *pp)
+{
+	sbtc_strbuf_printf(b, "%u/%s", pp->port, pp->tcp ? "tcp" : "udp");
+	if (pp->family == 6)
+		sbtc_strbuf_puts(b, " (IPv6)");
+	const char *svc = sbtc_port_service(pp->to_port, pp->tcp);
+	if (svc != NULL)
+		sbtc_strbuf_printf(b, " (%s)", svc);
+}
+
+/* The socket is reached through a DNAT rule of its family (IPv4 packets to the host are
+ * translated before any socket sees them), so the forward path decides, not the socket. */
+static const sbtc_published_port *socket_published(const sbtc_published *pub, const sbtc_socket *s)
+{
+	return sbtc_published_find(pub, s->family == AF_INET ? 4 : 6, s->tcp, s->port);
 }
 
 static int local(const config *cfg)
@@ -445,7 +462,7 @@ static int local(const config *cfg)
 	sbtc_socket_list list = {0};
 	char err[600];
 
-	/* Acquisition. */
+	/* Acquisition: the sockets, the input policy, Docker's published ports. */
 	sbtc_deadline_activity("reading /proc/net");
 	if (sbtc_sockets_read("/proc/net", &list, err, sizeof err) != 0) {
 		sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", err);
@@ -455,14 +472,59 @@ static int local(const config *cfg)
 	}
 	sbtc_deadline_activity("finding the sockets' processes in /proc");
 	size_t denied = sbtc_sockets_owners("/proc", &list);
+	sbtc_fw_policy pol;
+	sbtc_published pub;
+	memset(&pub, 0, sizeof pub);
+	char fw_err[700] = "", pub_err[700] = "";
+	bool pol_ok = false, pub_ok = false;
+	if (cfg->firewall) {
+		pol_ok = sbtc_fw_read(&cfg->tools, &pol, fw_err, sizeof fw_err) == 0;
+		if (pol_ok) {
+			sbtc_deadline_activity("reading Docker's published ports");
+			pub_ok = sbtc_published_read(&cfg->tools, &pub, pub_err, sizeof pub_err) == 0;
+		}
+	}
 
-	/* Evaluation: what faces the network. */
-	size_t exposed = 0, n_unexpected = 0;
-	sbtc_strbuf ok = SBTC_STRBUF_INIT;
-	size_t n_ok = 0;
+	/* Evaluation: what faces the network. Published ports first, so that the summary
+	 * names PORT/PROTO. */
+	size_t exposed = 0, n_unexpected = 0, n_pub_unexpected = 0, n_published = 0;
+	sbtc_strbuf ok = SBTC_STRBUF_INIT, dropped = SBTC_STRBUF_INIT;
+	size_t n_ok = 0, n_dropped = 0;
+	for (size_t i = 0; pub_ok && i < pub.n; i++) {
+		const sbtc_published_port *pp = &pub.v[i];
+		if (pp->loopback_only)
+			continue;
+		n_published++;
+		sbtc_strbuf b = SBTC_STRBUF_INIT;
+		published_describe(&b, pp);
+		if (!pp->exposed) {
+			if (n_dropped < LIST_MAX)
+				sbtc_strbuf_printf(&dropped, "%s%s published, %s", n_dropped ? "; " : "", sbtc_strbuf_str(&b),
+						   pp->how);
+			n_dropped++;
+			sbtc_strbuf_free(&b);
+			continue;
+		}
+		exposed++;
+		sbtc_strbuf_printf(&b, " published by Docker to %s, %s", pp->to, pp->how);
+		if (!permitted(cfg, pp->port)) {
+			if (n_unexpected < LIST_MAX)
+				sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b));
+			n_unexpected++;
+			n_pub_unexpected++;
+		} else {
+			if (n_ok < LIST_MAX)
+				sbtc_strbuf_printf(&ok, "%s%s", n_ok ? "; " : "", sbtc_strbuf_str(&b));
+			n_ok++;
+		}
+		sbtc_strbuf_free(&b);
+	}
+	size_t n_loopback = 0;
 	for (size_t i = 0; i < list.n; i++) {
 		const sbtc_socket *s = &list.v[i];
 		if (sbtc_socket_loopback(s))
+			n_loopback++;
+		if (sbtc_socket_loopback(s) || (pub_ok && socket_published(&pub, s) != NULL))
 			continue;
 		exposed++;
 		sbtc_strbuf b = SBTC_STRBUF_INIT;
@@ -479,13 +541,23 @@ static int local(const config *cfg)
 		sbtc_strbuf_free(&b);
 	}
 	if (n_unexpected > LIST_MAX)
-		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more sockets outside --allow on non-loopback addresses",
+		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more ports outside --allow reachable from the network",
 				n_unexpected - LIST_MAX);
 	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
 	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
 		bool any = false, loop = false;
-		for (size_t i = 0; i < list.n; i++) {
-			if (!list.v[i].tcp || list.v[i].port != p)
+		const sbtc_published_port *blocked = NULL;
+		for (size_t i = 0; pub_ok && i < pub.n && !any; i++) {
+			const sbtc_published_port *pp = &pub.v[i];
+			if (!pp->tcp || pp->port != p || pp->loopback_only)
+				continue;
+			if (pp->exposed)
+				any = true;
+			else
+				blocked = pp;
+		}
+		for (size_t i = 0; i < list.n && !any; i++) {
+			if (!list.v[i].tcp || list.v[i].port != p || (pub_ok && socket_published(&pub, &list.v[i])))
 				continue;
 			if (sbtc_socket_loopback(&list.v[i]))
 				loop = true;
@@ -496,30 +568,51 @@ static int local(const config *cfg)
 			continue;
 		sbtc_strbuf b = SBTC_STRBUF_INIT;
 		port_name_append(&b, p, true);
-		sbtc_result_add(root, SBTC_CRITICAL, "required port %s: %s", sbtc_strbuf_str(&b),
-				loop ? "listens on loopback only, unreachable from the network"
-				     : "nothing listens on it");
+		if (blocked != NULL)
+			sbtc_result_add(root, SBTC_CRITICAL, "required port %s: published by Docker, but %s",
+					sbtc_strbuf_str(&b), blocked->how);
+		else
+			sbtc_result_add(root, SBTC_CRITICAL, "required port %s: %s", sbtc_strbuf_str(&b),
+					loop ? "listens on loopback only, unreachable from the network"
+					     : "nothing listens on it");
 		sbtc_strbuf_free(&b);
 	}
 	if (n_ok > 0)
 		sbtc_result_add(root, SBTC_OK, "allowed: %s%s", sbtc_strbuf_str(&ok), n_ok > LIST_MAX ? "; ..." : "");
+	if (n_dropped > 0)
+		sbtc_result_add(root, SBTC_OK, "not reachable: %s%s", sbtc_strbuf_str(&dropped),
+				n_dropped > LIST_MAX ? "; ..." : "");
 	sbtc_strbuf_free(&ok);
+	sbtc_strbuf_free(&dropped);
 	sbtc_result_add(root, SBTC_OK, "%zu listening sockets, %zu on loopback only, %zu on other addresses%s",
-			list.n, list.n - exposed, exposed,
+			list.n, n_loopback, list.n - n_loopback,
 			denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : "");
-	if (n_unexpected > 0)
+	if (pub_ok && pub.nat_found)
+		sbtc_result_add(root, SBTC_OK, "Docker publishes %zu port%s on non-loopback addresses (rules read with %s)",
+				n_published, n_published == 1 ? "" : "s", pub.source);
+	if (n_pub_unexpected > 0)
+		root->text = sbtc_xasprintf("%zu port%s outside --allow reachable from the network: %s%s", n_unexpected,
+					    n_unexpected == 1 ? "" : "s", root->children[0]->text,
+					    n_unexpected > 1 ? ", ..." : "");
+	else if (n_unexpected > 0)
 		root->text = sbtc_xasprintf("%zu socket%s outside --allow on non-loopback addresses: %s%s", n_unexpected,
 					    n_unexpected == 1 ? "" : "s", root->children[0]->text,
 					    n_unexpected > 1 ? ", ..." : "");
 
 	/* The firewall. */
-	if (cfg->firewall)
-		evaluate_firewall(root, cfg);
+	if (cfg->firewall && !pol_ok)
+		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", fw_err);
+	else if (cfg->firewall)
+		evaluate_firewall(root, &pol, pub_ok && pub.nat_found);
+	if (cfg->firewall && pol_ok && !pub_ok)
+		sbtc_result_add(root, SBTC_UNKNOWN, "Docker's published ports not readable: %s", pub_err);
 
 	sbtc_perf_add(root, "listening", (double)list.n, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "exposed", (double)exposed, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "unexpected", (double)n_unexpected, "", NULL, 0, NAN);
+	sbtc_perf_add(root, "published", (double)n_published, "", NULL, 0, NAN);
 	sbtc_socket_list_free(&list);
+	sbtc_published_free(&pub);
 
 	/* Presentation. */
 	sbtc_perf_add_time(root);

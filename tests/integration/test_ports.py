@@ -620,5 +620,83 @@ class HostLocal(PortsCase):
             s.close()
 
 
+
+# Ports published as Docker publishes them (a DNAT in nat prerouting, reached by a jump,
+# and a forward chain that jumps to the operator's chain first), written as native
+# nftables so that no Docker is needed: 9184/tcp and 4122/udp to 172.31.0.2 behind a
+# bridge that need not exist, 8801 on 127.0.0.1 only. USER_RULES go in the operator's chain.
+def published_ruleset(user_rules=""):
+    return (drop_ruleset() +
+            "table ip nat {\n chain prerouting {\n  type nat hook prerouting priority -100; policy accept;\n"
+            "  fib daddr type local jump publish\n }\n"
+            " chain publish {\n  iifname \"br-sbtc\" return\n"
+            "  iifname != \"br-sbtc\" tcp dport 9184 dnat to 172.31.0.2:9184\n"
+            "  iifname != \"br-sbtc\" udp dport 4122 dnat to 172.31.0.2:4122\n"
+            "  ip daddr 127.0.0.1 tcp dport 8801 dnat to 172.31.0.2:8801\n }\n}\n"
+            "table ip filter {\n chain forward {\n  type filter hook forward priority 0; policy drop;\n"
+            "  jump user\n  oifname \"br-sbtc\" ct state established,related accept\n"
+            "  ip daddr 172.31.0.2 oifname \"br-sbtc\" tcp dport 9184 accept\n"
+            "  ip daddr 172.31.0.2 oifname \"br-sbtc\" udp dport 4122 accept\n }\n"
+            " chain user {\n%s }\n}\n" % user_rules)
+
+
+@unittest.skipIf(NETNS_WHY is not None, "network namespaces unavailable: %s" % NETNS_WHY)
+class NamespacePublished(PortsCase):
+    """Local mode on a host whose ports are published by NAT and forwarded, so that no
+    socket shows them and the input chain never sees them (Docker with its userland
+    proxy off): the forward path decides."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = NetnsHost()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.host.close()
+
+    def tearDown(self):
+        self.host.stop_listeners()
+        self.host.firewall("")
+
+    @under_valgrind
+    def test_published_port_is_critical_whatever_input_says(self):
+        self.host.firewall(published_ruleset())
+        r = run_in(self.host.ns, ["--local", "--allow", "22,4122", "--require", "none"])
+        self.assertState(r, 2, "1 port outside --allow reachable from the network: 9184/tcp (signer metrics) "
+                               "published by Docker to 172.31.0.2:9184, forward path accepts (user: no rule for it)")
+        self.assertCounts(r, listening=0, exposed=2, unexpected=1, published=2)
+        text = "\n".join(r.long_text)
+        self.assertIn("4122/udp (signer P2P (QUIC)) published by Docker to 172.31.0.2:4122", text)
+        self.assertIn("input drops by default (chain inet filter input: policy drop); Docker's published ports "
+                      "do not pass input", text)
+        self.assertNotIn("8801", text)  # published on 127.0.0.1 only
+
+    def test_port_dropped_in_forward_path_is_ok(self):
+        self.host.firewall(published_ruleset("  meta l4proto tcp ct original proto-dst 9184 drop\n"))
+        r = run_in(self.host.ns, ["--local", "--allow", "22,4122", "--require", "none"])
+        self.assertState(r, 0, "")
+        self.assertCounts(r, exposed=1, unexpected=0, published=2)
+        self.assertIn("[OK] not reachable: 9184/tcp (signer metrics) published, dropped in user", r.stdout)
+
+    def test_udp_published_port_is_judged_like_tcp(self):
+        self.host.firewall(published_ruleset("  meta l4proto tcp ct original proto-dst 9184 drop\n"))
+        r = run_in(self.host.ns, ["--local", "--allow", "22", "--require", "none"])
+        self.assertState(r, 2, "1 port outside --allow reachable from the network: 4122/udp (signer P2P (QUIC)) "
+                               "published by Docker to 172.31.0.2:4122")
+        self.host.firewall(published_ruleset("  meta l4proto udp ct original proto-dst 4122 drop\n"
+                                             "  meta l4proto tcp ct original proto-dst 9184 drop\n"))
+        r = run_in(self.host.ns, ["--local", "--allow", "22", "--require", "none"])
+        self.assertState(r, 0, "")
+        self.assertCounts(r, exposed=0, unexpected=0, published=2)
+
+    def test_required_port_published_but_dropped(self):
+        self.host.firewall(published_ruleset("  drop\n"))
+        r = run_in(self.host.ns, ["--local", "--require", "9184", "--allow", "22,9184"])
+        self.assertState(r, 2, "required port 9184 (signer metrics): published by Docker, but dropped in user")
+        self.host.firewall(published_ruleset())
+        r = run_in(self.host.ns, ["--local", "--require", "9184", "--allow", "22,4122,9184"])
+        self.assertState(r, 0, "")
+
+
 if __name__ == "__main__":
     unittest.main()
