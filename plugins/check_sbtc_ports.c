@@ -67,11 +67,12 @@ static const sbtc_option options[] = {
 	 "TCP ports to scan: ports and ranges, comma-separated. Required ports are always\n"
 	 "scanned.", "1-65535"},
 	{"allow", 0, SBTC_ARG_REQUIRED, "LIST", OPT_ALLOW,
-	 "Ports that may be open (remote) or listen on a non-loopback address (local)\n"
-	 "(\"none\" for none). Required ports are allowed too.", DEFAULT_ALLOW},
+	 "Ports that may be open (remote) or reachable from the network (local: a socket on\n"
+	 "a non-loopback address, or a port Docker publishes that the forward path lets\n"
+	 "through) (\"none\" for none). Required ports are allowed too.", DEFAULT_ALLOW},
 	{"require", 0, SBTC_ARG_REQUIRED, "LIST", OPT_REQUIRE,
-	 "Ports that must be open (remote) or listen on a non-loopback address (local)\n"
-	 "(\"none\" for none). The default is the signer's P2P port.", DEFAULT_REQUIRE},
+	 "Ports that must be open (remote) or reachable from the network (local, as for\n"
+	 "--allow) (\"none\" for none). The default is the signer's P2P port.", DEFAULT_REQUIRE},
 	{"no-drop-check", 0, SBTC_ARG_NONE, NULL, OPT_NO_DROP_CHECK,
 	 "Remote mode: do not warn when the host refuses connections (closed ports) instead\n"
 	 "of dropping them.", NULL},
@@ -82,14 +83,17 @@ static const sbtc_option options[] = {
 	 "Remote mode: connections in flight at most, lowered to what the descriptor limit\n"
 	 "allows after raising the soft limit as far as the hard one.", TEXT_OF(DEFAULT_MAX_PARALLEL)},
 	{"local", 0, SBTC_ARG_NONE, NULL, OPT_LOCAL,
-	 "Local mode: check this host's own listening sockets and firewall (through NRPE or\n"
-	 "an agent). Process names and the firewall need root (or CAP_NET_ADMIN and\n"
-	 "CAP_SYS_PTRACE); without them the check says what it could not see.", NULL},
-	{"no-firewall", 0, SBTC_ARG_NONE, NULL, OPT_NO_FIREWALL, "Local mode: do not read the firewall.", NULL},
+	 "Local mode: check this host's own listening sockets, the ports Docker publishes\n"
+	 "and the firewall (through NRPE or an agent). Process names and the firewall need\n"
+	 "root (or CAP_NET_ADMIN and CAP_SYS_PTRACE); without them the check says what it\n"
+	 "could not see.", NULL},
+	{"no-firewall", 0, SBTC_ARG_NONE, NULL, OPT_NO_FIREWALL,
+	 "Local mode: do not read the firewall (nor, then, Docker's published ports).", NULL},
 	{"nft", 0, SBTC_ARG_REQUIRED, "FILE", OPT_NFT,
 	 "Local mode: the nft program (default: /usr/sbin/nft or the first on PATH).", NULL},
 	{"iptables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IPTABLES_SAVE,
-	 "Local mode: read iptables-save instead of nft (default: used when nft is absent).", NULL},
+	 "Local mode: read iptables-save instead of nft (default: used when nft is absent,\n"
+	 "and for the tables nft shows with opaque xt matches).", NULL},
 	{"ip6tables-save", 0, SBTC_ARG_REQUIRED, "FILE", OPT_IP6TABLES_SAVE,
 	 "Local mode: the ip6tables-save program that goes with iptables-save.", NULL},
 };
@@ -101,7 +105,8 @@ static const sbtc_plugin_info info = {
 		"Checks that only the signer's P2P port and SSH face the network, behind a default-deny\n"
 		"firewall. Remote mode (-H) scans the host's TCP ports from the monitoring server;\n"
 		"local mode (--local) lists the host's listening sockets with their processes and\n"
-		"reads the firewall's input policy.",
+		"the ports Docker publishes with what the forward path does with them, and reads\n"
+		"the firewall's input policy.",
 	.usage = "-H HOST [-4|-6] [-p LIST] [--allow LIST]\n"
 		 "  [--require LIST] [--no-drop-check] [--port-timeout DURATION]\n"
 		 "  [--max-parallel N] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]\n"
@@ -121,12 +126,28 @@ static const sbtc_plugin_info info = {
 		"            port answered.\n"
 		"States, local mode:\n"
 		"  CRITICAL  a socket on a non-loopback address with a port outside --allow\n"
-		"            (\"postgres listens on 0.0.0.0:5432\"); a required port nobody listens on.\n"
+		"            (\"postgres listens on 0.0.0.0:5432\"), or a port Docker publishes that\n"
+		"            the forward path accepts (\"9184/tcp (signer metrics) published by\n"
+		"            Docker to 172.18.0.2:9184, forward path accepts (DOCKER-USER: no rule\n"
+		"            for it)\"); a required port nobody listens on, or that the forward\n"
+		"            path drops.\n"
 		"  WARNING   the firewall's input path accepts by default.\n"
 		"  UNKNOWN   the firewall cannot be read (not root, no nft or iptables-save).\n"
 		"\n"
+		"Docker publishes a port by a DNAT rule (nat PREROUTING, chain DOCKER) and lets it\n"
+		"through FORWARD (DOCKER-USER first): the input policy never sees it, and with\n"
+		"the userland proxy off no socket shows it. The check reads those rules (nft -j,\n"
+		"and iptables-save where nft shows iptables' own matches as opaque xt ones) and\n"
+		"follows a new connection from each outside interface to the container. A match\n"
+		"it cannot evaluate is taken both ways: the port counts as reachable unless every\n"
+		"path drops it. A port published on 127.0.0.1 only is not reachable. To close a\n"
+		"published port, drop it in DOCKER-USER, for example:\n"
+		"  iptables -I DOCKER-USER -p tcp -m conntrack --ctorigdstport 9184 -j DROP\n"
+		"\n"
 		"Perfdata, remote: open, unexpected_open, closed, filtered (ports), time (s).\n"
-		"Perfdata, local: listening, exposed, unexpected (sockets), time (s).\n"
+		"Perfdata, local: listening (sockets), exposed, unexpected (sockets and published\n"
+		"ports reachable from the network), published (ports Docker publishes on\n"
+		"non-loopback addresses), time (s).\n"
 		"\n"
 		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8s with\n"
 		"the defaults): keep -t above it.\n"
