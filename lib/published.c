@@ -16,7 +16,7 @@
 
 #define MAX_PUBLISHED 4096
 #define MAX_DEPTH 64             /* jumps deep; the kernel's own limit is lower */
-#define WALK_BUDGET 20000000L    /* rule visits for one judgement of all ports */
+#define WALK_BUDGET 4000000L     /* rule visits for one judgement of all ports */
 
 /* ---- the packet and its matches ---- */
 
@@ -158,6 +158,7 @@ typedef struct {
 	const packet *p;
 	long *budget;
 	bool exhausted;
+	const sbtc_chain *stack[MAX_DEPTH + 2]; /* the chains jumped through, to see a loop */
 	char drop_at[80], accept_at[80], note[96], unknown[96];
 } walk;
 
@@ -190,6 +191,17 @@ static unsigned apply(walk *w, const sbtc_chain *c, size_t i, int depth, bool sp
 				snprintf(w->unknown, sizeof w->unknown, "target %.40s in %.40s", r->target, c->name);
 			return O_ACCEPT | O_DROP;
 		}
+		/* a loop (the kernel refuses one; a text may still hold it) is not followed */
+		for (int k = 0; k <= depth && k <= MAX_DEPTH; k++)
+			if (w->stack[k] == to) {
+				w->exhausted = true;
+				return O_ACCEPT | O_DROP;
+			}
+		if (depth + 1 > MAX_DEPTH) {
+			w->exhausted = true;
+			return O_ACCEPT | O_DROP;
+		}
+		w->stack[depth + 1] = to;
 		unsigned s = eval_from(w, to, 0, depth + 1, false);
 		if (r->verdict == SBTC_V_GOTO || !(s & O_RETURN))
 			return s;
@@ -256,6 +268,7 @@ static bool forward_accepts(const sbtc_ruleset *rs, const packet *p, long *budge
 				continue;
 			any = true;
 			w.t = t;
+			w.stack[0] = c;
 			w.drop_at[0] = '\0';
 			unsigned s = eval_from(&w, c, 0, 0, true);
 			if (s & O_RETURN)

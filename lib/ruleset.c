@@ -649,6 +649,11 @@ fail:
 			rs->rules -= x->c[c].n;
 		table_free(x);
 	}
+	if (rs->n == 0) {
+		free(rs->t);
+		rs->t = NULL;
+		rs->cap = 0;
+	}
 	return -1;
 }
 
@@ -1027,6 +1032,11 @@ fail:
 		for (size_t c = 0; c < x->n; c++)
 			rs->rules -= x->c[c].n;
 		table_free(x);
+	}
+	if (rs->n == 0) {
+		free(rs->t);
+		rs->t = NULL;
+		rs->cap = 0;
 	}
 	json_object_put(root);
 	return -1;
