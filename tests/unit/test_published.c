@@ -398,6 +398,45 @@ static void test_nft_native(void **unused)
 	free(ipt);
 }
 
+/* IPv6: Docker writes the same chains with ip6tables when the daemon has IPv6 on. */
+static void test_ipv6(void **unused)
+{
+	(void)unused;
+	static const char text[] =
+		"*filter\n:FORWARD DROP [0:0]\n:DOCKER - [0:0]\n:DOCKER-USER - [0:0]\n"
+		"-A FORWARD -j DOCKER-USER\n-A FORWARD -o br-1 -j DOCKER\n"
+		"-A DOCKER -d fd00::2/128 ! -i br-1 -o br-1 -p tcp -m tcp --dport 9184 -j ACCEPT\n"
+		"-A DOCKER -d fd00::2/128 ! -i br-1 -o br-1 -p udp -m udp --dport 4122 -j ACCEPT\n"
+		"-A DOCKER-USER -p udp -m conntrack --ctorigdstport 4122 -j DROP\n-A DOCKER-USER -j RETURN\nCOMMIT\n"
+		"*nat\n:PREROUTING ACCEPT [0:0]\n:DOCKER - [0:0]\n"
+		"-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n-A DOCKER -i br-1 -j RETURN\n"
+		"-A DOCKER ! -i br-1 -p tcp -m tcp --dport 9184 -j DNAT --to-destination [fd00::2]:9184\n"
+		"-A DOCKER ! -i br-1 -p udp -m udp --dport 4122 -j DNAT --to-destination [fd00::2]:4122\n"
+		"-A DOCKER -d ::1/128 ! -i br-1 -p tcp -m tcp --dport 8801 -j DNAT --to-destination [fd00::2]:8801\n"
+		"COMMIT\n";
+	sbtc_ruleset rs;
+	memset(&rs, 0, sizeof rs);
+	char err[300];
+	assert_int_equal(sbtc_ruleset_parse_iptables(text, sizeof text - 1, true, "iptables-save", &rs, err, sizeof err), 0);
+	static const char *const eth0[] = {"eth0"};
+	sbtc_ifaces o = {eth0, 1};
+	sbtc_published p;
+	assert_int_equal(sbtc_published_judge(&rs, &o, &p, err, sizeof err), 0);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.v[0].family, 6);
+	assert_string_equal(p.v[0].to, "[fd00::2]:9184");
+	assert_true(p.v[0].exposed);
+	assert_false(p.v[1].tcp);
+	assert_false(p.v[1].exposed);
+	assert_string_equal(p.v[1].how, "dropped in DOCKER-USER");
+	assert_true(p.v[2].loopback_only);
+	assert_non_null(sbtc_published_find(&p, 6, true, 9184));
+	assert_null(sbtc_published_find(&p, 4, true, 9184));
+	assert_null(sbtc_published_find(&p, 6, true, 8801)); /* ::1 only: a socket elsewhere is its own */
+	sbtc_published_free(&p);
+	sbtc_ruleset_free(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_forward_path),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_nft_native),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
