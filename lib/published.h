@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ports Docker publishes, and whether the forward path lets the internet reach them.
  *
- * Docker (moby's libnetwork, iptables/iptables.go and drivers/bridge/setup_ip_tables.go)
- * publishes a port by a DNAT rule in the nat table's DOCKER chain, reached from
+ * Docker publishes a port by a DNAT rule in the nat table's DOCKER chain, reached from
  * PREROUTING, and lets the translated packet through the filter table's FORWARD chain:
  * DOCKER-USER first, then its isolation chains, then its DOCKER chain, which accepts the
- * container's address and port. The host's INPUT chain never sees such a packet, and with
- * the userland proxy off no socket shows the port either.
+ * container's address and port (moby: libnetwork/firewall_linux.go, arrangeUserFilterRule,
+ * puts the jump to DOCKER-USER first; libnetwork/drivers/bridge/setup_ip_tables_linux.go
+ * makes the chains, port_mapping_linux.go the per-port DNAT and ACCEPT rules; the rule
+ * listings in integration/network/bridge/iptablesdoc/ show the result). The host's INPUT
+ * chain never sees such a packet, and with the userland proxy off no socket shows the
+ * port either. Docker's nftables backend (table ip docker-bridges) dispatches by verdict
+ * maps, which this walker does not follow: its ports count as exposed.
  *
  * Published ports are the DNAT rules reachable from a nat prerouting base chain (through
  * any jumps). Each is judged by walking every filter base chain on the forward hook for a
