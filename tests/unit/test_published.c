@@ -19,7 +19,7 @@
 static char *slurp(const char *name, size_t *len)
 {
 	const char *dir = getenv("SBTC_TEST_FIXTURES");
-	char *path = sbtc_xasprintf("%s/docker/%s", dir ? dir : "../../tests/fixtures", name);
+	char *path = sbtc_xasprintf("%s/docker/%s", dir ? dir : "../../../tests/fixtures" /* from build/NAME/tests */, name);
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		fail_msg("cannot open %s", path);
