@@ -2,7 +2,10 @@
 #include "published.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -414,8 +417,27 @@ static bool collect(const sbtc_table *t, size_t ci, bool *seen, sbtc_published *
 	return true;
 }
 
-/* Docker's bridges: the interfaces its nat rules exempt ("-i br-X -j RETURN" before the
- * DNAT rules, "! -i br-X" on them). */
+static bool literal_iface(const sbtc_match *m)
+{
+	size_t l = strlen(m->iface);
+	return (m->kind == SBTC_M_IIF || m->kind == SBTC_M_OIF) && l > 0 && m->iface[l - 1] != '+' &&
+	       m->iface[l - 1] != '*';
+}
+
+static void name_add(char ***names, size_t *n, const char *name)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (strcmp((*names)[j], name) == 0)
+			return;
+	*names = sbtc_xrealloc(*names, (*n + 1) * sizeof **names);
+	(*names)[(*n)++] = sbtc_xstrdup(name);
+}
+
+/* Docker's bridges, as its rules name them: the interfaces its nat rules exempt
+ * ("-i br-X -j RETURN" before the DNAT rules, "! -i br-X" on them, with the userland
+ * proxy on), and any interface a rule matches as both the way in and the way out
+ * ("! -i br-X -o br-X", "-i br-X -o br-X": traffic that leaves by the interface it came
+ * in on, which only a bridge carries; Docker writes these with the proxy on or off). */
 static void bridges_of(const sbtc_ruleset *rs, char ***names, size_t *n)
 {
 	*names = NULL;
@@ -427,24 +449,19 @@ static void bridges_of(const sbtc_ruleset *rs, char ***names, size_t *n)
 			bool has_dnat = false;
 			for (size_t i = 0; i < c->n && !has_dnat; i++)
 				has_dnat = c->r[i].verdict == SBTC_V_DNAT;
-			if (!has_dnat)
-				continue;
 			for (size_t i = 0; i < c->n; i++) {
 				const sbtc_rule *r = &c->r[i];
 				for (size_t k = 0; k < r->nm; k++) {
 					const sbtc_match *m = &r->m[k];
-					size_t l = strlen(m->iface);
-					if (m->kind != SBTC_M_IIF || l == 0 || m->iface[l - 1] == '+' || m->iface[l - 1] == '*')
+					if (!literal_iface(m))
 						continue;
-					if (!((r->verdict == SBTC_V_RETURN && !m->neg) || (r->verdict == SBTC_V_DNAT && m->neg)))
-						continue;
-					bool dup = false;
-					for (size_t j = 0; j < *n && !dup; j++)
-						dup = strcmp((*names)[j], m->iface) == 0;
-					if (dup)
-						continue;
-					*names = sbtc_xrealloc(*names, (*n + 1) * sizeof **names);
-					(*names)[(*n)++] = sbtc_xstrdup(m->iface);
+					if (m->kind == SBTC_M_IIF && has_dnat &&
+					    ((r->verdict == SBTC_V_RETURN && !m->neg) || (r->verdict == SBTC_V_DNAT && m->neg)))
+						name_add(names, n, m->iface);
+					for (size_t j = 0; j < r->nm && m->kind == SBTC_M_IIF; j++)
+						if (r->m[j].kind == SBTC_M_OIF && literal_iface(&r->m[j]) &&
+						    strcmp(r->m[j].iface, m->iface) == 0)
+							name_add(names, n, m->iface);
 				}
 			}
 		}
@@ -584,47 +601,138 @@ void sbtc_published_free(sbtc_published *p)
 
 /* ---- the live host ---- */
 
-/* The bridge sysdir/name is a port of ("master" link), or "". */
-static void master_of(const char *sysdir, const char *name, char *dst, size_t dstlen)
+/* The interfaces of this network namespace with the index of their master (the bridge a
+ * port belongs to), from the kernel by rtnetlink: /sys/class/net shows the namespace that
+ * mounted it, which is not ours after a bare setns (nsenter --net). */
+typedef struct {
+	char name[IFNAMSIZ];
+	int index, master;
+	bool loopback;
+} link_info;
+
+static int read_links(link_info **out, size_t *n)
 {
-	char *path = sbtc_xasprintf("%s/%s/master", sysdir, name);
-	char link[PATH_MAX];
-	ssize_t n = readlink(path, link, sizeof link - 1);
-	free(path);
-	dst[0] = '\0';
-	if (n <= 0)
-		return;
-	link[n] = '\0';
-	const char *base = strrchr(link, '/');
-	sbtc_strlcpy(dst, base ? base + 1 : link, dstlen);
+	*out = NULL;
+	*n = 0;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+	memset(&req, 0, sizeof req);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifi);
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+		close(fd);
+		return -1;
+	}
+	static char buf[32768];
+	bool done = false;
+	int rc = 0;
+	while (!done) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 2000) <= 0) {
+			rc = -1;
+			break;
+		}
+		ssize_t len = recv(fd, buf, sizeof buf, 0);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0) {
+			rc = -1;
+			break;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				rc = -1;
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			link_info li;
+			memset(&li, 0, sizeof li);
+			li.index = ifi->ifi_index;
+			li.loopback = (ifi->ifi_flags & IFF_LOOPBACK) != 0;
+			int alen = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof *ifi));
+			for (struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+				size_t plen = RTA_PAYLOAD(rta);
+				if (rta->rta_type == IFLA_IFNAME && plen > 0) {
+					size_t l = strnlen(RTA_DATA(rta), plen);
+					if (l >= sizeof li.name)
+						l = sizeof li.name - 1;
+					memcpy(li.name, RTA_DATA(rta), l);
+					li.name[l] = '\0';
+				} else if (rta->rta_type == IFLA_MASTER && plen >= sizeof(int)) {
+					memcpy(&li.master, RTA_DATA(rta), sizeof(int));
+				}
+			}
+			if (li.name[0] == '\0')
+				continue;
+			*out = sbtc_xrealloc(*out, (*n + 1) * sizeof **out);
+			(*out)[(*n)++] = li;
+		}
+	}
+	close(fd);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
-void sbtc_published_outside(const sbtc_ruleset *rs, const char *sysdir, char ***names, size_t *n)
+void sbtc_published_outside_of(const sbtc_ruleset *rs, const sbtc_link *links, size_t nlinks, char ***names,
+			       size_t *n)
 {
 	*names = NULL;
 	*n = 0;
 	char **bridges;
 	size_t nbridges;
 	bridges_of(rs, &bridges, &nbridges);
-	DIR *d = opendir(sysdir);
-	if (d != NULL) {
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' || strcmp(de->d_name, "lo") == 0 || strlen(de->d_name) >= 32)
-				continue;
-			char master[64];
-			master_of(sysdir, de->d_name, master, sizeof master);
-			bool docker = false;
-			for (size_t i = 0; i < nbridges && !docker; i++)
-				docker = strcmp(bridges[i], de->d_name) == 0 || strcmp(bridges[i], master) == 0;
-			if (docker)
-				continue;
-			*names = sbtc_xrealloc(*names, (*n + 1) * sizeof **names);
-			(*names)[(*n)++] = sbtc_xstrdup(de->d_name);
-		}
-		closedir(d);
+	for (size_t i = 0; i < nlinks; i++) {
+		const sbtc_link *l = &links[i];
+		if (l->loopback)
+			continue;
+		bool docker = false;
+		for (size_t k = 0; k < nbridges && !docker; k++)
+			docker = strcmp(bridges[k], l->name) == 0 || strcmp(bridges[k], l->master) == 0;
+		if (!docker)
+			name_add(names, n, l->name);
 	}
 	sbtc_ifaces_free(bridges, nbridges);
+}
+
+void sbtc_published_outside(const sbtc_ruleset *rs, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	link_info *links;
+	size_t nlinks;
+	if (read_links(&links, &nlinks) != 0)
+		return; /* not known by name: an interface none of Docker's bridges is assumed */
+	sbtc_link *l = sbtc_xcalloc(nlinks ? nlinks : 1, sizeof *l);
+	for (size_t i = 0; i < nlinks; i++) {
+		sbtc_strlcpy(l[i].name, links[i].name, sizeof l[i].name);
+		l[i].loopback = links[i].loopback;
+		for (size_t k = 0; k < nlinks && links[i].master != 0; k++)
+			if (links[k].index == links[i].master)
+				sbtc_strlcpy(l[i].master, links[k].name, sizeof l[i].master);
+	}
+	sbtc_published_outside_of(rs, l, nlinks, names, n);
+	free(l);
+	free(links);
 }
 
 /* Runs an iptables-save variant ("iptables-save", "ip6tables-legacy-save") and adds its
@@ -719,7 +827,7 @@ int sbtc_published_read(const sbtc_fw_tools *tools, sbtc_published *out, char *e
 	}
 	char **names;
 	size_t n;
-	sbtc_published_outside(&rs, "/sys/class/net", &names, &n);
+	sbtc_published_outside(&rs, &names, &n);
 	sbtc_ifaces ifs = {(const char *const *)names, n};
 	int rc = sbtc_published_judge(&rs, &ifs, out, err, errlen);
 	if (rc == 0 && !out->nat_found && legacy_tables()) {
@@ -736,7 +844,7 @@ int sbtc_published_read(const sbtc_fw_tools *tools, sbtc_published *out, char *e
 		if (ran || ran6)
 			snprintf(source + l, sizeof source - l, " and iptables-legacy-save");
 		sbtc_ifaces_free(names, n);
-		sbtc_published_outside(&rs, "/sys/class/net", &names, &n);
+		sbtc_published_outside(&rs, &names, &n);
 		ifs.names = (const char *const *)names;
 		ifs.n = n;
 		rc = sbtc_published_judge(&rs, &ifs, out, err, errlen);

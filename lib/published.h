@@ -62,16 +62,27 @@ typedef struct {
 int sbtc_published_judge(const sbtc_ruleset *rs, const sbtc_ifaces *outside, sbtc_published *out, char *err,
 			 size_t errlen);
 
-/* The interface names under sysdir ("/sys/class/net") that are outside interfaces for
- * rs: not lo, not a bridge named in Docker's rules, not a port of such a bridge. The
- * names are malloc'd; free with sbtc_ifaces_free. */
-void sbtc_published_outside(const sbtc_ruleset *rs, const char *sysdir, char ***names, size_t *n);
+/* The interfaces of this network namespace (asked of the kernel by rtnetlink) that are
+ * outside interfaces for rs: not loopback, not a bridge named in Docker's rules, not a
+ * port of such a bridge. None when the kernel cannot be asked. The names are malloc'd;
+ * free with sbtc_ifaces_free. */
+void sbtc_published_outside(const sbtc_ruleset *rs, char ***names, size_t *n);
+
+/* The same choice from a list of interfaces: name, the bridge it is a port of ("" for
+ * none), loopback. */
+typedef struct {
+	char name[32];
+	char master[32];
+	bool loopback;
+} sbtc_link;
+void sbtc_published_outside_of(const sbtc_ruleset *rs, const sbtc_link *links, size_t nlinks, char ***names,
+			       size_t *n);
 void sbtc_ifaces_free(char **names, size_t n);
 
 /* Reads the rule set (nft -j list ruleset; iptables-save and ip6tables-save for tables
  * nft shows as opaque xt expressions, or alone where nft is absent or tools says so;
  * iptables-legacy-save when nft shows no Docker NAT and that tool exists), finds the
- * outside interfaces under /sys/class/net, and judges. Returns 0, or -1 with why the
+ * outside interfaces (rtnetlink), and judges. Returns 0, or -1 with why the
  * rules could not be read. */
 int sbtc_published_read(const sbtc_fw_tools *tools, sbtc_published *out, char *err, size_t errlen);
 

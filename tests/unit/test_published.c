@@ -67,15 +67,29 @@ static void load(const char *variant, int how, sbtc_ruleset *rs, char ***ifs, si
 		}
 		sbtc_ruleset_replace(rs, &saved);
 	}
-	/* the outside interface is the first line */
+	/* the namespace's interfaces, "name master" a line (the outside one first), chosen
+	 * as the check chooses them on a live host */
 	snprintf(name, sizeof name, "%s.ifaces", variant);
 	char *text = slurp(name, &len);
-	char *nl = strchr(text, '\n');
-	if (nl)
-		*nl = '\0';
-	*ifs = sbtc_xmalloc(sizeof **ifs);
-	(*ifs)[0] = text;
-	*nifs = 1;
+	sbtc_link links[16];
+	size_t nlinks = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL && nlinks < 16; line = strtok_r(NULL, "\n", &save)) {
+		sbtc_link *l = &links[nlinks++];
+		memset(l, 0, sizeof *l);
+		char master[32];
+		if (sscanf(line, "%31s %31s", l->name, master) != 2)
+			fail_msg("%s: bad line '%s'", name, line);
+		if (strcmp(master, "-") != 0)
+			sbtc_strlcpy(l->master, master, sizeof l->master);
+		l->loopback = strcmp(l->name, "lo") == 0;
+	}
+	free(text);
+	sbtc_published_outside_of(rs, links, nlinks, ifs, nifs);
+	/* only the veth pair to the outside namespace is outside: docker0, the compose
+	 * network's bridge and the container's port are Docker's */
+	assert_int_equal(*nifs, 1);
+	assert_string_equal((*ifs)[0], links[0].name);
 }
 
 static void test_fixtures(void **unused)
