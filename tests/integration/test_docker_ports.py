@@ -68,7 +68,7 @@ if DOCKER_WHY is None:
 PUBLISHED = {(4122, "tcp"): True, (4122, "udp"): True, (9184, "tcp"): True, (8801, "tcp"): False}
 PUBLISH_ARGS = ("-p", "4122:4122", "-p", "4122:4122/udp", "-p", "9184:9184", "-p", "127.0.0.1:8801:8801")
 ALLOW = "22,4122"
-PROBE_TIMEOUT = 2.0
+PROBE_TIMEOUT = 1.5
 
 UDP_ECHO = ("import socket\n"
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -219,15 +219,21 @@ def cause_lines(r):
 
 
 # Scenarios: the firewall the Docker host gets, and where a probe from outside gets through.
-# rules: (iptables binary, arguments to insert, arguments to remove), in order.
+# rules: (iptables program, arguments and input that put them in, arguments and input that
+# take them out), in order.
 # v4: the published ports an IPv4 probe reaches (through DNAT and FORWARD);
 # v6: with the userland proxy on, those IPv6 reaches through docker-proxy (through INPUT).
 ALL3 = frozenset({(4122, "tcp"), (4122, "udp"), (9184, "tcp")})
 
 
 def _docker_user(*rules):
-    return [(IPTABLES, ["-I", "DOCKER-USER", str(i + 1)] + rule, ["-D", "DOCKER-USER"] + rule)
-            for i, rule in enumerate(rules)]
+    """Rules put first in DOCKER-USER, in this order, and taken out again: one
+    iptables-restore --noflush each way."""
+    def text(lines):
+        return "*filter\n" + "".join(" ".join(l) + "\n" for l in lines) + "COMMIT\n"
+    add = text(["-I", "DOCKER-USER", str(i + 1)] + rule for i, rule in enumerate(rules))
+    remove = text(["-D", "DOCKER-USER"] + rule for rule in rules)
+    return [(IPTABLES + "-restore", ["--noflush"], add, ["--noflush"], remove)]
 
 
 SCENARIOS = {
@@ -237,10 +243,19 @@ SCENARIOS = {
     "conntrack_drop_9184": dict(
         rules=lambda ifname: _docker_user(["-p", "tcp", "-m", "conntrack", "--ctorigdstport", "9184", "-j", "DROP"]),
         v4=ALL3 - {(9184, "tcp")}, v6=ALL3),
-    # Everything that comes in on the outside interface dropped but the signer's P2P port.
+    # Everything that comes in on the outside interface dropped but the signer's P2P port:
+    # by the port after DNAT ...
     "outside_only_4122": dict(
         rules=lambda ifname: _docker_user(["-i", ifname, "-p", "tcp", "!", "--dport", "4122", "-j", "DROP"],
                                           ["-i", ifname, "-p", "udp", "!", "--dport", "4122", "-j", "DROP"]),
+        v4=ALL3 - {(9184, "tcp")}, v6=ALL3),
+    # ... and by conntrack's original port, replies to the containers' own connections let in.
+    "outside_only_4122_conntrack": dict(
+        rules=lambda ifname: _docker_user(
+            ["-i", ifname, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "RETURN"],
+            ["-i", ifname, "-p", "tcp", "-m", "conntrack", "--ctorigdstport", "4122", "-j", "RETURN"],
+            ["-i", ifname, "-p", "udp", "-m", "conntrack", "--ctorigdstport", "4122", "-j", "RETURN"],
+            ["-i", ifname, "-j", "DROP"]),
         v4=ALL3 - {(9184, "tcp")}, v6=ALL3),
     # UDP 4122 dropped, TCP 4122 and 9184 through.
     "udp_4122_dropped": dict(
@@ -248,8 +263,8 @@ SCENARIOS = {
         v4=ALL3 - {(4122, "udp")}, v6=ALL3),
     # INPUT drops by default (IPv4 and IPv6): published ports never pass INPUT.
     "input_drop": dict(
-        rules=lambda ifname: [(IPTABLES, ["-P", "INPUT", "DROP"], ["-P", "INPUT", "ACCEPT"]),
-                              (IP6TABLES, ["-P", "INPUT", "DROP"], ["-P", "INPUT", "ACCEPT"])],
+        rules=lambda ifname: [(IPTABLES, ["-P", "INPUT", "DROP"], None, ["-P", "INPUT", "ACCEPT"], None),
+                              (IP6TABLES, ["-P", "INPUT", "DROP"], None, ["-P", "INPUT", "ACCEPT"], None)],
         v4=ALL3, v6=frozenset()),
 }
 
@@ -340,9 +355,9 @@ class DockerHostCase:
     # --- a scenario ----------------------------------------------------------------------
 
     def apply(self, rules):
-        for binary, add, remove in rules:
-            self.dh.nsexec(binary, *add, check=True)
-            self.addCleanup(self.dh.nsexec, binary, *remove, check=True)
+        for program, add, add_input, remove, remove_input in rules:
+            self.dh.nsexec(program, *add, input=add_input, check=True)
+            self.addCleanup(self.dh.nsexec, program, *remove, input=remove_input, check=True)
 
     def firewall_text(self):
         return (self.dh.nsexec(IPTABLES + "-save").stdout
@@ -352,17 +367,25 @@ class DockerHostCase:
         """The check run with each argument list while reality is probed (at once)."""
         results = {}
 
-        def checks():
-            for args in check_args_list:
+        def check(args):
+            try:
                 results[tuple(args)] = self.run_check(*args)
+            except BaseException as e:  # raised again below, in the test's thread
+                results[tuple(args)] = e
 
-        t = threading.Thread(target=checks)
-        t.start()
+        threads = [threading.Thread(target=check, args=(args,)) for args in check_args_list]
+        for t in threads:
+            t.start()
         try:
             real = self.reality()
         finally:
-            t.join()
-        return real, [results[tuple(args)] for args in check_args_list]
+            for t in threads:
+                t.join()
+        out = [results[tuple(args)] for args in check_args_list]
+        for r in out:
+            if isinstance(r, BaseException):
+                raise r
+        return real, out
 
     def describe(self, scenario, real, r):
         lines = ["scenario %s, %s" % (scenario, self.LABEL), "reality from outside (%s, %s):"
@@ -371,7 +394,9 @@ class DockerHostCase:
             lines.append("  %d/%s %s  %s" % (port, proto, "REACHABLE" if ok else "unreachable",
                                             "; ".join("%s %s" % kv for kv in sorted(per.items()))))
         lines.append("check: %r" % r)
-        lines.append("firewall:\n" + self.firewall_text())
+        if getattr(self, "_firewall", None) is None:  # read once per test
+            self._firewall = self.firewall_text()
+        lines.append("firewall:\n" + self._firewall)
         return "\n".join(lines)
 
     def assertAgree(self, scenario, real, r, allowed, in_first_line):
@@ -438,6 +463,9 @@ class Scenarios:
 
     def test_docker_user_outside_interface_only_4122(self):
         self.scenario("outside_only_4122")
+
+    def test_docker_user_outside_interface_only_4122_conntrack(self):
+        self.scenario("outside_only_4122_conntrack")
 
     def test_docker_user_udp_4122_dropped(self):
         self.scenario("udp_4122_dropped")
