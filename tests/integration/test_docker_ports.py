@@ -21,8 +21,10 @@ A port is reachable when either family gets its echo back. The two must agree fo
 published port: a reachable port outside --allow makes the check CRITICAL and is named
 PORT/PROTO (or as a socket, ADDRESS:PORT) in its first line (with --allow 22,4122, where 9184
 is the only candidate) or in a [CRITICAL] line (with --allow 22 --require none, where 4122
-TCP and UDP are judged too); a port that is not reachable, or is allowed, never is. Each scenario also asserts what reality itself must be
-(so that a broken test bed, where nothing answers, cannot agree with an OK by accident).
+TCP and UDP are judged too); a port that is not reachable, or is allowed, never is. Each
+scenario also asserts what reality itself must be (so that a broken test bed, where nothing
+answers, cannot agree with an OK by accident), that the perfdata counts 3 ports 'published'
+and that 8801, published on 127.0.0.1 only, is neither reachable nor a cause.
 
 Docker hosts, one per class: the userland proxy on (docker-proxy listens on 0.0.0.0 and
 [::]), off (Debian's dockerd 20.10 still holds a placeholder socket per published port, which
@@ -525,4 +527,7 @@ class FalseOk(DockerHostCase, unittest.TestCase):
                          % (r.state, msg))
         self.assertTrue(r.first_line.startswith(PREFIX + "CRITICAL - "), msg)
         self.assertIn("9184/tcp", r.text, msg)
+        self.assertGreaterEqual(r.perfdata["unexpected"].value, 1, msg)
+        self.assertIn("published", r.perfdata, msg)
+        self.assertEqual(r.perfdata["published"].value, sum(PUBLISHED.values()), msg)
 
