@@ -162,10 +162,20 @@ class Loopback(PortsCase):
         cls.cert.close()
 
     def quic(self, host):
-        port = free_udp_port(host)
-        srv = QuicServer(self.cert, host, port).wait_ready(host)
-        self.addCleanup(srv.stop)
-        return port
+        # a port released by free_udp_port may be taken again before the server binds
+        # it (any UDP socket of this machine may get it as its ephemeral port): another
+        for attempt in range(5):
+            port = free_udp_port(host)
+            srv = QuicServer(self.cert, host, port)
+            try:
+                srv.wait_ready(host)
+            except RuntimeError:
+                srv.stop()
+                if attempt == 4:
+                    raise
+                continue
+            self.addCleanup(srv.stop)
+            return port
 
     @under_valgrind
     def test_quic_server_answers(self):
