@@ -152,7 +152,7 @@ static const sbtc_plugin_info info = {
 		"version numbers; quic_open counts the ports that answer QUIC.\n"
 		"\n"
 		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8s with\n"
-		"the defaults): keep -t above it.\n"
+		"the defaults), the QUIC probe at most one --port-timeout more: keep -t above it.\n"
 		"\n"
 		"Examples:\n"
 		"  check_sbtc_ports -H signer1.example.org\n"
