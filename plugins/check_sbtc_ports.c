@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_ports: only the signer's P2P port (and SSH) may face the network, behind a
  * default-deny firewall. Remote mode scans every TCP port of the host from where an
- * attacker stands (and probes the signer's QUIC port over UDP); local mode lists the host's own listening sockets with their
- * processes and reads the firewall's input policy. */
+ * attacker stands, and probes the signer's QUIC port over UDP; local mode lists the
+ * host's own listening sockets with their processes and reads the firewall's input policy. */
 #include <arpa/inet.h>
 #include <math.h>
 #include <netdb.h>
@@ -348,7 +348,7 @@ static void quic_verdict(sbtc_strbuf *b, const sbtc_quic_port *q, const config *
 static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_quic_result *q, const char *host,
 			    sbtc_strbuf *answering)
 {
-	size_t open = 0, unprobed = 0;
+	size_t open = 0, unprobed = 0, n_crit = 0, n_warn = 0, n_ok = 0;
 	for (size_t i = 0; i < q->n; i++) {
 		const sbtc_quic_port *p = &q->v[i];
 		if (p->state == SBTC_QUIC_UNPROBED) {
@@ -364,16 +364,28 @@ static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_qui
 			open++;
 			sbtc_strbuf_printf(answering, "%s%u/udp", open > 1 ? ", " : "", p->port);
 		}
-		if (reachable && !permitted(cfg, p->port))
-			sbtc_result_add(root, SBTC_CRITICAL, "unexpected open UDP port on %s: %s", host,
-					sbtc_strbuf_str(&b));
-		else if (p->state != SBTC_QUIC_ANSWERS && sbtc_portset_has(&cfg->require, p->port))
-			sbtc_result_add(root, SBTC_WARNING, "%s: peers reach the signer over TCP only",
-					sbtc_strbuf_str(&b));
-		else
+		/* Up to LIST_MAX lines of each state; the rest are counted. */
+		if (reachable && !permitted(cfg, p->port)) {
+			if (n_crit++ < LIST_MAX)
+				sbtc_result_add(root, SBTC_CRITICAL, "unexpected open UDP port on %s: %s", host,
+						sbtc_strbuf_str(&b));
+		} else if (p->state != SBTC_QUIC_ANSWERS && sbtc_portset_has(&cfg->require, p->port)) {
+			if (n_warn++ < LIST_MAX)
+				sbtc_result_add(root, SBTC_WARNING, "%s: peers reach the signer over TCP only",
+						sbtc_strbuf_str(&b));
+		} else if (n_ok++ < LIST_MAX) {
 			sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&b));
+		}
 		sbtc_strbuf_free(&b);
 	}
+	if (n_crit > LIST_MAX)
+		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more unexpected open UDP ports on %s", n_crit - LIST_MAX,
+				host);
+	if (n_warn > LIST_MAX)
+		sbtc_result_add(root, SBTC_WARNING, "and %zu more required UDP ports that do not answer QUIC",
+				n_warn - LIST_MAX);
+	if (n_ok > LIST_MAX)
+		sbtc_result_add(root, SBTC_OK, "and %zu more UDP ports probed for QUIC", n_ok - LIST_MAX);
 	if (unprobed > 0)
 		sbtc_result_add(root, sbtc_deadline_timeout_state(),
 				"QUIC probe cut short by the %g s deadline: %zu of %zu UDP ports not probed (raise -t)",

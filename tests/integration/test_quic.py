@@ -295,6 +295,15 @@ class Loopback(PortsCase):
             r = self.check("-H", "127.0.0.1", arg)
             self.assertEqual(r.rc, 3, r)
             self.assertTrue(r.first_line.startswith("SBTC PORTS UNKNOWN - " + msg), r)
+        # a range: one line per port up to 20, then how many more
+        base = free_udp_port()
+        base = min(base, 65535 - 30)
+        r = self.check("-H", "127.0.0.1", "-p", "22", "--allow", "1-65535", "--require", "none",
+                       "--udp-quic", "%d-%d" % (base, base + 29), "--no-drop-check", "--port-timeout", "0.3")
+        self.assertState(r, 0)
+        self.assertEqual(len([l for l in r.long_text if "/udp (QUIC): " in l]), 20, r)
+        self.assertIn("[OK] and 10 more UDP ports probed for QUIC", r.stdout, r)
+        self.assertEqual(r.perfdata["quic_open"].max, 30, r)
         # by default only a required 4122 is probed
         r = self.check("-H", "127.0.0.1", "-p", "22", "--require", "none", "--no-drop-check")
         self.assertNotIn("/udp", r.stdout, r)
