@@ -388,7 +388,7 @@ static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_qui
 		sbtc_result_add(root, SBTC_OK, "and %zu more UDP ports probed for QUIC", n_ok - LIST_MAX);
 	if (unprobed > 0)
 		sbtc_result_add(root, sbtc_deadline_timeout_state(),
-				"QUIC probe cut short by the %g s deadline: %zu of %zu UDP ports not probed (raise -t)",
+				"QUIC probe cut short by the %g s deadline: %zu of %zu UDP ports undecided (raise -t)",
 				sbtc_deadline_seconds(), unprobed, q->n);
 	return open;
 }

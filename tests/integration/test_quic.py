@@ -279,7 +279,7 @@ class Loopback(PortsCase):
             r = self.check("-H", "127.0.0.1", "-p", "22", "--allow", "22", "--require", "none", "-t", "2",
                            "--udp-quic", str(svc.port), "--no-drop-check", "--port-timeout", "10")
             took = time.monotonic() - start
-            self.assertState(r, 3, "QUIC probe cut short by the 2 s deadline: 1 of 1 UDP ports not probed")
+            self.assertState(r, 3, "QUIC probe cut short by the 2 s deadline: 1 of 1 UDP ports undecided")
             self.assertLess(took, 3.5, r)
             r = self.check("-H", "127.0.0.1", "-p", "22", "--allow", "22", "--require", "none", "-t", "2:CRITICAL",
                            "--udp-quic", str(svc.port), "--no-drop-check", "--port-timeout", "10")
