@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check_sbtc_ports: only the signer's P2P port (and SSH) may face the network, behind a
  * default-deny firewall. Remote mode scans every TCP port of the host from where an
- * attacker stands; local mode lists the host's own listening sockets with their
- * processes and reads the firewall's input policy. */
+ * attacker stands, and probes the signer's QUIC port over UDP; local mode lists the
+ * host's own listening sockets with their processes and reads the firewall's input policy. */
 #include <arpa/inet.h>
 #include <math.h>
 #include <netdb.h>
@@ -19,12 +19,15 @@
 #include "portlist.h"
 #include "portscan.h"
 #include "published.h"
+#include "quic.h"
+#include "quicprobe.h"
 #include "range.h"
 #include "sockets.h"
 #include "strbuf.h"
 
 #define DEFAULT_ALLOW "22,4122"
 #define DEFAULT_REQUIRE "4122"
+#define DEFAULT_QUIC_PORT 4122
 #define DEFAULT_PORT_TIMEOUT "1s"
 #define DEFAULT_MAX_PARALLEL 8192
 #define TEXT_OF_(x) #x
@@ -44,6 +47,7 @@ enum {
 	OPT_NFT,
 	OPT_IPTABLES_SAVE,
 	OPT_IP6TABLES_SAVE,
+	OPT_UDP_QUIC,
 };
 
 typedef struct {
@@ -56,6 +60,9 @@ typedef struct {
 	bool local;
 	bool firewall;
 	sbtc_fw_tools tools;
+	sbtc_portset quic; /* UDP ports to probe for QUIC */
+	bool quic_given;   /* --udp-quic was given (else: 4122 when required) */
+	int verbose;
 } config;
 
 static const sbtc_option options[] = {
@@ -73,6 +80,9 @@ static const sbtc_option options[] = {
 	{"require", 0, SBTC_ARG_REQUIRED, "LIST", OPT_REQUIRE,
 	 "Ports that must be open (remote) or reachable from the network (local, as for\n"
 	 "--allow) (\"none\" for none). The default is the signer's P2P port.", DEFAULT_REQUIRE},
+	{"udp-quic", 0, SBTC_ARG_REQUIRED, "LIST", OPT_UDP_QUIC,
+	 "Remote mode: UDP ports to probe for QUIC (\"none\" for none). The default is\n"
+	 "4122 when --require holds it: the signer's P2P listens on TCP and QUIC 4122.", NULL},
 	{"no-drop-check", 0, SBTC_ARG_NONE, NULL, OPT_NO_DROP_CHECK,
 	 "Remote mode: do not warn when the host refuses connections (closed ports) instead\n"
 	 "of dropping them.", NULL},
@@ -103,12 +113,14 @@ static const sbtc_plugin_info info = {
 	.check_label = "PORTS",
 	.purpose =
 		"Checks that only the signer's P2P port and SSH face the network, behind a default-deny\n"
-		"firewall. Remote mode (-H) scans the host's TCP ports from the monitoring server;\n"
+		"firewall. Remote mode (-H) scans the host's TCP ports from the monitoring server\n"
+		"and probes its QUIC (UDP) ports with a packet every QUIC endpoint answers;\n"
 		"local mode (--local) lists the host's listening sockets with their processes and\n"
 		"the ports Docker publishes with what the forward path does with them, and reads\n"
 		"the firewall's input policy.",
 	.usage = "-H HOST [-4|-6] [-p LIST] [--allow LIST]\n"
-		 "  [--require LIST] [--no-drop-check] [--port-timeout DURATION]\n"
+		 "  [--require LIST] [--udp-quic LIST] [--no-drop-check]\n"
+		 "  [--port-timeout DURATION]\n"
 		 "  [--max-parallel N] [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]\n"
 		 "  check_sbtc_ports --local [--allow LIST] [--require LIST] [--no-firewall]\n"
 		 "  [--nft FILE]",
@@ -120,8 +132,13 @@ static const sbtc_plugin_info info = {
 		"            drops (does not refuse) the others.\n"
 		"  WARNING   the host refuses connections (closed ports answer with a reset) instead of\n"
 		"            dropping them: no default-deny firewall (--no-drop-check turns this off).\n"
-		"  CRITICAL  a port outside --allow is open (named with the service usually there); a\n"
-		"            required port is not open.\n"
+		"  WARNING   a required port probed with --udp-quic does not answer QUIC. Not\n"
+		"            CRITICAL: the signer always listens on TCP and adds QUIC when so\n"
+		"            configured, peers dial both and keep what connects, and the reference\n"
+		"            docker-compose.yml publishes 4122 for TCP only (\"4122:4122\"): peers\n"
+		"            still reach the signer, over TCP. --udp-quic none if that is intended.\n"
+		"  CRITICAL  a port outside --allow is open (named with the service usually there),\n"
+		"            or answers over UDP when probed for QUIC; a required port is not open.\n"
 		"  UNKNOWN   bad arguments, a name that does not resolve, the deadline before every\n"
 		"            port answered.\n"
 		"States, local mode:\n"
@@ -144,17 +161,25 @@ static const sbtc_plugin_info info = {
 		"published port, drop it in DOCKER-USER, for example:\n"
 		"  iptables -I DOCKER-USER -p tcp -m conntrack --ctorigdstport 9184 -j DROP\n"
 		"\n"
-		"Perfdata, remote: open, unexpected_open, closed, filtered (ports), time (s).\n"
+		"Perfdata, remote: open, unexpected_open, closed, filtered, quic_open, time (s).\n"
 		"Perfdata, local: listening (sockets), exposed, unexpected (sockets and published\n"
 		"ports reachable from the network), published (ports Docker publishes on\n"
 		"non-loopback addresses), time (s).\n"
 		"\n"
+		"The QUIC probe sends each --udp-quic port a client Initial of a reserved version\n"
+		"(RFC 9000, section 15), three times within --port-timeout. A QUIC endpoint\n"
+		"answers Version Negotiation (\"answers QUIC (versions ...)\"); an ICMP port\n"
+		"unreachable says \"closed\"; other ICMP errors say \"filtered\"; silence says \"no\n"
+		"answer (filtered, or not QUIC)\": UDP cannot tell those two apart. -v shows the\n"
+		"version numbers; quic_open counts the ports that answer QUIC.\n"
+		"\n"
 		"A full scan of a host that drops everything takes 65535 / N x --port-timeout (8s with\n"
-		"the defaults): keep -t above it.\n"
+		"the defaults), the QUIC probe at most one --port-timeout more: keep -t above it.\n"
 		"\n"
 		"Examples:\n"
 		"  check_sbtc_ports -H signer1.example.org\n"
 		"  check_sbtc_ports -H 2001:db8::10 --allow 22,4122 --require 4122\n"
+		"  check_sbtc_ports -H signer1.example.org --udp-quic none  # TCP-only P2P\n"
 		"  sudo check_sbtc_ports --local --allow 22,4122",
 	.default_timeout = 20,
 };
@@ -177,6 +202,9 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	case OPT_ALLOW: return sbtc_portset_parse(&cfg->allow, arg, "--allow", err, errlen);
 	case OPT_REQUIRE: return sbtc_portset_parse(&cfg->require, arg, "--require", err, errlen);
 	case OPT_NO_DROP_CHECK: cfg->drop_check = false; return 0;
+	case OPT_UDP_QUIC:
+		cfg->quic_given = true;
+		return sbtc_portset_parse(&cfg->quic, arg, "--udp-quic", err, errlen);
 	case OPT_PORT_TIMEOUT:
 		if (sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &cfg->port_timeout, err, errlen) != 0)
 			return -1;
@@ -288,8 +316,107 @@ static int resolve(const config *cfg, struct sockaddr_storage *addr, socklen_t *
 	return 0;
 }
 
+/* "4122/udp (signer P2P, QUIC)" or "443/udp (QUIC)". */
+static void quic_port_name(sbtc_strbuf *b, unsigned port)
+{
+	const char *svc = sbtc_port_service(port, true);
+	sbtc_strbuf_printf(b, "%u/udp (%s%sQUIC)", port, svc != NULL ? svc : "", svc != NULL ? ", " : "");
+}
+
+/* What the probe of one port found, in words. */
+static void quic_verdict(sbtc_strbuf *b, const sbtc_quic_port *q, const config *cfg)
+{
+	switch (q->state) {
+	case SBTC_QUIC_ANSWERS:
+		sbtc_strbuf_puts(b, "answers QUIC (version");
+		sbtc_strbuf_puts(b, q->nversions == 1 ? " " : "s ");
+		for (size_t k = 0; k < q->nversions && k < SBTC_QUIC_VERSIONS_MAX; k++) {
+			const char *name = sbtc_quic_version_name(q->versions[k]);
+			if (k > 0)
+				sbtc_strbuf_puts(b, ", ");
+			if (name != NULL && cfg->verbose > 0)
+				sbtc_strbuf_printf(b, "%s 0x%08x", name, q->versions[k]);
+			else if (name != NULL)
+				sbtc_strbuf_puts(b, name);
+			else
+				sbtc_strbuf_printf(b, "0x%08x", q->versions[k]);
+		}
+		if (q->nversions > SBTC_QUIC_VERSIONS_MAX)
+			sbtc_strbuf_printf(b, " and %zu more", q->nversions - SBTC_QUIC_VERSIONS_MAX);
+		sbtc_strbuf_puts(b, ")");
+		return;
+	case SBTC_QUIC_CLOSED: sbtc_strbuf_printf(b, "closed (%s)", q->detail); return;
+	case SBTC_QUIC_UNREACHABLE: sbtc_strbuf_printf(b, "filtered (%s)", q->detail); return;
+	case SBTC_QUIC_OTHER: sbtc_strbuf_printf(b, "answers, but not QUIC: %s", q->detail); return;
+	case SBTC_QUIC_SILENT: {
+		char pt[32];
+		snprintf(pt, sizeof pt, "%gs", cfg->port_timeout);
+		sbtc_strbuf_printf(b, "no answer (filtered, or not QUIC) to %u probes within %s", q->sent, pt);
+		return;
+	}
+	case SBTC_QUIC_UNPROBED: sbtc_strbuf_puts(b, "not probed before the deadline"); return;
+	}
+}
+
+/* Judges the QUIC probe with the lists TCP uses (by port number): a port outside --allow
+ * that answers is open like an open TCP port (CRITICAL). A required port that does not
+ * answer QUIC is a WARNING, not CRITICAL: the signer always listens on TCP and adds QUIC
+ * only when a listen_on address is quic-v1 (stacks-sbtc/sbtc signer/src/main.rs,
+ * run_libp2p_swarm; signer/src/network/libp2p/swarm.rs, SignerSwarmBuilder::build ORs
+ * the QUIC transport onto the TCP one), libp2p peers dial both and keep what connects,
+ * and the reference docker/mainnet/docker-compose.yml publishes "4122:4122", TCP only.
+ * Peers still reach the signer; they just cannot use QUIC. Returns the ports that
+ * answer QUIC. */
+static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_quic_result *q, const char *host,
+			    sbtc_strbuf *answering)
+{
+	size_t open = 0, unprobed = 0, n_crit = 0, n_warn = 0, n_ok = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		const sbtc_quic_port *p = &q->v[i];
+		if (p->state == SBTC_QUIC_UNPROBED) {
+			unprobed++;
+			continue;
+		}
+		sbtc_strbuf b = SBTC_STRBUF_INIT;
+		quic_port_name(&b, p->port);
+		sbtc_strbuf_puts(&b, ": ");
+		quic_verdict(&b, p, cfg);
+		bool reachable = p->state == SBTC_QUIC_ANSWERS || p->state == SBTC_QUIC_OTHER;
+		if (p->state == SBTC_QUIC_ANSWERS) {
+			open++;
+			sbtc_strbuf_printf(answering, "%s%u/udp", open > 1 ? ", " : "", p->port);
+		}
+		/* Up to LIST_MAX lines of each state; the rest are counted. */
+		if (reachable && !permitted(cfg, p->port)) {
+			if (n_crit++ < LIST_MAX)
+				sbtc_result_add(root, SBTC_CRITICAL, "unexpected open UDP port on %s: %s", host,
+						sbtc_strbuf_str(&b));
+		} else if (p->state != SBTC_QUIC_ANSWERS && sbtc_portset_has(&cfg->require, p->port)) {
+			if (n_warn++ < LIST_MAX)
+				sbtc_result_add(root, SBTC_WARNING, "%s: peers reach the signer over TCP only",
+						sbtc_strbuf_str(&b));
+		} else if (n_ok++ < LIST_MAX) {
+			sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&b));
+		}
+		sbtc_strbuf_free(&b);
+	}
+	if (n_crit > LIST_MAX)
+		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more unexpected open UDP ports on %s", n_crit - LIST_MAX,
+				host);
+	if (n_warn > LIST_MAX)
+		sbtc_result_add(root, SBTC_WARNING, "and %zu more required UDP ports that do not answer QUIC",
+				n_warn - LIST_MAX);
+	if (n_ok > LIST_MAX)
+		sbtc_result_add(root, SBTC_OK, "and %zu more UDP ports probed for QUIC", n_ok - LIST_MAX);
+	if (unprobed > 0)
+		sbtc_result_add(root, sbtc_deadline_timeout_state(),
+				"QUIC probe cut short by the %g s deadline: %zu of %zu UDP ports undecided (raise -t)",
+				sbtc_deadline_seconds(), unprobed, q->n);
+	return open;
+}
+
 static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_result *r, const char *host,
-			  size_t asked, double took)
+			  size_t asked, double took, const sbtc_quic_result *q)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	size_t n_unexpected = ports_append(&b, r, SBTC_PORT_OPEN, cfg, unexpected);
@@ -343,6 +470,9 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 		sbtc_result_add(root, SBTC_OK, "open and allowed: %s", sbtc_strbuf_str(&b));
 	sbtc_strbuf_free(&b);
 
+	sbtc_strbuf quic_open = SBTC_STRBUF_INIT;
+	size_t n_quic = evaluate_quic(root, cfg, q, host, &quic_open);
+
 	char t[32];
 	snprintf(t, sizeof t, "%.2f s", took);
 	sbtc_result_add(root, SBTC_OK, "scanned %zu TCP ports of %s in %s, up to %u at once: %zu open, %zu closed, %zu filtered",
@@ -358,12 +488,19 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 			root->text = sbtc_xasprintf("%s: no port open; %zu closed, %zu filtered", host, r->closed,
 						    r->filtered);
 		sbtc_strbuf_free(&b);
+		if (n_quic > 0) {
+			char *t2 = sbtc_xasprintf("%s; QUIC answers on %s", root->text, sbtc_strbuf_str(&quic_open));
+			free(root->text);
+			root->text = t2;
+		}
 	}
+	sbtc_strbuf_free(&quic_open);
 
 	sbtc_perf_add(root, "open", (double)r->open, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "unexpected_open", (double)n_unexpected, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "closed", (double)r->closed, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "filtered", (double)r->filtered, "", NULL, 0, (double)asked);
+	sbtc_perf_add(root, "quic_open", (double)n_quic, "", NULL, 0, (double)q->n);
 }
 
 static int remote(const config *cfg)
@@ -406,11 +543,24 @@ static int remote(const config *cfg)
 	}
 	double took = sbtc_now_monotonic() - t0;
 
+	/* The QUIC ports, over UDP, in the time the TCP scan left. */
+	sbtc_quic_result q = {0};
+	if (rc == 0 && cfg->quic.count > 0) {
+		snprintf(what, sizeof what, "probing %zu UDP ports of %s for QUIC", cfg->quic.count, host);
+		sbtc_deadline_activity(what);
+		if (sbtc_quic_probe((struct sockaddr *)&addr, addrlen, &cfg->quic, cfg->port_timeout, &q, err,
+				    sizeof err) != 0) {
+			sbtc_result_add(root, SBTC_UNKNOWN, "cannot probe %s for QUIC: %s", host, err);
+			rc = 1;
+		}
+	}
+
 	/* Evaluation. */
-	if (rc != 0)
+	if (rc < 0)
 		sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", host, err);
-	else
-		evaluate_scan(root, cfg, r, host, asked->count, took);
+	else if (rc == 0)
+		evaluate_scan(root, cfg, r, host, asked->count, took, &q);
+	sbtc_quic_result_free(&q);
 	free(r);
 	free(asked);
 
@@ -656,6 +806,10 @@ int main(int argc, char **argv)
 	    sbtc_quantity_parse(DEFAULT_PORT_TIMEOUT, SBTC_UNIT_DURATION, &cfg->port_timeout, err, sizeof err) != 0)
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, cfg);
+	cfg->verbose = common.verbose;
+	/* The signer's P2P port is probed for QUIC too when it is required. */
+	if (!cfg->quic_given && sbtc_portset_has(&cfg->require, DEFAULT_QUIC_PORT))
+		sbtc_portset_add(&cfg->quic, DEFAULT_QUIC_PORT);
 	if (cfg->local && cfg->host != NULL)
 		sbtc_usage_error(&info, "give either -H HOST (remote scan) or --local, not both");
 	if (!cfg->local && cfg->host == NULL)
