@@ -191,14 +191,22 @@ def ports_scenarios(env):
     if test_ports.NETNS_WHY is not None:
         print("\nsandbox: ports scenarios in a namespace left out: %s" % test_ports.NETNS_WHY)
         return
+    import test_quic  # a real QUIC endpoint (ngtcp2's server) for the signer's P2P over UDP
+
     host = test_ports.NetnsHost()
+    cert = quic = None
     try:
         print("\nsandbox: a signer host in network namespace %s at %s and %s"
               % (host.ns, host.addr4, host.addr6))
-        host.firewall(test_ports.drop_ruleset())
+        host.firewall(test_ports.drop_ruleset(udp=(4122,)))
         host.listen("tcp:0.0.0.0:4122", "tcp:127.0.0.1:5432", "tcp:[::1]:8801")
-        show("The guide's host: default-deny firewall, only 4122 open (all 65535 ports)",
+        # The signer's P2P listens on TCP and QUIC 4122 (REFERENCE.md, section 2).
+        cert = test_quic.Certificate()
+        quic = test_quic.QuicServer(cert, "0.0.0.0", 4122, ns=host.ns).wait_ready(host.addr4)
+        show("The guide's host: default-deny firewall, only 4122 open (TCP, and QUIC over UDP; all 65535 ports)",
              ["check_sbtc_ports", "-H", host.addr4], env)
+        quic.stop()
+        quic = None
         host.stop_listeners()
         host.firewall(test_ports.drop_ruleset(8801))
         host.listen("tcp:0.0.0.0:4122", "tcp:0.0.0.0:8801")
@@ -212,6 +220,10 @@ def ports_scenarios(env):
         sys.stdout.write(r.stdout)
         print("(exit %d)" % r.rc)
     finally:
+        if quic is not None:
+            quic.stop()
+        if cert is not None:
+            cert.close()
         host.close()
 
 

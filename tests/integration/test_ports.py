@@ -217,11 +217,14 @@ class NetnsHost:
 
 # Default deny: loopback and established traffic in, SSH and the signer's P2P port, all
 # else dropped (the guide's firewall), plus extra ports the test opens in the firewall.
-def drop_ruleset(*extra_ports):
+def drop_ruleset(*extra_ports, udp=()):
+    """Input drops by default; SSH, the signer's P2P and extra_ports let in over TCP, the
+    ports in udp over UDP."""
     ports = ", ".join(str(p) for p in (22, 4122) + tuple(extra_ports))
+    udp_rule = "  udp dport { %s } accept\n" % ", ".join(str(p) for p in udp) if udp else ""
     return ("table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n"
             "  iif lo accept\n  ct state established,related accept\n  meta l4proto ipv6-icmp accept\n"
-            "  tcp dport { %s } accept\n }\n}\n" % ports)
+            "  tcp dport { %s } accept\n%s }\n}\n" % (ports, udp_rule))
 
 
 REJECT_ICMP = ("table inet filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n"
