@@ -557,6 +557,10 @@ class ComposeDocker(unittest.TestCase):
                     "format = custom\n")
         with open(os.path.join(self.side, "pgpass"), "w") as f:
             f.write("postgres:5432:signer:sbtc_monitor:%s\n" % MONITOR_PASSWORD)
+        # Without NRPE_ALLOWED_HOSTS the sidecar refuses to start, and says why.
+        p = self.dh.docker("run", "--rm", SIDECAR_IMAGE, check=False, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("sbtc-sidecar-start: NRPE_ALLOWED_HOSTS is empty", p.stderr)
         uid = int(self.dh.docker("run", "--rm", "--entrypoint", "/usr/bin/id", SIDECAR_IMAGE, "-u").stdout)
         os.chown(os.path.join(self.side, "pgpass"), uid, -1)
         os.chmod(os.path.join(self.side, "pgpass"), 0o600)
