@@ -557,13 +557,16 @@ class ComposeDocker(unittest.TestCase):
                     "format = custom\n")
         with open(os.path.join(self.side, "pgpass"), "w") as f:
             f.write("postgres:5432:signer:sbtc_monitor:%s\n" % MONITOR_PASSWORD)
+        with open(os.path.join(self.side, "bitcoin-rpc-password"), "w") as f:
+            f.write("not-used-here\n")
         # Without NRPE_ALLOWED_HOSTS the sidecar refuses to start, and says why.
         p = self.dh.docker("run", "--rm", SIDECAR_IMAGE, check=False, timeout=60)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("sbtc-sidecar-start: NRPE_ALLOWED_HOSTS is empty", p.stderr)
         uid = int(self.dh.docker("run", "--rm", "--entrypoint", "/usr/bin/id", SIDECAR_IMAGE, "-u").stdout)
-        os.chown(os.path.join(self.side, "pgpass"), uid, -1)
-        os.chmod(os.path.join(self.side, "pgpass"), 0o600)
+        for name in ("pgpass", "bitcoin-rpc-password"):
+            os.chown(os.path.join(self.side, name), uid, -1)
+            os.chmod(os.path.join(self.side, name), 0o600)
         network = "%s_default" % PROJECT
         subnet = self.dh.docker("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
                                 network).stdout.strip()
