@@ -91,7 +91,7 @@ class ComposeConfig(unittest.TestCase):
         shutil.copy2(FIXTURE, os.path.join(cls.dir, "docker-compose.yml"))
         for name in ("docker-compose.monitoring.yml", "docker-compose.pg-localhost.yml"):
             shutil.copy2(os.path.join(CONTRIB, name), cls.dir)
-        os.mkdir(os.path.join(cls.dir, "sbtc-monitoring"))
+        os.makedirs(os.path.join(cls.dir, "sbtc-monitoring", "image"))
 
     @classmethod
     def tearDownClass(cls):
@@ -129,6 +129,8 @@ class ComposeConfig(unittest.TestCase):
         self.assertEqual(ports_of(services["postgres"]), [], "the sidecar override must not publish PostgreSQL")
         self.assertEqual(ports_of(sidecar), [("127.0.0.1", 5666, 5666)])
         self.assertEqual(sidecar["environment"]["NRPE_ALLOWED_HOSTS"], "192.0.2.10")
+        # the build context holds the image's files only, not the secrets beside it
+        self.assertEqual(sidecar["build"]["context"], os.path.join(self.dir, "sbtc-monitoring", "image"))
         targets = {str(v).split(":")[1] for v in sidecar["volumes"]}
         self.assertIn("/etc/nagios/sbtc-plugins.ini", targets)
         role = services["sbtc-monitoring-role"]
@@ -255,7 +257,7 @@ class ComposeDocker(unittest.TestCase):
         os.chmod(cls.dir, 0o755)
         cls.project = os.path.join(cls.dir, "project")
         cls.side = os.path.join(cls.project, "sbtc-monitoring")
-        os.makedirs(cls.side)
+        os.makedirs(os.path.join(cls.side, "image"))
         cls.dh = DockerHost("compose", userland_proxy=True)
         cls.build_error = None
         cls.build_thread = None
