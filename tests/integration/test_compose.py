@@ -498,6 +498,15 @@ class ComposeDocker(unittest.TestCase):
             "has_column_privilege('sbtc_monitor', 'sbtc_signer.dkg_shares', 'encrypted_private_shares', 'SELECT')"),
             "t|f")
 
+    def test_role_loader_waits_for_the_signers_schema(self):
+        # A database without the signer's schema (the signer has not migrated it yet): the
+        # loader waits SBTC_ROLE_WAIT seconds for it, then fails and says what it waited for.
+        p = self.compose("run", "--rm", "--no-deps", "-T", "-e", "PGDATABASE=postgres", "-e", "SBTC_ROLE_WAIT=0",
+                         "sbtc-monitoring-role", check=False, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("load-monitoring-role: no table sbtc_signer.dkg_shares in database 'postgres' on 'postgres' "
+                      "after 0s (has the signer migrated it?", p.stdout + p.stderr)
+
     def test_backup_in_compose_mode_passes_verify_key(self):
         d = self.backup_dir()
         # No --compose-command: Debian's docker 20.10 has no 'docker compose', so the script
