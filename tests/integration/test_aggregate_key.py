@@ -29,8 +29,9 @@ def short(key):
 
 
 class AggregateKeyCase(harness.StateAssertions, unittest.TestCase):
-    PREFIX = PREFIX
     """Shared set-up: a node fixture for the whole class, a database per test."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):

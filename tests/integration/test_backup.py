@@ -99,9 +99,10 @@ FILE_FORMATS = {
 
 
 class BackupCase(harness.StateAssertions, unittest.TestCase):
-    PREFIX = PREFIX
     """Shared set-up: a signer database (current key verified, previous one older), one
     that only holds the previous key, their dumps, and a fixture Stacks node."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):

@@ -35,8 +35,9 @@ TESTNET_REGISTRY = "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
 
 
 class BlockLagCase(harness.StateAssertions, unittest.TestCase):
-    PREFIX = PREFIX
     """One set of fixtures for the class; each test starts from their defaults."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):

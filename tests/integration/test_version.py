@@ -36,8 +36,9 @@ TOKEN = "ghp_fixtureToken0123456789abcdefSECRET"
 
 
 class VersionCase(harness.StateAssertions, unittest.TestCase):
-    PREFIX = PREFIX
     """A GitHub fixture for the class; a fresh cache directory per test."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):
