@@ -630,6 +630,7 @@ class StateAssertionsTest(harness.StateAssertions, unittest.TestCase):
         self.assertState(r, 1)
         self.assertState(r, 1, "key age", "90s")
         self.assertState(self.result(3, "SBTC FAKE UNKNOWN - no answer\n"), 3, "no answer", perfdata=False)
+        self.assertState(self.result(0, "SBTC OTHER OK - fine | time=0.1s\n"), 0, prefix="SBTC OTHER ")
 
     def test_failures_show_command_exit_code_and_whole_output(self):
         r = self.result(2, "SBTC FAKE CRITICAL - key age 900s | time=0.1s\n  [CRITICAL] age\n")

@@ -296,12 +296,14 @@ class StateAssertions:
 
     PREFIX = ""  # the check's first-line prefix, e.g. "SBTC BACKUP "
 
-    def assertState(self, r, rc, *parts, perfdata=True):
-        """r exited with rc; its first line starts with PREFIX, the state's name and " - ",
-        and its text (the first line without perfdata) holds every one of parts. With
-        perfdata (the default) its perfdata follow the format and hold time in seconds."""
+    def assertState(self, r, rc, *parts, perfdata=True, prefix=None):
+        """r exited with rc; its first line starts with the prefix (PREFIX unless given), the
+        state's name and " - ", and its text (the first line without perfdata) holds every
+        one of parts. With perfdata (the default) its perfdata follow the format and hold
+        time in seconds."""
         self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(self.PREFIX + STATES[rc] + " - "), r)
+        self.assertTrue(r.first_line.startswith((self.PREFIX if prefix is None else prefix)
+                                                + STATES[rc] + " - "), r)
         for part in parts:
             self.assertIn(part, r.text, r)
         if perfdata:
