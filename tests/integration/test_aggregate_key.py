@@ -28,8 +28,10 @@ def short(key):
     return "%s...%s" % (key[:10], key[-6:])
 
 
-class AggregateKeyCase(unittest.TestCase):
+class AggregateKeyCase(harness.StateAssertions, unittest.TestCase):
     """Shared set-up: a node fixture for the whole class, a database per test."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):
@@ -56,14 +58,6 @@ class AggregateKeyCase(unittest.TestCase):
         if db is not None:
             argv += ["-d", db.conninfo()]
         return harness.run(CHECK, argv + list(args), timeout=timeout, **kw)
-
-    def assertState(self, r, rc, first_line_part):
-        self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + harness.plugin.STATES[rc] + " - "), r)
-        self.assertIn(first_line_part, r.first_line, r)
-        self.assertEqual(r.perfdata_errors, [], r)
-        self.assertIn("time", r.perfdata, r)
-        self.assertEqual(r.perfdata["time"].uom, "s")
 
     def assertShareCounts(self, r, verified, unverified, failed):
         self.assertEqual(r.perfdata["verified_shares"].value, verified, r)

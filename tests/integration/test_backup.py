@@ -98,9 +98,11 @@ FILE_FORMATS = {
 }
 
 
-class BackupCase(unittest.TestCase):
+class BackupCase(harness.StateAssertions, unittest.TestCase):
     """Shared set-up: a signer database (current key verified, previous one older), one
     that only holds the previous key, their dumps, and a fixture Stacks node."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):
@@ -163,14 +165,6 @@ class BackupCase(unittest.TestCase):
 
     def check(self, *args, **kw):
         return harness.run(CHECK, [str(a) for a in args], **kw)
-
-    def assertState(self, r, rc, part=None):
-        self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + harness.plugin.STATES[rc] + " - "), r)
-        if part is not None:
-            self.assertIn(part, r.first_line, r)
-        self.assertEqual(r.perfdata_errors, [], r)
-        self.assertIn("time", r.perfdata, r)
 
     def rss_check(self, *args, timeout=120):
         """The check with args; (rc, stdout, peak RSS KiB), started by a small python3

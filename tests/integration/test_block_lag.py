@@ -34,8 +34,10 @@ V_3_3_0_0_4 = "stacks-node 3.3.0.0.4 (release/3.3.0.0.4:9a8b7c6, release build, 
 TESTNET_REGISTRY = "SNGWPN3XDAQE673MXYXF81016M50NHF5X5PWWM70.sbtc-registry"
 
 
-class BlockLagCase(unittest.TestCase):
+class BlockLagCase(harness.StateAssertions, unittest.TestCase):
     """One set of fixtures for the class; each test starts from their defaults."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):
@@ -80,15 +82,6 @@ class BlockLagCase(unittest.TestCase):
         if not any(a.startswith("--state-dir") for a in args):
             args += ["--state-dir", self.state_dir]
         return harness.run(CHECK, args, timeout=timeout, **kw)
-
-    def assertState(self, r, rc, *parts):
-        self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + {0: "OK", 1: "WARNING", 2: "CRITICAL",
-                                                          3: "UNKNOWN"}[rc] + " - "), r)
-        for p in parts:
-            self.assertIn(p, r.first_line, r)
-        self.assertEqual(r.perfdata_errors, [], r)
-        self.assertIn("time", r.perfdata, r)
 
     def assertLine(self, r, state, text):
         lines = [line for line in r.long_text if line.strip().startswith("[%s]" % state) and text in line]

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 
 import harness
+import harness.daemon
 from harness import signerdb
 from harness.signerdb import CURRENT_KEY, PREVIOUS_KEY
 
@@ -609,6 +610,120 @@ class TestRunnerTest(unittest.TestCase):
         r = self.run_runner("no_such_test")
         self.assertEqual(r.stdout.splitlines()[-1], "0 passed, 0 failed")
         self.assertEqual(r.returncode, 1)
+
+
+class StateAssertionsTest(harness.StateAssertions, unittest.TestCase):
+    """The one assertion of a check's state, and what its failures say."""
+
+    PREFIX = "SBTC FAKE "
+
+    def result(self, rc, stdout, stderr="diagnostics\n"):
+        return harness.Result(["/plugins/check_sbtc_fake", "-w", "60"], rc, stdout, stderr, 0.1)
+
+    def failure(self, r, rc, *parts, **kw):
+        with self.assertRaises(AssertionError) as cm:
+            self.assertState(r, rc, *parts, **kw)
+        return str(cm.exception)
+
+    def test_passes(self):
+        r = self.result(1, "SBTC FAKE WARNING - key age 90s | time=0.1s age=90s\n  long text\n")
+        self.assertState(r, 1)
+        self.assertState(r, 1, "key age", "90s")
+        self.assertState(self.result(3, "SBTC FAKE UNKNOWN - no answer\n"), 3, "no answer", perfdata=False)
+        self.assertState(self.result(0, "SBTC OTHER OK - fine | time=0.1s\n"), 0, prefix="SBTC OTHER ")
+
+    def test_failures_show_command_exit_code_and_whole_output(self):
+        r = self.result(2, "SBTC FAKE CRITICAL - key age 900s | time=0.1s\n  [CRITICAL] age\n")
+        for message in (self.failure(r, 0), self.failure(r, 2, "absent"), self.failure(r, 2, "time=")):
+            self.assertIn("/plugins/check_sbtc_fake -w 60", message)
+            self.assertIn("rc=2 (CRITICAL)", message)
+            self.assertIn("  [CRITICAL] age\n", message)
+            self.assertIn("diagnostics", message)
+
+    def test_what_fails(self):
+        ok = "SBTC FAKE OK - fine | time=0.1s\n"
+        self.failure(self.result(0, "SBTC OTHER OK - fine | time=0.1s\n"), 0)      # another check
+        self.failure(self.result(0, "SBTC FAKE WARNING - fine | time=0.1s\n"), 0)  # state != rc
+        self.failure(self.result(0, ok), 0, "time=0.1s")          # perfdata are not the text
+        self.failure(self.result(0, "SBTC FAKE OK - fine\n"), 0)                    # no time
+        self.failure(self.result(0, "SBTC FAKE OK - fine | time=0.1ms\n"), 0)       # not in seconds
+        self.failure(self.result(0, "SBTC FAKE OK - fine | time=0.1s x\n"), 0)      # bad perfdata
+
+
+class FixtureServerTest(unittest.TestCase):
+    """Every fixture is served by the one FixtureServer of tests/fixtures/fixture_server.py."""
+
+    MODULES = ("bitcoind", "github_api", "metrics_exporter", "reference_api", "signer_api", "stacks_node")
+
+    def test_every_fixture_is_a_fixture_server(self):
+        import importlib
+        import fixture_server
+        for name in self.MODULES:
+            module = importlib.import_module(name)
+            classes = [v for v in vars(module).values()
+                       if isinstance(v, type) and v.__name__.endswith("Fixture")]
+            self.assertTrue(classes, name)
+            for cls in classes:
+                self.assertTrue(issubclass(cls, fixture_server.FixtureServer), "%s.%s" % (name, cls.__name__))
+            with open(module.__file__) as f:
+                text = f.read()
+            for machinery in ("class _Server", "class _Handler", "class _Answer", "def serve_until_signal",
+                              "ThreadingHTTPServer"):
+                self.assertNotIn(machinery, text, "%s.py has a copy of the machinery" % name)
+
+    def test_methods_not_served_get_501(self):
+        """http.server's answer to a method a fixture does not dispatch; the Stacks node
+        dispatches PUT and answers as the node does."""
+        import bitcoind
+        with bitcoind.BitcoindFixture(user="u", password="p") as btc:
+            self.assertEqual(_request(btc, "PUT", "/")[0], 501)
+        with stacks_node.StacksNodeFixture() as node:
+            self.assertEqual(_request(node, "PUT", "/v2/info"),
+                             (405, "text/plain", b"Method Not Allowed. Allowed: GET"))
+
+
+class ManagedDaemonTest(unittest.TestCase):
+    """The base of the harness's daemon wrappers: start, stop, log, cleanup."""
+
+    class Listener(harness.daemon.ManagedDaemon):
+        dir_prefix = "sbtc-test-daemon-"
+
+        def __init__(self, script):
+            super().__init__()
+            self.port = harness.daemon.free_port()
+            self.logfile = os.path.join(self.dir, "listener.log")
+            self.daemon = self.add_daemon([sys.executable, "-c", script, str(self.port), self.logfile],
+                                          self.port, "listener", start_timeout=20, logs=[self.logfile])
+
+    LISTEN = textwrap.dedent("""\
+        import socket, sys, time
+        print("starting", flush=True)
+        open(sys.argv[2], "w").write("log line\\n")
+        s = socket.socket()
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+        s.listen()
+        time.sleep(60)
+        """)
+
+    def test_start_log_stop(self):
+        with self.Listener(self.LISTEN) as d:
+            folder = d.dir
+            self.assertIsNone(d.daemon.proc.poll())
+            socket.create_connection(("127.0.0.1", d.port), timeout=5).close()
+            log = d.log()
+            self.assertIn("--- listener.out ---\nstarting\n", log)
+            self.assertIn("--- listener.log ---\nlog line\n", log)
+        self.assertIsNotNone(d.daemon.proc.poll())
+        self.assertFalse(os.path.exists(folder))
+
+    def test_a_failed_start_cleans_up(self):
+        d = self.Listener("print('no such config'); raise SystemExit(3)")
+        folder = d.dir
+        with self.assertRaises(harness.daemon.DaemonError) as cm:
+            d.start()
+        self.assertIn("exited with 3 before listening", str(cm.exception))
+        self.assertIn("no such config", str(cm.exception))
+        self.assertFalse(os.path.exists(folder))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def short(key):
     return "%s...%s" % (key[:10], key[-6:])
 
 
-class RoleCase(unittest.TestCase):
+class RoleCase(harness.StateAssertions, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -177,9 +177,7 @@ class ChecksAsMonitor(RoleCase):
 
     def test_aggregate_key(self):
         r = harness.run("check_sbtc_aggregate_key", ["-u", self.node.url, "-d", self.monitor_conninfo()])
-        self.assertEqual(r.rc, 0, r)
-        self.assertTrue(r.first_line.startswith("SBTC AGGREGATE_KEY OK - "), r)
-        self.assertIn(short(CURRENT_KEY), r.first_line, r)
+        self.assertState(r, 0, short(CURRENT_KEY), prefix="SBTC AGGREGATE_KEY ")
 
     def test_aggregate_key_pre0012(self):
         db = harness.scenario_db("pre0012")
@@ -209,7 +207,7 @@ class ChecksAsMonitor(RoleCase):
                                                      btc.cookie_file, "-d", self.monitor_conninfo()])
         self.assertIn("signer_bitcoin_height", r.perfdata, r)
         self.assertNotIn("permission denied", r.stdout, r)
-        self.assertTrue(r.first_line.startswith("SBTC BLOCK_LAG OK - "), r)
+        self.assertState(r, 0, prefix="SBTC BLOCK_LAG ")
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ SBTC = "stacks-sbtc/sbtc"
 TOKEN = "ghp_fixtureToken0123456789abcdefSECRET"
 
 
-class VersionCase(unittest.TestCase):
+class VersionCase(harness.StateAssertions, unittest.TestCase):
     """A GitHub fixture for the class; a fresh cache directory per test."""
+
+    PREFIX = PREFIX
 
     @classmethod
     def setUpClass(cls):
@@ -63,13 +65,6 @@ class VersionCase(unittest.TestCase):
         env = dict(env or {})
         env.setdefault("GITHUB_TOKEN", None)  # a developer's token must not change a test
         return harness.run(CHECK, argv + list(args), env=env, timeout=timeout)
-
-    def assertState(self, r, rc, first_line_part=""):
-        self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + harness.plugin.STATES[rc] + " - "), r)
-        self.assertIn(first_line_part, r.text, r)
-        self.assertEqual(r.perfdata_errors, [], r)
-        self.assertIn("time", r.perfdata, r)
 
     def assertBehind(self, r, comp, releases, seconds, delta=600):
         rb = r.perfdata["%s_releases_behind" % comp]
@@ -765,10 +760,8 @@ class Token(VersionCase):
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
 
     def assertRefused(self, r, text):
-        self.assertEqual(r.rc, 3, r)
+        self.assertState(r, 3, text, perfdata=False)
         self.assertEqual(r.stdout.count("\n"), 1, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + "UNKNOWN - "), r)
-        self.assertIn(text, r.first_line, r)
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
 
     def test_token_file_problems(self):

@@ -31,7 +31,7 @@ import threading
 from .pgcluster import (PgCluster, PgClusterError, PsqlError, PsqlResult, REPO_ROOT,
                         SCHEMA_FILES, find_server_bindir, quote_conninfo_value)
 from .plugin import (PerfValue, PluginError, PluginTimeout, Result, parse_output,
-                     parse_perfdata, plugin_dir, run, under_valgrind)
+                     parse_perfdata, plugin_dir, run, under_valgrind, StateAssertions)
 from . import signerdb
 from .signerdb import CURRENT_KEY, PREVIOUS_KEY, SignerDb
 
@@ -48,7 +48,7 @@ from stacks_node import StacksNodeFixture  # noqa: E402  (needs FIXTURES_DIR on 
 
 __all__ = [
     "PgCluster", "PgClusterError", "PsqlError", "PsqlResult", "find_server_bindir",
-    "quote_conninfo_value", "run", "under_valgrind", "Result", "PerfValue", "PluginError", "PluginTimeout",
+    "quote_conninfo_value", "run", "under_valgrind", "StateAssertions", "Result", "PerfValue", "PluginError", "PluginTimeout",
     "plugin_dir", "parse_output", "parse_perfdata", "signerdb", "SignerDb", "CURRENT_KEY",
     "PREVIOUS_KEY", "StacksNodeFixture", "shared_cluster", "shutdown_shared", "scenario_db",
     "unique_name", "install_monitoring_role", "REPO_ROOT", "FIXTURES_DIR", "SQL_DIR",

@@ -22,7 +22,7 @@ import subprocess
 import time
 import urllib.request
 
-from .daemon import (Daemon, DaemonError, chown_tree, free_port, private_dir, remove_dir,
+from .daemon import (DaemonError, ManagedDaemon, chown_tree, free_port, private_dir, remove_dir,
                      require_program)
 
 ICINGA2 = "/usr/sbin/icinga2"
@@ -94,11 +94,13 @@ def validate_config(config_text):
         remove_dir(d)
 
 
-class Icinga2:
+class Icinga2(ManagedDaemon):
+    dir_prefix = "sbtc-icinga2-"
+
     def __init__(self, config_text, name, pki_dir, port=None, zones_dir=None):
         require_program(ICINGA2, "icinga2-bin")
+        super().__init__()
         self.name = name
-        self.dir = private_dir("sbtc-icinga2-")
         self.port = port or free_port()
         self.ca = os.path.join(pki_dir, "ca.crt")
         _make_dirs(self.dir)
@@ -116,31 +118,9 @@ class Icinga2:
                     '"actions/*" ]\n}\n' % (json.dumps(API_USER), json.dumps(API_PASSWORD)))
         chown_tree(self.dir, USER)
         self.logfile = os.path.join(self.dir, "log", "icinga2.log")
-        self.daemon = Daemon([ICINGA2, "daemon", "-c", conf, "-x", "notice"] + _path_defines(self.dir, zones_dir),
-                             self.port, self.dir, "icinga2", start_timeout=60)
-
-    def start(self):
-        try:
-            self.daemon.start()
-        except Exception:
-            remove_dir(self.dir)
-            raise
-        return self
-
-    def stop(self):
-        try:
-            self.daemon.stop()
-        finally:
-            remove_dir(self.dir)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log(self):
-        return self.daemon.log()
+        self.daemon = self.add_daemon([ICINGA2, "daemon", "-c", conf, "-x", "notice"]
+                                      + _path_defines(self.dir, zones_dir),
+                                      self.port, "icinga2", start_timeout=60)
 
     def api(self, path, method="GET", body=None):
         ctx = ssl.create_default_context(cafile=self.ca)

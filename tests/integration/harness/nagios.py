@@ -15,11 +15,10 @@ to the nagios user when started as root.
 
 import os
 import re
-import signal
 import subprocess
 import time
 
-from .daemon import chown_tree, private_dir, remove_dir, require_program
+from .daemon import ManagedDaemon, chown_tree, private_dir, remove_dir, require_program
 
 NAGIOS = "/usr/sbin/nagios4"
 SAMPLE_OBJECTS = "/etc/nagios4/objects"
@@ -83,13 +82,15 @@ def parse_status(text):
     return out
 
 
-class Nagios4:
+class Nagios4(ManagedDaemon):
     """A private Nagios 4 running cfg_files, with seconds as its interval unit and every
     check scheduled at once; results() reads its status file. Stopped by its PID."""
 
+    dir_prefix = "sbtc-nagios-run-"
+
     def __init__(self, cfg_files, resource_user1):
         require_program(NAGIOS, "nagios4-core")
-        self.dir = private_dir("sbtc-nagios-run-")
+        super().__init__()
         self.main = _main_cfg(self.dir, cfg_files, resource_user1, extra=[
             "interval_length=1", "status_update_interval=1", "check_result_reaper_frequency=1",
             "service_inter_check_delay_method=n", "host_inter_check_delay_method=n",
@@ -97,54 +98,19 @@ class Nagios4:
             "retain_state_information=0", "use_retained_program_state=0",
             "use_retained_scheduling_info=0", "enable_notifications=0",
             "process_performance_data=0", "use_syslog=0"])
-        self.proc = None
-
-    def start(self):
-        out = open(os.path.join(self.dir, "nagios.out"), "wb")
-        try:
-            self.proc = subprocess.Popen([NAGIOS, self.main], stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, cwd=self.dir,
-                                         start_new_session=True)
-        finally:
-            out.close()
-        return self
-
-    def stop(self):
-        try:
-            if self.proc is not None and self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(5)
-        finally:
-            remove_dir(self.dir)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log(self):
-        text = ""
-        for name in ("nagios.out", "nagios.log"):
-            try:
-                with open(os.path.join(self.dir, name), errors="replace") as f:
-                    text += "--- %s ---\n%s" % (name, f.read()[-6000:])
-            except OSError:
-                pass
-        return text
+        # nagios4 listens on no port: started, not waited for
+        self.daemon = self.add_daemon([NAGIOS, self.main], None, "nagios", stop_timeout=15,
+                                      logs=[os.path.join(self.dir, "nagios.log")])
 
     def results(self, keys, timeout=90):
         """Waits until each (host, service) in keys has been checked; returns their
         servicestatus fields."""
         deadline = time.monotonic() + timeout
         have = {}
+        proc = self.daemon.proc
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("nagios4 exited with %s\n%s" % (self.proc.returncode, self.log()))
+            if proc.poll() is not None:
+                raise AssertionError("nagios4 exited with %s\n%s" % (proc.returncode, self.log()))
             try:
                 with open(os.path.join(self.dir, "status.dat"), errors="replace") as f:
                     have = parse_status(f.read())

@@ -14,7 +14,7 @@ import os
 import subprocess
 import time
 
-from .daemon import Daemon, chown_tree, free_port, private_dir, remove_dir, require_program
+from .daemon import ManagedDaemon, chown_tree, free_port, require_program
 from .plugin import Result
 
 NRPE = "/usr/sbin/nrpe"
@@ -24,11 +24,13 @@ USER = "nagios"
 __all__ = ["NrpeServer", "NRPE", "CHECK_NRPE", "USER"]
 
 
-class NrpeServer:
+class NrpeServer(ManagedDaemon):
+    dir_prefix = "sbtc-nrpe-"
+
     def __init__(self, commands_cfg, user=USER):
         require_program(NRPE, "nagios-nrpe-server")
         require_program(CHECK_NRPE, "nagios-nrpe-plugin")
-        self.dir = private_dir("sbtc-nrpe-")
+        super().__init__()
         self.port = free_port()
         self.user = user
         cfg = os.path.join(self.dir, "nrpe.cfg")
@@ -51,27 +53,7 @@ class NrpeServer:
                 "include=%s" % commands,
                 ""]))
         chown_tree(self.dir, user)
-        self.daemon = Daemon([NRPE, "-c", cfg, "-f"], self.port, self.dir, "nrpe")
-
-    def start(self):
-        try:
-            self.daemon.start()
-        except Exception:
-            remove_dir(self.dir)
-            raise
-        return self
-
-    def stop(self):
-        try:
-            self.daemon.stop()
-        finally:
-            remove_dir(self.dir)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        self.daemon = self.add_daemon([NRPE, "-c", cfg, "-f"], self.port, "nrpe")
 
     def query(self, command, timeout=60):
         argv = [CHECK_NRPE, "-H", "127.0.0.1", "-p", str(self.port), "-c", command, "-t", str(timeout)]
@@ -79,6 +61,3 @@ class NrpeServer:
         p = subprocess.run(argv, capture_output=True, timeout=timeout + 10)
         return Result(argv, p.returncode, p.stdout.decode("utf-8", "replace"),
                       p.stderr.decode("utf-8", "replace"), time.monotonic() - start)
-
-    def log(self):
-        return self.daemon.log()

@@ -28,7 +28,7 @@ import signal
 import subprocess
 import time
 
-__all__ = ["run", "under_valgrind", "Result", "PerfValue", "PluginError", "PluginTimeout", "plugin_dir",
+__all__ = ["run", "under_valgrind", "StateAssertions", "Result", "PerfValue", "PluginError", "PluginTimeout", "plugin_dir",
            "plugin_path", "parse_output", "parse_perfdata"]
 
 STATES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
@@ -281,6 +281,35 @@ def run(binary_name, args=(), env=None, timeout=30, stdin=None, cwd=None, clean_
         if marker in result.stderr:
             raise AssertionError("sanitizer report (%s):\n%r" % (marker, result))
     return result
+
+
+class StateAssertions:
+    """A mixin for unittest.TestCase with the one assertion of a check's state:
+
+        class BackupCase(harness.StateAssertions, unittest.TestCase):
+            PREFIX = "SBTC BACKUP "
+            ...
+            self.assertState(r, 2, "too old", "22 hours")
+
+    Each failure's message is the Result: the command, its exit code and state, the
+    whole stdout and stderr."""
+
+    PREFIX = ""  # the check's first-line prefix, e.g. "SBTC BACKUP "
+
+    def assertState(self, r, rc, *parts, perfdata=True, prefix=None):
+        """r exited with rc; its first line starts with the prefix (PREFIX unless given), the
+        state's name and " - ", and its text (the first line without perfdata) holds every
+        one of parts. With perfdata (the default) its perfdata follow the format and hold
+        time in seconds."""
+        self.assertEqual(r.rc, rc, r)
+        self.assertTrue(r.first_line.startswith((self.PREFIX if prefix is None else prefix)
+                                                + STATES[rc] + " - "), r)
+        for part in parts:
+            self.assertIn(part, r.text, r)
+        if perfdata:
+            self.assertEqual(r.perfdata_errors, [], r)
+            self.assertIn("time", r.perfdata, r)
+            self.assertEqual(r.perfdata["time"].uom, "s", r)
 
 
 def under_valgrind(test_method):

@@ -14,7 +14,7 @@ import os
 import socket
 import struct
 
-from .daemon import Daemon, chown_tree, free_port, private_dir, remove_dir, require_program
+from .daemon import ManagedDaemon, chown_tree, free_port, require_program
 
 AGENTD = "/usr/sbin/zabbix_agentd"
 USER = "zabbix"
@@ -44,10 +44,12 @@ def zabbix_get(port, key, host="127.0.0.1", timeout=60):
     return body.decode("utf-8", "replace")
 
 
-class ZabbixAgent:
+class ZabbixAgent(ManagedDaemon):
+    dir_prefix = "sbtc-zabbix-"
+
     def __init__(self, userparameters, timeout=30, user=USER):
         require_program(AGENTD, "zabbix-agent")
-        self.dir = private_dir("sbtc-zabbix-")
+        super().__init__()
         self.port = free_port()
         params = os.path.join(self.dir, "userparameters_sbtc.conf")
         with open(params, "w") as f:
@@ -69,30 +71,8 @@ class ZabbixAgent:
                 "Include=%s" % params,
                 ""]))
         chown_tree(self.dir, user)
-        self.daemon = Daemon([AGENTD, "-c", cfg, "-f"], self.port, self.dir, "zabbix_agentd")
-
-    def start(self):
-        try:
-            self.daemon.start()
-        except Exception:
-            remove_dir(self.dir)
-            raise
-        return self
-
-    def stop(self):
-        try:
-            self.daemon.stop()
-        finally:
-            remove_dir(self.dir)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        self.daemon = self.add_daemon([AGENTD, "-c", cfg, "-f"], self.port, "zabbix_agentd",
+                                      logs=[self.logfile])
 
     def get(self, key, timeout=60):
         return zabbix_get(self.port, key, timeout=timeout)
-
-    def log(self):
-        return self.daemon.log([self.logfile])

@@ -28,7 +28,7 @@ import subprocess
 import time
 import urllib.request
 
-from .daemon import Daemon, DaemonError, chown_tree, free_port, private_dir, remove_dir, require_program
+from .daemon import DaemonError, ManagedDaemon, chown_tree, free_port, log_tail, require_program
 from .pgcluster import PgCluster
 
 SERVER = "/usr/sbin/zabbix_server"
@@ -115,37 +115,31 @@ def _php_string(s):
     return "'%s'" % s.replace("\\", "\\\\").replace("'", "\\'")
 
 
-class ZabbixStack:
+class ZabbixStack(ManagedDaemon):
     """Database, server and frontend. external_scripts: {name: text} of programs written
     (mode 0755) into the server's ExternalScripts folder. server_options: more
     zabbix_server.conf lines."""
+
+    dir_prefix = "sbtc-zabbix-server-"
 
     def __init__(self, external_scripts=None, server_options=()):
         require_program(SERVER, "zabbix-server-pgsql")
         require_program(PHP, "php-cli")
         if not os.path.isdir(FRONTEND):
             raise DaemonError("%s is missing: install Debian's zabbix-frontend-php" % FRONTEND)
+        super().__init__()
+        os.chmod(self.dir, 0o755)
         self.external_scripts = dict(external_scripts or {})
         self.server_options = list(server_options)
-        self.dir = None
         self.pg = None
         self.server = None
+        self.server_log = None
         self.web = None
         self.api = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self):
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _start(self):
-        self.dir = private_dir("sbtc-zabbix-server-")
-        os.chmod(self.dir, 0o755)
+    def launch(self):
         self.pg = PgCluster(spares=0).start()
         self.dbname = "zabbix"
         self.pg.psql('CREATE DATABASE :"name" ENCODING \'UTF8\' TEMPLATE template0;',
@@ -203,12 +197,10 @@ class ZabbixStack:
                 ] + self.server_options + [""]))
         os.chmod(self.server_conf, 0o600)
         chown_tree(sdir, USER)
-        self.server = Daemon([SERVER, "-c", self.server_conf, "-f"], self.server_port, sdir,
-                             "zabbix_server", start_timeout=90)
-        try:
-            self.server.start()
-        except DaemonError as e:
-            raise DaemonError("%s\n%s" % (e, self.server_log_text()))
+        self.server = self.add_daemon([SERVER, "-c", self.server_conf, "-f"], self.server_port,
+                                      "zabbix_server", workdir=sdir, start_timeout=90,
+                                      logs=[self.server_log])
+        self.server.start()  # a DaemonError quotes zabbix_server.out and .log
 
     def _start_frontend(self):
         web = os.path.join(self.dir, "web")
@@ -241,11 +233,11 @@ class ZabbixStack:
                 ""]))
         os.chmod(conf, 0o600)
         self.web_port = free_port()
-        self.web = Daemon([PHP, "-S", "127.0.0.1:%d" % self.web_port, "-t", web,
-                           "-d", "memory_limit=512M", "-d", "post_max_size=32M",
-                           "-d", "max_execution_time=300", "-d", "max_input_time=300",
-                           "-d", "date.timezone=UTC"],
-                          self.web_port, self.dir, "php", start_timeout=30)
+        self.web = self.add_daemon([PHP, "-S", "127.0.0.1:%d" % self.web_port, "-t", web,
+                                    "-d", "memory_limit=512M", "-d", "post_max_size=32M",
+                                    "-d", "max_execution_time=300", "-d", "max_input_time=300",
+                                    "-d", "date.timezone=UTC"],
+                                   self.web_port, "php", start_timeout=30)
         self.web.start()
         self.api = ZabbixApi("http://127.0.0.1:%d/api_jsonrpc.php" % self.web_port)
         deadline = time.monotonic() + 60
@@ -258,35 +250,15 @@ class ZabbixStack:
                     raise DaemonError("the frontend's API does not answer: %s\n%s" % (e, self.web.log()))
                 time.sleep(0.5)
 
-    def stop(self):
-        for d in (self.web, self.server):
-            if d is not None:
-                try:
-                    d.stop()
-                except Exception:
-                    pass
-        self.web = self.server = None
+    def release(self):
         if self.pg is not None:
             self.pg.stop()
             self.pg = None
-        if self.dir:
-            remove_dir(self.dir)
-            self.dir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # ------------------------------------------------------------------ helpers
 
     def server_log_text(self):
-        try:
-            with open(self.server_log, errors="replace") as f:
-                return "--- zabbix_server.log ---\n" + f.read()[-8000:]
-        except (OSError, AttributeError, TypeError):
-            return ""
+        return log_tail([self.server_log], 8000) if self.server_log else ""
 
     def analyze(self):
         """Gives PostgreSQL statistics of the tables as they are now. A freshly loaded
