@@ -234,18 +234,11 @@ ACCEPT_RULESET = ("table inet filter {\n chain input {\n  type filter hook input
                   "  tcp dport 22 accept\n }\n}\n")
 
 
-class PortsCase(unittest.TestCase):
+class PortsCase(harness.StateAssertions, unittest.TestCase):
+    PREFIX = PREFIX
 
     def check(self, *args, timeout=60):
         return harness.run(CHECK, list(args), timeout=timeout)
-
-    def assertState(self, r, rc, first_line_part=""):
-        self.assertEqual(r.rc, rc, r)
-        self.assertTrue(r.first_line.startswith(PREFIX + STATES[rc] + " - "), r)
-        self.assertIn(first_line_part, r.first_line, r)
-        self.assertEqual(r.perfdata_errors, [], r)
-        self.assertIn("time", r.perfdata, r)
-        self.assertEqual(r.perfdata["time"].uom, "s", r)
 
     def assertCounts(self, r, **counts):
         for k, v in counts.items():
