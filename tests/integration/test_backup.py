@@ -860,7 +860,13 @@ class VerifyKey(BackupCase):
         r = self.check("--path", self.current.paths["signer.dump"], "--verify-key", "-u", self.node.url,
                        "--pg-restore", fake, "-t", "2")
         elapsed = time.monotonic() - start
-        self.assertState(r, 3, "timed out after 2 s while pg_restore read the backup (killed)")
+        # The orderly path kills pg_restore at the deadline and says so; on a machine so busy
+        # that it is not scheduled again within the backstop's margin, the SIGALRM backstop
+        # ends the run instead, naming the same activity (pg_restore dies with the check:
+        # PR_SET_PDEATHSIG in lib/subprocess.c). Either way: UNKNOWN, in time, pg_restore named.
+        self.assertState(r, 3, "timed out after 2 s while")
+        self.assertTrue(r.text.endswith("while pg_restore read the backup (killed)")
+                        or r.text.endswith("while reading the backup with pg_restore"), r)
         self.assertLess(elapsed, 8, r)
 
 
