@@ -214,16 +214,10 @@ int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_poli
 	bool in_filter = false, have_input = false;
 	const char *p = text, *end = text + len;
 	unsigned lineno = 0;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		size_t n = (size_t)(eol - p);
-		const char *line = p;
-		p = eol < end ? eol + 1 : end;
+	const char *line;
+	size_t n;
+	while (sbtc_next_line(&p, end, &line, &n)) {
 		lineno++;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
 		if (n == 0 || line[0] == '#')
 			continue;
 		if (line[0] == '*') {

@@ -100,6 +100,22 @@ static void table_free(sbtc_table *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* A parser that failed takes back the tables it added (from first_new on). */
+static void rollback(sbtc_ruleset *rs, size_t first_new)
+{
+	while (rs->n > first_new) {
+		sbtc_table *x = &rs->t[--rs->n];
+		for (size_t c = 0; c < x->n; c++)
+			rs->rules -= x->c[c].n;
+		table_free(x);
+	}
+	if (rs->n == 0) {
+		free(rs->t);
+		rs->t = NULL;
+		rs->cap = 0;
+	}
+}
+
 void sbtc_ruleset_drop_tables(sbtc_ruleset *rs, const char *family, const char *name, const char *source)
 {
 	size_t k = 0;
@@ -566,16 +582,10 @@ int sbtc_ruleset_parse_iptables(const char *text, size_t len, bool ipv6, const c
 	sbtc_table *t = NULL;
 	size_t first_new = rs->n;
 	int family = ipv6 ? 6 : 4;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		size_t n = (size_t)(eol - p);
-		const char *line = p;
-		p = eol < end ? eol + 1 : end;
+	const char *line;
+	size_t n;
+	while (sbtc_next_line(&p, end, &line, &n)) {
 		lineno++;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
 		if (n == 0 || line[0] == '#')
 			continue;
 		char where[80];
@@ -643,17 +653,7 @@ int sbtc_ruleset_parse_iptables(const char *text, size_t len, bool ipv6, const c
 	}
 	return 0;
 fail:
-	while (rs->n > first_new) {
-		sbtc_table *x = &rs->t[--rs->n];
-		for (size_t c = 0; c < x->n; c++)
-			rs->rules -= x->c[c].n;
-		table_free(x);
-	}
-	if (rs->n == 0) {
-		free(rs->t);
-		rs->t = NULL;
-		rs->cap = 0;
-	}
+	rollback(rs, first_new);
 	return -1;
 }
 
@@ -1027,17 +1027,7 @@ int sbtc_ruleset_parse_nft(const char *text, size_t len, sbtc_ruleset *rs, char 
 	json_object_put(root);
 	return 0;
 fail:
-	while (rs->n > first_new) {
-		sbtc_table *x = &rs->t[--rs->n];
-		for (size_t c = 0; c < x->n; c++)
-			rs->rules -= x->c[c].n;
-		table_free(x);
-	}
-	if (rs->n == 0) {
-		free(rs->t);
-		rs->t = NULL;
-		rs->cap = 0;
-	}
+	rollback(rs, first_new);
 	json_object_put(root);
 	return -1;
 }

@@ -71,6 +71,21 @@ char *sbtc_strlcpy(char *dst, const char *src, size_t n)
 	return dst;
 }
 
+bool sbtc_next_line(const char **p, const char *end, const char **line, size_t *n)
+{
+	if (*p >= end)
+		return false;
+	const char *eol = memchr(*p, '\n', (size_t)(end - *p));
+	if (eol == NULL)
+		eol = end;
+	*line = *p;
+	*n = (size_t)(eol - *p);
+	*p = eol < end ? eol + 1 : end;
+	if (*n > 0 && (*line)[*n - 1] == '\r')
+		(*n)--;
+	return true;
+}
+
 static void reserve(sbtc_strbuf *b, size_t extra)
 {
 	if (extra > (size_t)-1 / 2 - b->len)

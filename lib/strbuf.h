@@ -4,6 +4,7 @@
 #define SBTC_STRBUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -35,5 +36,9 @@ char *sbtc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 /* Copies src into dst (size n), always terminating; returns dst. */
 char *sbtc_strlcpy(char *dst, const char *src, size_t n);
+
+/* The next line of the text from *p to end (not NUL-terminated): *line and *n without the
+ * '\n' (and without a '\r' before it); *p moves past it. False when *p is at end. */
+bool sbtc_next_line(const char **p, const char *end, const char **line, size_t *n);
 
 #endif
