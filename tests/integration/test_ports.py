@@ -402,8 +402,9 @@ class Usage(PortsCase):
 
 
 @unittest.skipIf(NETNS_WHY is not None, "network namespaces unavailable: %s" % NETNS_WHY)
-class NamespaceRemote(PortsCase):
-    """Remote mode against a host in a namespace: drop, reject and accept for real."""
+class NamespaceCase(PortsCase):
+    """A class of tests on one signer host in a namespace of its own; each test leaves it
+    with no listener."""
 
     @classmethod
     def setUpClass(cls):
@@ -415,6 +416,11 @@ class NamespaceRemote(PortsCase):
 
     def tearDown(self):
         self.host.stop_listeners()
+
+
+@unittest.skipIf(NETNS_WHY is not None, "network namespaces unavailable: %s" % NETNS_WHY)
+class NamespaceRemote(NamespaceCase):
+    """Remote mode against a host in a namespace: drop, reject and accept for real."""
 
     def test_default_deny_host_is_ok_full_range(self):
         # the guide's host: only 4122 open, everything else dropped; the whole port range
@@ -503,19 +509,8 @@ class NamespaceRemote(PortsCase):
 
 
 @unittest.skipIf(NETNS_WHY is not None, "network namespaces unavailable: %s" % NETNS_WHY)
-class NamespaceLocal(PortsCase):
+class NamespaceLocal(NamespaceCase):
     """Local mode run inside a namespace: its own sockets and its own firewall."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.host = NetnsHost()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.host.close()
-
-    def tearDown(self):
-        self.host.stop_listeners()
 
     @under_valgrind
     def test_guide_host_is_ok(self):
@@ -639,21 +634,13 @@ def published_ruleset(user_rules=""):
 
 
 @unittest.skipIf(NETNS_WHY is not None, "network namespaces unavailable: %s" % NETNS_WHY)
-class NamespacePublished(PortsCase):
+class NamespacePublished(NamespaceCase):
     """Local mode on a host whose ports are published by NAT and forwarded, so that no
     socket shows them and the input chain never sees them (Docker with its userland
     proxy off): the forward path decides."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.host = NetnsHost()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.host.close()
-
     def tearDown(self):
-        self.host.stop_listeners()
+        super().tearDown()
         self.host.firewall("")
 
     @under_valgrind
