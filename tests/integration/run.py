@@ -27,6 +27,7 @@ import importlib
 import os
 import signal
 import sys
+import time
 import traceback
 import unittest
 
@@ -47,6 +48,17 @@ class LineResult(unittest.TestResult):
         self.passed = 0
         self.failed = 0
         self.buffer = True  # a test's own prints are shown only when it fails
+        # Seconds per module, its class and module set-ups included (they run between one
+        # test's end and the next one's start): where a slow suite spends its time.
+        self.module_seconds = {}
+        self._since = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        now = time.monotonic()
+        module = self._name(test).split(".")[0]
+        self.module_seconds[module] = self.module_seconds.get(module, 0.0) + now - self._since
+        self._since = now
 
     def _name(self, test):
         if isinstance(test, unittest.TestCase):
@@ -204,6 +216,9 @@ def main(argv=None):
     ran = result.passed + result.failed
     if ran == 0 and not interrupted:
         sys.stderr.write("no tests matched %s\n" % (" ".join(args.filters) or "(all)"))
+    slowest = sorted(result.module_seconds.items(), key=lambda kv: -kv[1])[:8]
+    if slowest:
+        sys.stdout.write("time by module: %s\n" % ", ".join("%s %.0fs" % kv for kv in slowest))
     sys.stdout.write("%d passed, %d failed\n" % (result.passed, result.failed))
     sys.stdout.flush()
     return 0 if result.failed == 0 and ran > 0 else 1
