@@ -103,21 +103,31 @@ static void judge_family(const base_chain *chains, size_t n, bool v6, sbtc_fw_fa
 		snprintf(out->how, sizeof out->how, "no chain on the input hook");
 }
 
+int sbtc_fw_nft_items(const char *text, size_t len, json_object **root, json_object **items, char *err,
+		      size_t errlen)
+{
+	char e[300];
+	*root = NULL;
+	if (sbtc_json_parse(text, len, root, e, sizeof e) != 0) {
+		snprintf(err, errlen, "nft's JSON: %s", e);
+		return -1;
+	}
+	if (sbtc_json_get_array(*root, "nftables", items, e, sizeof e) != 0) {
+		snprintf(err, errlen, "nft's JSON: %s", e);
+		json_object_put(*root);
+		*root = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int sbtc_fw_parse_nft(const char *text, size_t len, sbtc_fw_policy *out, char *err, size_t errlen)
 {
 	json_object *root = NULL, *items;
-	char e[300];
 	memset(out, 0, sizeof *out);
 	out->source = "nftables";
-	if (sbtc_json_parse(text, len, &root, e, sizeof e) != 0) {
-		snprintf(err, errlen, "nft's JSON: %s", e);
+	if (sbtc_fw_nft_items(text, len, &root, &items, err, errlen) != 0)
 		return -1;
-	}
-	if (sbtc_json_get_array(root, "nftables", &items, e, sizeof e) != 0) {
-		snprintf(err, errlen, "nft's JSON: %s", e);
-		json_object_put(root);
-		return -1;
-	}
 	base_chain *chains = NULL;
 	size_t nchains = 0;
 	size_t n = json_object_array_length(items);

@@ -31,6 +31,12 @@ int sbtc_fw_parse_nft(const char *text, size_t len, sbtc_fw_policy *out, char *e
  * table means the kernel's default, accept. Returns 0 or -1 with a message. */
 int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_policy *out, char *err, size_t errlen);
 
+/* The "nftables" array of `nft -j list ruleset` output, and the parsed document that holds
+ * it (the caller frees *root with json_object_put). Returns 0, or -1 with a message. */
+struct json_object;
+int sbtc_fw_nft_items(const char *text, size_t len, struct json_object **root, struct json_object **items,
+		      char *err, size_t errlen);
+
 typedef struct {
 	const char *nft;             /* full path, or NULL to look in the usual places */
 	const char *iptables_save;

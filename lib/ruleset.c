@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "firewall.h"
 #include "json_field.h"
 #include "strbuf.h"
 
@@ -969,16 +970,8 @@ static void nft_rule(sbtc_table *t, sbtc_rule *r, json_object *expr)
 int sbtc_ruleset_parse_nft(const char *text, size_t len, sbtc_ruleset *rs, char *err, size_t errlen)
 {
 	json_object *root = NULL, *items;
-	char e[300];
-	if (sbtc_json_parse(text, len, &root, e, sizeof e) != 0) {
-		snprintf(err, errlen, "nft's JSON: %s", e);
+	if (sbtc_fw_nft_items(text, len, &root, &items, err, errlen) != 0)
 		return -1;
-	}
-	if (sbtc_json_get_array(root, "nftables", &items, e, sizeof e) != 0) {
-		snprintf(err, errlen, "nft's JSON: %s", e);
-		json_object_put(root);
-		return -1;
-	}
 	size_t first_new = rs->n;
 	size_t n = json_object_array_length(items);
 	for (size_t i = 0; i < n; i++) {
