@@ -35,6 +35,18 @@ sbtc_format sbtc_output_format(void)
 	return g_format;
 }
 
+struct sbtc_result {
+	sbtc_state state; /* this node's own state; rendering combines it with the children's */
+	char *text;       /* for the root: the summary (NULL: derived from the worst children) */
+	char *ok_text;    /* for the root: the summary when the run ends OK */
+	sbtc_result **children;
+	size_t nchildren;
+	size_t children_cap;
+	sbtc_perf *perf;
+	size_t nperf;
+	size_t perf_cap;
+};
+
 int sbtc_format_parse(const char *text)
 {
 	if (text == NULL)
@@ -66,6 +78,7 @@ void sbtc_result_free(sbtc_result *r)
 		free(r->perf[i].label);
 	free(r->perf);
 	free(r->text);
+	free(r->ok_text);
 	free(r);
 }
 
@@ -101,6 +114,55 @@ void sbtc_result_set(sbtc_result *r, sbtc_state state, const char *fmt, ...)
 	va_start(ap, fmt);
 	set_text(r, fmt, ap);
 	va_end(ap);
+}
+
+void sbtc_result_set_summary(sbtc_result *root, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_text(root, fmt, ap);
+	va_end(ap);
+}
+
+void sbtc_result_set_ok_summary(sbtc_result *root, const char *fmt, ...)
+{
+	va_list ap;
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	va_start(ap, fmt);
+	sbtc_strbuf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(root->ok_text);
+	root->ok_text = sbtc_strbuf_steal(&b);
+}
+
+const char *sbtc_result_text(const sbtc_result *r)
+{
+	return r->text != NULL ? r->text : "";
+}
+
+sbtc_state sbtc_result_own_state(const sbtc_result *r)
+{
+	return r->state;
+}
+
+size_t sbtc_result_nchildren(const sbtc_result *r)
+{
+	return r->nchildren;
+}
+
+sbtc_result *sbtc_result_child(const sbtc_result *r, size_t i)
+{
+	return i < r->nchildren ? r->children[i] : NULL;
+}
+
+size_t sbtc_result_nperf(const sbtc_result *r)
+{
+	return r->nperf;
+}
+
+const sbtc_perf *sbtc_result_perf(const sbtc_result *r, size_t i)
+{
+	return i < r->nperf ? &r->perf[i] : NULL;
 }
 
 sbtc_state sbtc_result_state(const sbtc_result *r)
@@ -153,6 +215,10 @@ static void summary_append(sbtc_strbuf *b, const sbtc_result *root)
 {
 	if (root->text != NULL && root->text[0] != '\0') {
 		sbtc_sanitize_append(b, root->text, strlen(root->text), LINE_MAX_BYTES);
+		return;
+	}
+	if (root->ok_text != NULL && root->ok_text[0] != '\0' && sbtc_result_state(root) == SBTC_OK) {
+		sbtc_sanitize_append(b, root->ok_text, strlen(root->ok_text), LINE_MAX_BYTES);
 		return;
 	}
 	/* The worst state among the children, not the root's own: a root that is worse

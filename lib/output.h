@@ -22,17 +22,9 @@ typedef enum {
 /* "multi-line", "one-line", "json"; -1 for anything else. */
 int sbtc_format_parse(const char *text);
 
+/* One node of the result tree: a state, a message, sub-results and perfdata. Opaque: a
+ * check builds it only through the functions below. */
 typedef struct sbtc_result sbtc_result;
-struct sbtc_result {
-	sbtc_state state; /* this node's own state; rendering combines it with the children's */
-	char *text;       /* for the root: the summary (NULL: derived from the worst children) */
-	sbtc_result **children;
-	size_t nchildren;
-	size_t children_cap;
-	sbtc_perf *perf;
-	size_t nperf;
-	size_t perf_cap;
-};
 
 /* Who is speaking: set once, before anything can fail, so that sbtc_die() and the
  * timeout backstop print in the right name and format. */
@@ -49,6 +41,21 @@ sbtc_result *sbtc_result_add(sbtc_result *parent, sbtc_state state, const char *
 /* Replaces state and message of r. */
 void sbtc_result_set(sbtc_result *r, sbtc_state state, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The root's summary, the status line's text, instead of the one derived from the worst
+ * sub-results. For the summary a verdict earns whatever the state ("newest backup ..."). */
+void sbtc_result_set_summary(sbtc_result *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A summary used only when the run ends OK (what was measured, since nothing is wrong);
+ * any other state is summarised by the worst sub-results, or the summary set above. */
+void sbtc_result_set_ok_summary(sbtc_result *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read access, for tests and for texts built from sub-results. */
+const char *sbtc_result_text(const sbtc_result *r); /* "" when none */
+sbtc_state sbtc_result_own_state(const sbtc_result *r);
+size_t sbtc_result_nchildren(const sbtc_result *r);
+sbtc_result *sbtc_result_child(const sbtc_result *r, size_t i);
+size_t sbtc_result_nperf(const sbtc_result *r);
+const sbtc_perf *sbtc_result_perf(const sbtc_result *r, size_t i);
 
 /* The effective state: the worst of r's own state and all its descendants'. */
 sbtc_state sbtc_result_state(const sbtc_result *r);

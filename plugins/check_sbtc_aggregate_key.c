@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 		sbtc_result *verdict = sbtc_dkg_verdict(root, &shares, &onchain, cfg.registry.rotation_grace,
 							"the database", common.verbose);
 		if (sbtc_result_state(verdict) == sbtc_result_state(root))
-			root->text = sbtc_xstrdup(verdict->text);
+			sbtc_result_set_summary(root, "%s", sbtc_result_text(verdict));
 	}
 	if (have_shares)
 		sbtc_dkg_shares_free(&shares);

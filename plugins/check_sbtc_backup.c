@@ -914,10 +914,10 @@ int main(int argc, char **argv)
 		sbtc_format_duration(fmax(0, now - newest->mtime), age, sizeof age);
 		sbtc_format_size(newest->size, sz, sizeof sz);
 		describe_format(&dump, what, sizeof what);
-		root->text = sbtc_xasprintf("newest backup %s is %s old, %s, %s%s%s%s", newest->name, age, sz, what,
+		sbtc_result_set_summary(root, "newest backup %s is %s old, %s, %s%s%s%s", newest->name, age, sz, what,
 					    sbtc_dump_format_encrypted(dump.format) ? " (only age and size checked)"
 										    : " and whole",
-					    verdict != NULL ? "; " : "", verdict != NULL ? verdict->text : "");
+					    verdict != NULL ? "; " : "", verdict != NULL ? sbtc_result_text(verdict) : "");
 	}
 	sbtc_perf_add_time(root);
 	backups_free(&list);

@@ -931,8 +931,8 @@ static void ok_summary(sbtc_result *root, const measured *m)
 			sbtc_strbuf_printf(&b, "%s Stacks %lld", m->have_signer_btc ? "," : "", (long long)m->signer_stx);
 	}
 	sbtc_strbuf_printf(&b, "%sno source lags", b.len ? "; " : "");
-	free(root->text);
-	root->text = sbtc_strbuf_steal(&b);
+	sbtc_result_set_ok_summary(root, "%s", sbtc_strbuf_str(&b));
+	sbtc_strbuf_free(&b);
 }
 
 int main(int argc, char **argv)
@@ -982,7 +982,6 @@ int main(int argc, char **argv)
 	sbtc_perf_add_time(root);
 
 	/* Presentation. */
-	if (sbtc_result_state(root) == SBTC_OK)
-		ok_summary(root, &m);
+	ok_summary(root, &m);
 	return sbtc_finish(root);
 }

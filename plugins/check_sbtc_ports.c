@@ -481,18 +481,15 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 	if (sbtc_result_state(root) == SBTC_OK) {
 		if (n_allowed > 0)
 			ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
+		const char *quic_note = n_quic > 0 ? "; QUIC answers on " : "";
+		const char *quic_ports = n_quic > 0 ? sbtc_strbuf_str(&quic_open) : "";
 		if (n_allowed > 0)
-			root->text = sbtc_xasprintf("%s: only allowed ports open: %s; %zu closed, %zu filtered", host,
-						    sbtc_strbuf_str(&b), r->closed, r->filtered);
+			sbtc_result_set_summary(root, "%s: only allowed ports open: %s; %zu closed, %zu filtered%s%s", host,
+						sbtc_strbuf_str(&b), r->closed, r->filtered, quic_note, quic_ports);
 		else
-			root->text = sbtc_xasprintf("%s: no port open; %zu closed, %zu filtered", host, r->closed,
-						    r->filtered);
+			sbtc_result_set_summary(root, "%s: no port open; %zu closed, %zu filtered%s%s", host, r->closed,
+						r->filtered, quic_note, quic_ports);
 		sbtc_strbuf_free(&b);
-		if (n_quic > 0) {
-			char *t2 = sbtc_xasprintf("%s; QUIC answers on %s", root->text, sbtc_strbuf_str(&quic_open));
-			free(root->text);
-			root->text = t2;
-		}
 	}
 	sbtc_strbuf_free(&quic_open);
 
@@ -762,12 +759,12 @@ static int local(const config *cfg)
 		sbtc_result_add(root, SBTC_OK, "Docker publishes %zu port%s on non-loopback addresses (rules read with %s)",
 				n_published, n_published == 1 ? "" : "s", pub.source);
 	if (n_pub_unexpected > 0)
-		root->text = sbtc_xasprintf("%zu port%s outside --allow reachable from the network: %s%s", n_unexpected,
-					    n_unexpected == 1 ? "" : "s", root->children[0]->text,
+		sbtc_result_set_summary(root, "%zu port%s outside --allow reachable from the network: %s%s", n_unexpected,
+					    n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
 					    n_unexpected > 1 ? ", ..." : "");
 	else if (n_unexpected > 0)
-		root->text = sbtc_xasprintf("%zu socket%s outside --allow on non-loopback addresses: %s%s", n_unexpected,
-					    n_unexpected == 1 ? "" : "s", root->children[0]->text,
+		sbtc_result_set_summary(root, "%zu socket%s outside --allow on non-loopback addresses: %s%s", n_unexpected,
+					    n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
 					    n_unexpected > 1 ? ", ..." : "");
 
 	/* The firewall. */

@@ -827,9 +827,8 @@ static void check_component(sbtc_result *root, const config *cfg, const sbtc_git
 			v = judge_bitcoin_maintained(cfg, &rv, &rs, all.n, now, &text);
 		else
 			v = judge_version(cfg, id, &rv, &rs, all.n, now, NULL, &text);
-		comp->state = v.state;
-		free(comp->text);
-		comp->text = sbtc_strbuf_steal(&text);
+		sbtc_result_set(comp, v.state, "%s", sbtc_strbuf_str(&text));
+		sbtc_strbuf_free(&text);
 		if (verbose >= 1 && rs.newest->r->html_url[0]) {
 			char *url = sbtc_sanitize(rs.newest->r->html_url, 200);
 			sbtc_result_add(comp, SBTC_OK, "newest release: %s", url);

@@ -315,10 +315,10 @@ static void test_verdicts(void **unused)
 		sbtc_result *root = sbtc_result_new();
 		sbtc_result *r = sbtc_dkg_verdict(root, &s, &onchain, GRACE, "the database", c->verbose);
 		assert_non_null(r);
-		assert_int_equal(root->nchildren, 1);
-		assert_ptr_equal(root->children[0], r);
-		if (r->state != c->state || strcmp(r->text, c->text) != 0)
-			fail_msg("%s: %s \"%s\"\nexpected %s \"%s\"", c->name, sbtc_state_name(r->state), r->text,
+		assert_int_equal(sbtc_result_nchildren(root), 1);
+		assert_ptr_equal(sbtc_result_child(root, 0), r);
+		if (sbtc_result_own_state(r) != c->state || strcmp(sbtc_result_text(r), c->text) != 0)
+			fail_msg("%s: %s \"%s\"\nexpected %s \"%s\"", c->name, sbtc_state_name(sbtc_result_own_state(r)), sbtc_result_text(r),
 				 sbtc_state_name(c->state), c->text);
 		assert_int_equal(sbtc_result_state(root), c->state);
 		sbtc_result_free(root);
@@ -339,16 +339,16 @@ static void test_verdict_where_and_grace(void **unused)
 	sbtc_result *root = sbtc_result_new();
 	/* The same pending rotation under a longer grace is a WARNING. */
 	sbtc_result *r = sbtc_dkg_verdict(root, &s, &onchain, 86400, "the backup", 0);
-	assert_int_equal(r->state, SBTC_WARNING);
-	assert_string_equal(r->text, "key rotation pending for 1h 23m (grace 1d 0h): on-chain key " SHORT1
+	assert_int_equal(sbtc_result_own_state(r), SBTC_WARNING);
+	assert_string_equal(sbtc_result_text(r), "key rotation pending for 1h 23m (grace 1d 0h): on-chain key " SHORT1
 				     " is an older verified share; newest verified share " SHORT2 " is not on chain");
 	r = sbtc_dkg_verdict(root, &s, &onchain, 0, "the backup", 0);
-	assert_int_equal(r->state, SBTC_CRITICAL);
-	assert_int_equal(root->nchildren, 2);
+	assert_int_equal(sbtc_result_own_state(r), SBTC_CRITICAL);
+	assert_int_equal(sbtc_result_nchildren(root), 2);
 	/* "where" names the origin. */
 	memcpy(onchain.key, keys[K3], SBTC_AGGREGATE_KEY_LEN);
 	r = sbtc_dkg_verdict(root, &s, &onchain, GRACE, "the backup", 0);
-	assert_string_equal(r->text, "on-chain key " SHORT3 " is not among the verified shares of the backup: it "
+	assert_string_equal(sbtc_result_text(r), "on-chain key " SHORT3 " is not among the verified shares of the backup: it "
 				     "cannot sign for it (newest verified share is " SHORT2 ")");
 	assert_int_equal(sbtc_result_state(root), SBTC_CRITICAL);
 	sbtc_result_free(root);

@@ -157,7 +157,7 @@ static void test_result_state(void **unused)
 	(void)unused;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		sbtc_result *r = sbtc_result_new();
-		r->state = cases[i].own;
+		sbtc_result_own_state(r) = cases[i].own;
 		for (size_t k = 0; k < cases[i].n; k++)
 			sbtc_result_add(r, cases[i].kids[k], "child %zu", k);
 		assert_int_equal(sbtc_result_state(r), cases[i].want);
@@ -169,7 +169,7 @@ static void test_result_state(void **unused)
 	sbtc_result *c = sbtc_result_add(r, SBTC_OK, "child");
 	sbtc_result *g = sbtc_result_add(c, SBTC_OK, "grandchild");
 	sbtc_result_add(g, SBTC_CRITICAL, "great-grandchild");
-	assert_int_equal(r->state, SBTC_OK);
+	assert_int_equal(sbtc_result_own_state(r), SBTC_OK);
 	assert_int_equal(sbtc_result_state(g), SBTC_CRITICAL);
 	assert_int_equal(sbtc_result_state(r), SBTC_CRITICAL);
 	sbtc_result_free(r);
@@ -180,20 +180,20 @@ static void test_result_set_and_add(void **unused)
 {
 	sbtc_result *r = sbtc_result_new();
 	(void)unused;
-	assert_int_equal(r->state, SBTC_OK);
-	assert_null(r->text);
+	assert_int_equal(sbtc_result_own_state(r), SBTC_OK);
+	assert_string_equal(sbtc_result_text(r), "");
 	sbtc_result_set(r, SBTC_WARNING, "first %d", 1);
-	assert_int_equal(r->state, SBTC_WARNING);
-	assert_string_equal(r->text, "first 1");
+	assert_int_equal(sbtc_result_own_state(r), SBTC_WARNING);
+	assert_string_equal(sbtc_result_text(r), "first 1");
 	sbtc_result_set(r, SBTC_OK, "%s", "second");
-	assert_int_equal(r->state, SBTC_OK);
-	assert_string_equal(r->text, "second");
+	assert_int_equal(sbtc_result_own_state(r), SBTC_OK);
+	assert_string_equal(sbtc_result_text(r), "second");
 	/* Many children: the array grows and keeps their order. */
 	for (int i = 0; i < 50; i++)
 		sbtc_result_add(r, SBTC_OK, "c%d", i);
-	assert_int_equal(r->nchildren, 50);
-	assert_string_equal(r->children[0]->text, "c0");
-	assert_string_equal(r->children[49]->text, "c49");
+	assert_int_equal(sbtc_result_nchildren(r), 50);
+	assert_string_equal(sbtc_result_text(sbtc_result_child(r, 0)), "c0");
+	assert_string_equal(sbtc_result_text(sbtc_result_child(r, 49)), "c49");
 
 	/* Perfdata: thresholds copied, uom cut to its field, NULL uom empty. */
 	sbtc_thresholds t = {{true, false, false, false, 0, 10}, {true, false, false, false, 0, 20}};
@@ -201,24 +201,24 @@ static void test_result_set_and_add(void **unused)
 		sbtc_perf_add(r, "p", i, NULL, NULL, NAN, NAN);
 	sbtc_perf_add(r, "q", 1.5, "s", &t, 0, 100);
 	sbtc_perf_add(r, "long_uom", 1, "abcdef", NULL, NAN, NAN);
-	assert_int_equal(r->nperf, 22);
-	assert_string_equal(r->perf[0].uom, "");
-	assert_false(r->perf[0].warning.set);
-	assert_false(r->perf[0].critical.set);
-	assert_string_equal(r->perf[20].label, "q");
-	assert_true(r->perf[20].warning.set);
-	assert_true(r->perf[20].warning.end == 10);
-	assert_true(r->perf[20].critical.end == 20);
-	assert_true(r->perf[20].min == 0);
-	assert_true(r->perf[20].max == 100);
-	assert_string_equal(r->perf[21].uom, "abc");
+	assert_int_equal(sbtc_result_nperf(r), 22);
+	assert_string_equal(sbtc_result_perf(r, 0)->uom, "");
+	assert_false(sbtc_result_perf(r, 0)->warning.set);
+	assert_false(sbtc_result_perf(r, 0)->critical.set);
+	assert_string_equal(sbtc_result_perf(r, 20)->label, "q");
+	assert_true(sbtc_result_perf(r, 20)->warning.set);
+	assert_true(sbtc_result_perf(r, 20)->warning.end == 10);
+	assert_true(sbtc_result_perf(r, 20)->critical.end == 20);
+	assert_true(sbtc_result_perf(r, 20)->min == 0);
+	assert_true(sbtc_result_perf(r, 20)->max == 100);
+	assert_string_equal(sbtc_result_perf(r, 21)->uom, "abc");
 
 	sbtc_perf_add_time(r);
-	assert_string_equal(r->perf[22].label, "time");
-	assert_string_equal(r->perf[22].uom, "s");
-	assert_true(r->perf[22].value >= 0);
-	assert_true(r->perf[22].min == 0);
-	assert_true(isnan(r->perf[22].max));
+	assert_string_equal(sbtc_result_perf(r, 22)->label, "time");
+	assert_string_equal(sbtc_result_perf(r, 22)->uom, "s");
+	assert_true(sbtc_result_perf(r, 22)->value >= 0);
+	assert_true(sbtc_result_perf(r, 22)->min == 0);
+	assert_true(isnan(sbtc_result_perf(r, 22)->max));
 	sbtc_result_free(r);
 }
 
@@ -245,7 +245,7 @@ static void test_root_only(void **unused)
 	/* Nothing at all. */
 	r = sbtc_result_new();
 	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - no result\n");
-	r->state = SBTC_UNKNOWN;
+	sbtc_result_own_state(r) = SBTC_UNKNOWN;
 	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST UNKNOWN - no result\n");
 	sbtc_result_free(r);
 }
@@ -281,7 +281,7 @@ static void test_mixed_children(void **unused)
 		      "SBTC TEST CRITICAL - b crit; e crit; [CRITICAL] b crit; [CRITICAL] e crit; "
 		      "[WARNING] c warn; [WARNING] g warn; [UNKNOWN] d unknown; [OK] a ok; [OK] f ok\n");
 	/* Rendering does not reorder the tree itself. */
-	assert_string_equal(r->children[0]->text, "a ok");
+	assert_string_equal(sbtc_result_text(sbtc_result_child(r, 0)), "a ok");
 	sbtc_result_free(r);
 }
 
@@ -359,9 +359,7 @@ static void test_summary(void **unused)
 	(void)unused;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		sbtc_result *r = sbtc_result_new();
-		r->state = cases[i].root_state;
-		if (cases[i].root_text != NULL)
-			r->text = sbtc_xstrdup(cases[i].root_text);
+		sbtc_result_set(r, cases[i].root_state, "%s", cases[i].root_text != NULL ? cases[i].root_text : "");
 		for (size_t k = 0; k < cases[i].n; k++)
 			sbtc_result_add(r, cases[i].kids[k].s, "%s", cases[i].kids[k].text);
 		for (int f = SBTC_FORMAT_MULTI_LINE; f <= SBTC_FORMAT_ONE_LINE; f++) {
