@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acquire.h"
 #include "http.h"
 
 #define SBTC_DEFAULT_BITCOIN_URL "http://127.0.0.1:8332"
@@ -54,6 +55,16 @@ typedef struct {
 
 sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
 					   char *err, size_t errlen);
+
+/* The same, started into an acquisition (acquire.h): each fills *out (or *result) and *oc as
+ * the functions above return them, then calls then. The cookie or password file is read
+ * when the call starts; a problem with it ends the call at once (USAGE). */
+void sbtc_bitcoin_call_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, const char *method, const char *params,
+			     json_object **result, sbtc_outcome *oc, sbtc_then then, void *ctx);
+void sbtc_bitcoin_chaininfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bitcoin_chaininfo *out,
+				  sbtc_outcome *oc, sbtc_then then, void *ctx);
+void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
+				sbtc_outcome *oc, sbtc_then then, void *ctx);
 
 /* The shared options for a plugin's table, and their handler (returns 1 when handled). */
 enum {

@@ -28,19 +28,6 @@ int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg)
 	return 0;
 }
 
-sbtc_state sbtc_fetch_state(sbtc_fetch_status s)
-{
-	switch (s) {
-	case SBTC_FETCH_OK: return SBTC_OK;
-	case SBTC_FETCH_UNREACHABLE:
-	case SBTC_FETCH_ERROR: return SBTC_CRITICAL;
-	case SBTC_FETCH_TIMEOUT: return sbtc_deadline_timeout_state();
-	case SBTC_FETCH_BAD_ANSWER:
-	case SBTC_FETCH_USAGE: return SBTC_UNKNOWN;
-	}
-	return SBTC_UNKNOWN;
-}
-
 /* Where the authority (user info, host, port) starts: after "scheme://" when the URL has
  * one before any '/', '?' or '#', else at the beginning. */
 static const char *url_authority(const char *url)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "fetch.h"
 #include "state.h"
 
 #define SBTC_HTTP_DEFAULT_MAX_BODY (1u << 20) /* 1 MiB: every answer we read is far smaller */
@@ -33,18 +34,6 @@ typedef struct {
 
 /* Handles the keys of SBTC_HTTP_TLS_OPTIONS: returns 1 when key was one of them. */
 int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg);
-
-/* How an exchange with a remote source ended, and so which state it earns. */
-typedef enum {
-	SBTC_FETCH_OK = 0,
-	SBTC_FETCH_UNREACHABLE, /* refused, reset, no route, TLS failure: CRITICAL */
-	SBTC_FETCH_ERROR,       /* the peer answered with an error: CRITICAL */
-	SBTC_FETCH_BAD_ANSWER,  /* an answer that cannot be used: UNKNOWN */
-	SBTC_FETCH_TIMEOUT,     /* the deadline passed: the -t state */
-	SBTC_FETCH_USAGE        /* a URL or option that cannot work: UNKNOWN */
-} sbtc_fetch_status;
-
-sbtc_state sbtc_fetch_state(sbtc_fetch_status s);
 
 typedef struct {
 	long status;      /* HTTP status code */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acquire.h"
 #include "http.h"
 
 #define SBTC_DEFAULT_SIGNER_URL "http://127.0.0.1:8801"
@@ -38,6 +39,10 @@ typedef struct {
 /* GET /info and parse it; every string is sanitised. */
 sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
 				       char *err, size_t errlen);
+
+/* The same, started into an acquisition (acquire.h). */
+void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+			    sbtc_outcome *oc, sbtc_then then, void *ctx);
 
 /* The parsing step alone (a body of len bytes): 0, or -1 with a message such as
  * "unexpected /info answer: field 'bitcoin' missing". For the tests and the fuzzer. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clarity.h"
+#include "acquire.h"
 #include "http.h"
 
 /* The sBTC registries (REFERENCE: the deployers of stacks-sbtc/sbtc's contracts). */
@@ -111,5 +112,22 @@ sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role,
 sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
 					   long *http_status, char *err, size_t errlen);
+
+/* The same, started into an acquisition (acquire.h); each fills *out and *oc as the
+ * function above returns them, then calls then. tip_time's *timestamp and *chain_length
+ * and *http_status are out's fields here. */
+typedef struct {
+	int64_t timestamp;
+	int64_t chain_length;
+	long http_status;
+} sbtc_stacks_tip_time;
+void sbtc_stacks_info_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			    sbtc_stacks_info *out, sbtc_outcome *oc, sbtc_then then, void *ctx);
+void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			      sbtc_stacks_health *out, sbtc_outcome *oc, sbtc_then then,
+			      void *ctx);
+void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+				const char *consensus_hash, sbtc_stacks_tip_time *out, sbtc_outcome *oc,
+				sbtc_then then, void *ctx);
 
 #endif
