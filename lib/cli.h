@@ -44,6 +44,29 @@ typedef struct {
 /* Columns of --help and of the usage lines, as in the official plugins. */
 #define SBTC_HELP_WIDTH 80
 
+/* A set of options that several checks share (TLS, Bitcoin Core's RPC, the sBTC
+ * registry): its table, and the functions that fill its settings. A check declares the
+ * groups it uses in its plugin info; cli gives their options keys of its own, lists them
+ * in --help after the check's own options, and dispatches each to its group. */
+typedef struct {
+	const sbtc_option *options; /* keys in the table are the group's own */
+	size_t noptions;
+	/* The defaults, before any option is read. NULL: all zero. */
+	void (*init)(void *settings);
+	/* One option of the group (key as in its table): 0, or -1 with a message. */
+	int (*handle)(void *settings, int key, const char *arg, char *err, size_t errlen);
+	/* After every option was read: what depends on several of them. 0, or -1 with a
+	 * message (a usage error). NULL: nothing to do. */
+	int (*finish)(void *settings, char *err, size_t errlen);
+} sbtc_option_group;
+
+/* A group a check uses, and where its settings live in the check's configuration (the
+ * ctx given to sbtc_cli_parse): offsetof(config, member). */
+typedef struct {
+	const sbtc_option_group *group;
+	size_t offset;
+} sbtc_group_use;
+
 typedef struct {
 	const char *progname;       /* "check_sbtc_aggregate_key" */
 	const char *check_label;    /* "AGGREGATE_KEY", as in the status line */
@@ -54,6 +77,8 @@ typedef struct {
 				     * " or ") */
 	const sbtc_option *options; /* the plugin's own options */
 	size_t noptions;
+	const sbtc_group_use *groups; /* shared option groups, in --help order after options */
+	size_t ngroups;
 	const char *notes;          /* printed after the options: states, examples */
 	double default_timeout;
 } sbtc_plugin_info;
