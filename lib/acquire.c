@@ -45,6 +45,13 @@ sbtc_acq *sbtc_acq_new(void)
 	return a;
 }
 
+void sbtc_acq_done(sbtc_acq *a, void *job, sbtc_then then, void *ctx)
+{
+	free(job);
+	if (then != NULL)
+		then(a, ctx);
+}
+
 /* Queues then(a, ctx) for the loop to call (never from inside a start function, so that a
  * caller may finish its own set-up after starting an exchange). */
 static void queue_then(sbtc_acq *a, sbtc_then then, void *ctx)
@@ -446,12 +453,8 @@ static void json_judge(sbtc_acq *a, void *ctx)
 			free(ex);
 		}
 	}
-	sbtc_then then = j->then;
-	void *then_ctx = j->ctx;
 	free(j->peer);
-	free(j);
-	if (then != NULL)
-		then(a, then_ctx);
+	sbtc_acq_done(a, j, j->then, j->ctx);
 }
 
 static void json_start(sbtc_acq *a, const char *method, const char *url, const char *body, const sbtc_http_opts *o,
@@ -670,7 +673,7 @@ static bool pg_send(sbtc_acq *a, sbtc_pg_session *s, const char *sql, int nparam
 	if (!sent) {
 		char err[SBTC_FETCH_MSG_MAX];
 		sbtc_pg_error(s->conn, NULL, "cannot send a query to the database", err, sizeof err);
-		if (s->cur != NULL) {
+		if (s->cur != NULL && s->phase == PG_READY) {
 			/* this statement fails; the session may take the next */
 			pg_q_end(a, s->cur, NULL, SBTC_FETCH_UNREACHABLE, err);
 			s->cur = NULL;
@@ -742,17 +745,20 @@ static void pg_statement_done(sbtc_acq *a, sbtc_pg_session *s)
 	sbtc_fetch_status st;
 	PGresult *r = sbtc_pg_results_end(&s->acc, &st, err, sizeof err);
 	s->busy = false;
-	if (s->cur == NULL) {
+	if (s->phase == PG_SETUP) {
+		/* a failed set-up fails the session, the statement sent with it included */
 		if (r == NULL) {
 			pg_fail(a, s, st, err);
 			return;
 		}
-		PQclear(r);
 		s->phase = PG_READY;
 		if (s->connect_oc != NULL)
 			sbtc_outcome_set(s->connect_oc, SBTC_FETCH_OK, "%s", "");
 		queue_then(a, s->then, s->ctx);
-		return;
+		if (s->cur == NULL) {
+			PQclear(r);
+			return;
+		}
 	}
 	pg_q_end(a, s->cur, r, st, r != NULL ? "" : err);
 	s->cur = NULL;
@@ -778,7 +784,20 @@ static void pg_connect_step(sbtc_acq *a, sbtc_pg_session *s)
 		return;
 	}
 	sbtc_pg_setup_sql(sbtc_deadline_remaining_ms(), setup, sizeof setup);
-	pg_send(a, s, setup, 0, NULL);
+	pg_q *first = s->queue;
+	if (first == NULL || first->nparams > 0) {
+		pg_send(a, s, setup, 0, NULL);
+		return;
+	}
+	/* The set-up and a first statement without parameters go out as one string: one
+	 * round trip less, which on a busy host is a scheduling delay less. */
+	s->queue = first->next;
+	if (s->queue == NULL)
+		s->tail = &s->queue;
+	s->cur = first;
+	char *both = sbtc_xasprintf("%s; %s", setup, first->sql);
+	pg_send(a, s, both, 0, NULL);
+	free(both);
 }
 
 static void pg_step(sbtc_acq *a, const struct curl_waitfd *fds, unsigned nfds)

@@ -33,6 +33,10 @@ typedef void (*sbtc_then)(sbtc_acq *a, void *ctx);
 
 sbtc_acq *sbtc_acq_new(void);
 
+/* The end of a start function's own step: frees job (its state, malloc'd) and calls the
+ * caller's then (NULL: none). */
+void sbtc_acq_done(sbtc_acq *a, void *job, sbtc_then then, void *ctx);
+
 /* Runs until every started exchange, those started by then callbacks included, has
  * ended, or until the deadline. At the deadline each exchange still open ends with
  * TIMEOUT ("no answer from PEER within the deadline of N s") and its then is called, so

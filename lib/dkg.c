@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acquire.h"
+#include "hex.h"
 #include "human.h"
 #include "pg.h"
 #include "range.h"
@@ -69,26 +70,23 @@ static const char catalog_sql[] =
 	" extract(epoch FROM now())::float8";
 
 static const char shares_sql[] =
-	"SELECT aggregate_key, dkg_shares_status::text, extract(epoch FROM created_at)::float8"
+	"SELECT encode(aggregate_key, 'hex'), dkg_shares_status::text, extract(epoch FROM created_at)::float8"
 	" FROM sbtc_signer.dkg_shares ORDER BY created_at DESC, aggregate_key DESC";
 
 static const char shares_pre0012_sql[] =
-	"SELECT aggregate_key, NULL::text, extract(epoch FROM created_at)::float8"
+	"SELECT encode(aggregate_key, 'hex'), NULL::text, extract(epoch FROM created_at)::float8"
 	" FROM sbtc_signer.dkg_shares ORDER BY created_at DESC, aggregate_key DESC";
 
-/* bytea in hex output format: "\x" followed by hex digits. */
-static bool bytea_key(const char *text, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
+/* A key as encode(aggregate_key, 'hex') gives it: a compressed public key. */
+static bool key_from_hex(const char *text, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
 {
-	if (strncmp(text, "\\x", 2) != 0 || strlen(text) != 2 + 2 * SBTC_AGGREGATE_KEY_LEN)
+	if (strlen(text) != 2 * SBTC_AGGREGATE_KEY_LEN)
 		return false;
 	for (size_t i = 0; i < SBTC_AGGREGATE_KEY_LEN; i++) {
-		unsigned v;
-		char pair[3] = {text[2 + 2 * i], text[3 + 2 * i], '\0'};
-		char *end;
-		v = (unsigned)strtoul(pair, &end, 16);
-		if (*end != '\0' || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ')
+		int hi = sbtc_hex_digit((unsigned char)text[2 * i]), lo = sbtc_hex_digit((unsigned char)text[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return false;
-		key[i] = (uint8_t)v;
+		key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return key[0] == 0x02 || key[0] == 0x03;
 }
@@ -100,7 +98,7 @@ static void read_rows(const PGresult *r, sbtc_dkg_shares *out)
 	out->v = sbtc_xcalloc((size_t)rows + 1, sizeof *out->v);
 	for (int i = 0; i < rows; i++) {
 		sbtc_dkg_share *s = &out->v[out->n];
-		if (PQgetisnull(r, i, 0) || !bytea_key(PQgetvalue(r, i, 0), s->key)) {
+		if (PQgetisnull(r, i, 0) || !key_from_hex(PQgetvalue(r, i, 0), s->key)) {
 			out->malformed++;
 			continue;
 		}
@@ -117,12 +115,12 @@ static void read_rows(const PGresult *r, sbtc_dkg_shares *out)
 	sbtc_dkg_sort(out);
 }
 
-/* The load as a chain on the session: the catalog and the bytea format go out at once;
- * the catalog's answer picks the shares' statement. */
+/* The load as a chain on the session: the catalog's answer picks the shares' statement
+ * (the keys come as hex text, whatever the server's bytea_output). */
 typedef struct {
 	sbtc_pg_session *s;
-	PGresult *catalog, *set, *rows;
-	sbtc_outcome catalog_oc, set_oc, rows_oc;
+	PGresult *catalog, *rows;
+	sbtc_outcome catalog_oc, rows_oc;
 	sbtc_dkg_shares *out;
 	sbtc_outcome *oc;
 	sbtc_then then;
@@ -133,22 +131,13 @@ static void load_end(sbtc_acq *a, load_job *j, const sbtc_outcome *how)
 {
 	sbtc_outcome_set(j->oc, how->status, "%s", how->msg);
 	PQclear(j->catalog);
-	PQclear(j->set);
 	PQclear(j->rows);
-	sbtc_then then = j->then;
-	void *ctx = j->ctx;
-	free(j);
-	if (then != NULL)
-		then(a, ctx);
+	sbtc_acq_done(a, j, j->then, j->ctx);
 }
 
 static void rows_read(sbtc_acq *a, void *ctx)
 {
 	load_job *j = ctx;
-	if (j->set_oc.status != SBTC_FETCH_OK) {
-		load_end(a, j, &j->set_oc);
-		return;
-	}
 	if (j->rows_oc.status == SBTC_FETCH_OK)
 		read_rows(j->rows, j->out);
 	load_end(a, j, &j->rows_oc);
@@ -187,8 +176,6 @@ void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome 
 	j->then = then;
 	j->ctx = ctx;
 	sbtc_acq_pg_query(s, catalog_sql, 0, NULL, &j->catalog, &j->catalog_oc, catalog_read, j);
-	/* bytea as hex whatever the server's default. */
-	sbtc_acq_pg_query(s, "SET LOCAL bytea_output = 'hex'", 0, NULL, &j->set, &j->set_oc, NULL, NULL);
 }
 
 sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen)

@@ -67,12 +67,8 @@ static void key_done(sbtc_acq *a, void *ctx)
 			sbtc_outcome_set(j->oc, st, "%s: %s", j->peer, inner);
 	}
 	clarity_free(j->v);
-	sbtc_then then = j->then;
-	void *then_ctx = j->ctx;
 	free(j->peer);
-	free(j);
-	if (then != NULL)
-		then(a, then_ctx);
+	sbtc_acq_done(a, j, j->then, j->ctx);
 }
 
 void sbtc_registry_aggregate_key_start(sbtc_acq *a, const char *node_url, const char *role,

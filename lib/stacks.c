@@ -124,15 +124,11 @@ static void call_read_done(sbtc_acq *a, void *ctx)
 	call_read_job *j = ctx;
 	call_read_judge(j);
 	sbtc_json_answer_free(&j->ans);
-	sbtc_then then = j->then;
-	void *then_ctx = j->ctx;
 	free(j->peer);
 	free(j->url);
 	free(j->body);
 	free(j->function);
-	free(j);
-	if (then != NULL)
-		then(a, then_ctx);
+	sbtc_acq_done(a, j, j->then, j->ctx);
 }
 
 void sbtc_stacks_call_read_start(sbtc_acq *a, const char *node_url, const char *role,
