@@ -513,6 +513,7 @@ typedef enum { PG_CONNECTING, PG_SETUP, PG_READY, PG_FAILED } pg_phase;
 
 struct sbtc_pg_session {
 	sbtc_pg_session *next;
+	sbtc_acq *a;
 	PGconn *conn;
 	bool borrowed;   /* a connection of the caller's (sbtc_acq_pg_adopt): not finished here */
 	bool reblock;    /* ... made non-blocking here, and blocking again when freed */
@@ -578,6 +579,7 @@ static void pg_fail(sbtc_acq *a, sbtc_pg_session *s, sbtc_fetch_status st, const
 static sbtc_pg_session *pg_session_new(sbtc_acq *a, sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
 	sbtc_pg_session *s = sbtc_xcalloc(1, sizeof *s);
+	s->a = a;
 	s->tail = &s->queue;
 	s->fdi = -1;
 	s->connect_oc = oc;
@@ -647,6 +649,11 @@ void sbtc_acq_pg_query(sbtc_pg_session *s, const char *sql, int nparams, const c
 	q->ctx = ctx;
 	*res = NULL;
 	outcome_clear(oc);
+	if (s->phase == PG_FAILED) {
+		/* queued for the loop all the same: then is never called from here */
+		pg_q_end(s->a, q, NULL, s->failure.status, s->failure.msg);
+		return;
+	}
 	*s->tail = q;
 	s->tail = &q->next;
 }

@@ -555,14 +555,24 @@ static void test_pg_refused_fails_every_statement(void **unused)
 static void test_pg_invalid_conninfo(void **unused)
 {
 	(void)unused;
-	sbtc_outcome oc;
+	sbtc_outcome oc, qoc;
+	PGresult *res;
+	seen qs = {0, 0};
 	sbtc_acq *a = sbtc_acq_new();
-	sbtc_acq_pg_connect(a, "host=db password=S3cretPw hots=x", "test_acquire", &oc, NULL, NULL);
+	sbtc_pg_session *s = sbtc_acq_pg_connect(a, "host=db password=S3cretPw hots=x", "test_acquire", &oc, NULL,
+						 NULL);
+	/* a statement given to a session that has failed already ends with its outcome */
+	sbtc_acq_pg_query(s, "SELECT 1", 0, NULL, &res, &qoc, note, &qs);
 	sbtc_acq_run(a);
 	sbtc_acq_free(a);
 	assert_int_equal(oc.status, SBTC_FETCH_USAGE);
 	assert_non_null(strstr(oc.msg, "invalid --dbconn: "));
 	assert_null(strstr(oc.msg, "S3cretPw"));
+	assert_true(qoc.done);
+	assert_int_equal(qoc.status, SBTC_FETCH_USAGE);
+	assert_string_equal(qoc.msg, oc.msg);
+	assert_int_equal(qs.calls, 1);
+	assert_null(res);
 }
 
 /* A database that accepts the connection and says nothing stalls only itself: the HTTP
