@@ -76,12 +76,16 @@ void sbtc_json_answer_free(sbtc_json_answer *ans);
 /* Flags for the JSON requests. */
 enum {
 	/* Any HTTP status is OK: doc is parsed when the body is JSON, and the caller judges
-	 * resp.status (Bitcoin Core's 500 with an error object, GitHub's 403/404). */
+	 * resp.status (Bitcoin Core's 500 with an error object, GitHub's 403/404). Only a
+	 * 200 answer must still be JSON (empty or not JSON: BAD_ANSWER as below); another
+	 * status's body that is not JSON leaves doc NULL. */
 	SBTC_JSON_ANY_STATUS = 1
 };
 
 /* GET (POST with body as application/json) expecting a 200 answer that is a JSON
- * document. Each failure has one wording, PEER being opts->peer or the URL's origin:
+ * document (parsed by sbtc_json_parse: strict, depth-limited; a body of `null` is OK with
+ * doc NULL). On failure resp keeps what came (its status, for one) and doc is NULL.
+ * Each failure has one wording, PEER being opts->peer or the URL's origin:
  *   HTTP status not 200   ERROR       "PEER answered HTTP 503: <start of the body>"
  *   empty body            BAD_ANSWER  "PEER sent an empty answer"
  *   not JSON              BAD_ANSWER  "PEER sent an answer that is not JSON: <start>"
