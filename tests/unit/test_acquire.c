@@ -223,7 +223,7 @@ static void test_stalled_and_healthy(void **unused)
 	assert_int_equal(goc.status, SBTC_FETCH_OK);
 	assert_string_equal(goc.msg, "");
 	assert_int_equal(gs.calls, 1);
-	assert_true(gs.at < 1.5);
+	assert_true(gs.at < took - 0.5); /* well before the deadline, even under valgrind on a busy host */
 	assert_non_null(good.doc);
 	assert_int_equal(json_object_get_int(json_object_object_get(good.doc, "a")), 1);
 	assert_true(boc.done);
@@ -587,7 +587,7 @@ static void test_pg_stalled_beside_http(void **unused)
 	sbtc_outcome coc, qoc, hoc;
 	PGresult *res;
 	seen cs = {0, 0}, hs = {0, 0};
-	sbtc_deadline_start(2, SBTC_WARNING);
+	sbtc_deadline_start(4, SBTC_WARNING); /* the orderly deadline: 3.7 s */
 	sbtc_acq *a = sbtc_acq_new();
 	sbtc_pg_session *s = sbtc_acq_pg_connect(a, conninfo, "test_acquire", &coc, note, &cs);
 	sbtc_acq_pg_query(s, "SELECT 1", 0, NULL, &res, &qoc, NULL, NULL);
@@ -596,13 +596,13 @@ static void test_pg_stalled_beside_http(void **unused)
 	double took = sbtc_elapsed();
 	sbtc_deadline_start(60, SBTC_UNKNOWN);
 	assert_int_equal(hoc.status, SBTC_FETCH_OK);
-	assert_true(hs.at < 1);
+	assert_true(hs.at < cs.at - 0.5);
 	snprintf(want, sizeof want, "database signer at 127.0.0.1:%d did not answer within the deadline", g_port);
 	assert_int_equal(coc.status, SBTC_FETCH_TIMEOUT);
 	assert_string_equal(coc.msg, want);
 	assert_int_equal(qoc.status, SBTC_FETCH_TIMEOUT);
-	assert_true(cs.at > 1.7);
-	assert_true(took < 2);
+	assert_true(cs.at > 3.6);
+	assert_true(took < 4);
 	assert_null(res);
 	sbtc_json_answer_free(&ans);
 	sbtc_acq_free(a);
