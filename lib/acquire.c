@@ -103,8 +103,7 @@ struct http_x {
 	struct curl_slist *hdrs;
 	transfer t;
 	char curl_err[CURL_ERROR_SIZE];
-	char *url, *body, *masked, *peer;
-	const char *method;
+	char *method, *url, *body, *masked, *peer;
 	const sbtc_http_opts *o;
 	sbtc_http_response *resp;
 	sbtc_outcome *oc;
@@ -279,6 +278,7 @@ static void http_x_free(http_x *x)
 	curl_slist_free_all(x->hdrs);
 	sbtc_strbuf_free(&x->t.body);
 	sbtc_strbuf_free(&x->t.headers);
+	free(x->method);
 	free(x->url);
 	free(x->body);
 	free(x->masked);
@@ -351,7 +351,7 @@ void sbtc_acq_http(sbtc_acq *a, const sbtc_http_req *req, sbtc_http_response *re
 	http_x *x = sbtc_xcalloc(1, sizeof *x);
 	memset(resp, 0, sizeof *resp);
 	outcome_clear(oc);
-	x->method = req->method;
+	x->method = sbtc_xstrdup(req->method);
 	x->url = sbtc_xstrdup(req->url);
 	x->body = req->body != NULL ? sbtc_xstrdup(req->body) : NULL;
 	x->masked = sbtc_url_mask(req->url);
