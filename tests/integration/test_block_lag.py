@@ -562,7 +562,7 @@ class StacksTest(BlockLagCase):
         self.stx.set(neighbors=False, server_version=V_3_2_0_0_1)
         r = self.check("-u", self.stx.url)
         self.assertState(r, 1, "Stacks node has no neighbours: its tip cannot be compared",
-                         "HTTP 500 to /v3/health", "No viable bootstrap peers found")
+                         "/v3/health answered HTTP 500", "No viable bootstrap peers found")
         self.assertNotIn("stacks_peer_lag", r.perfdata)
         self.stx.set(neighbors=True, health_mood="http-500")  # the same answer on a newer node
         r = self.check("-u", self.stx.url)

@@ -136,7 +136,7 @@ static void test_credential_errors(void **unused)
 	memset(&c, 0, sizeof c);
 	c.url = "http://127.0.0.1:9";
 	json_object *res = NULL;
-	char err[600];
+	char err[SBTC_FETCH_MSG_MAX];
 
 	c.cookie_file = path; /* missing */
 	assert_int_equal(call(&c, "getblockchaininfo", NULL, &res, err, sizeof err), SBTC_FETCH_USAGE);
@@ -249,7 +249,7 @@ static void test_chaininfo_parse(void **unused)
 		 "not a fraction"},
 		{CHAININFO_OK "\"warnings\":7}", "neither a string nor an array"},
 		{"{\"chain\":5}", "chain"},
-		{"[]", "chain"},
+		{"[]", "expected an object"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		json_object *doc = doc_of(cases[i].json);

@@ -71,7 +71,7 @@ static void test_info(void **unused)
 		{"{\"stacks_tip_height\":1,\"burn_block_height\":2,\"network_id\":1,\"server_version\":\"v\","
 		 "\"is_fully_synced\":\"yes\"}",
 		 "is_fully_synced"},
-		{"[1]", "stacks_tip_height"},
+		{"[1]", "expected an object"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		doc = doc_of(bad[i].json);
