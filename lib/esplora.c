@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_get.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -48,56 +49,23 @@ char *sbtc_esplora_tip_url(const char *base)
 	return sbtc_url_join(base, has_api ? "blocks/tip/height" : "api/blocks/tip/height");
 }
 
-/* One GET in flight. */
-typedef struct {
-	char *peer; /* "Bitcoin reference https://mempool.space" */
-	sbtc_http_opts ho;
-	sbtc_json_answer ans;
-	sbtc_outcome http_oc;
-	int64_t *height;
-	sbtc_outcome *oc;
-	sbtc_then then;
-	void *ctx;
-} tip_get;
-
-static void tip_done(sbtc_acq *a, void *arg)
+/* A bare integer is a JSON document too: sbtc_http_get_json judges the status, an empty
+ * answer and garbage; the parser then allows nothing but the digits. */
+static int tip_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
 {
-	tip_get *g = arg;
-	char inner[300];
-	const sbtc_http_response *r = &g->ans.resp;
-	/* A bare integer is a JSON document too: sbtc_http_get_json judges the status, an
-	 * empty answer and garbage; the parser then allows nothing but the digits. */
-	if (g->http_oc.status != SBTC_FETCH_OK)
-		sbtc_outcome_set(g->oc, g->http_oc.status, "%s", g->http_oc.msg);
-	else if (sbtc_esplora_tip_parse(r->body, r->len, g->height, inner, sizeof inner) != 0)
-		sbtc_outcome_set(g->oc, SBTC_FETCH_BAD_ANSWER, "%s: %s", g->peer, inner);
-	else
-		sbtc_outcome_set(g->oc, SBTC_FETCH_OK, "%s", "");
-	sbtc_then then = g->then;
-	void *ctx = g->ctx;
-	sbtc_json_answer_free(&g->ans);
-	free(g->peer);
-	free(g);
-	if (then != NULL)
-		then(a, ctx);
+	return sbtc_esplora_tip_parse(ans->resp.body, ans->resp.len, out, err, errlen);
 }
 
 void sbtc_esplora_tip_start(sbtc_acq *a, const char *base, const sbtc_http_opts *o, int64_t *height,
 			    sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
-	tip_get *g = sbtc_xcalloc(1, sizeof *g);
 	char *url = sbtc_esplora_tip_url(base);
 	char *origin = sbtc_url_origin(base);
-	g->peer = sbtc_xasprintf("Bitcoin reference %s", origin);
+	char *peer = sbtc_xasprintf("Bitcoin reference %s", origin);
 	free(origin);
-	g->ho = *o;
-	g->ho.peer = g->peer;
-	g->ho.max_body = SBTC_ESPLORA_MAX_BODY;
-	g->height = height;
-	g->oc = oc;
-	g->then = then;
-	g->ctx = ctx;
-	memset(oc, 0, sizeof *oc);
-	sbtc_http_get_json(a, url, &g->ho, 0, &g->ans, &g->http_oc, tip_done, g);
+	sbtc_json_get_req req = {.url = url, .peer = peer, .what = "/blocks/tip/height", .o = o,
+				 .max_body = SBTC_ESPLORA_MAX_BODY, .parse = tip_parser, .out = height};
+	sbtc_json_get_parsed(a, &req, oc, then, ctx);
+	free(peer);
 	free(url);
 }

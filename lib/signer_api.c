@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_field.h"
+#include "json_get.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -85,7 +86,7 @@ int sbtc_signer_info_from_json(json_object *doc, sbtc_signer_info *out, char *er
 		       sizeof out->current_aggregate_key, inner, sizeof inner) != 0 ||
 	    opt_string(doc, "dkg.contract_aggregate_key", out->contract_aggregate_key,
 		       sizeof out->contract_aggregate_key, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "unexpected /info answer: %s", inner);
+		snprintf(err, errlen, "%s", inner);
 		return -1;
 	}
 	const char *rev = NULL;
@@ -107,65 +108,35 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 		snprintf(err, errlen, "/info answer is %s", inner);
 		return -1;
 	}
-	int r = sbtc_signer_info_from_json(doc, out, err, errlen);
+	int r = sbtc_signer_info_from_json(doc, out, inner, sizeof inner);
+	if (r != 0)
+		snprintf(err, errlen, "unexpected /info answer: %s", inner);
 	json_object_put(doc);
 	return r;
 }
 
-/* One GET /info in flight. */
-typedef struct {
-	char *peer;             /* "signer http://127.0.0.1:8801" */
-	char *asked;            /* "signer http://127.0.0.1:8801/info", for the transport's messages */
-	sbtc_http_opts ho;
-	sbtc_json_answer ans;
-	sbtc_outcome http_oc;
-	sbtc_signer_info *out;
-	sbtc_outcome *oc;
-	sbtc_then then;
-	void *ctx;
-} info_call;
-
-static void info_done(sbtc_acq *a, void *arg)
+static int info_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
 {
-	info_call *c = arg;
-	char inner[400];
-	if (c->http_oc.status != SBTC_FETCH_OK)
-		sbtc_outcome_set(c->oc, c->http_oc.status, "%s", c->http_oc.msg);
-	else if (sbtc_signer_info_from_json(c->ans.doc, c->out, inner, sizeof inner) != 0)
-		sbtc_outcome_set(c->oc, SBTC_FETCH_BAD_ANSWER, "%s: %s", c->peer, inner);
-	else
-		sbtc_outcome_set(c->oc, SBTC_FETCH_OK, "%s", "");
-	sbtc_then then = c->then;
-	void *ctx = c->ctx;
-	sbtc_json_answer_free(&c->ans);
-	free(c->asked);
-	free(c->peer);
-	free(c);
-	if (then != NULL)
-		then(a, ctx);
+	return sbtc_signer_info_from_json(ans->doc, out, err, errlen);
 }
 
 void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
 			    sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
-	info_call *c = sbtc_xcalloc(1, sizeof *c);
 	memset(out, 0, sizeof *out);
-	memset(oc, 0, sizeof *oc);
 	if (url == NULL)
 		url = SBTC_DEFAULT_SIGNER_URL;
 	char *origin = sbtc_url_origin(url);
-	c->peer = sbtc_xasprintf("signer %s", origin);
-	c->asked = sbtc_xasprintf("signer %s/info", origin);
-	free(origin);
-	c->ho = *o;
-	c->ho.peer = c->asked;
-	c->out = out;
-	c->oc = oc;
-	c->then = then;
-	c->ctx = ctx;
+	char *peer = sbtc_xasprintf("signer %s", origin);
+	char *asked = sbtc_xasprintf("signer %s/info", origin);
 	char *full = sbtc_url_join(url, "info");
-	sbtc_http_get_json(a, full, &c->ho, 0, &c->ans, &c->http_oc, info_done, c);
+	free(origin);
+	sbtc_json_get_req req = {.url = full, .peer = peer, .asked = asked, .what = "/info", .o = o,
+				 .parse = info_parser, .out = out};
+	sbtc_json_get_parsed(a, &req, oc, then, ctx);
 	free(full);
+	free(asked);
+	free(peer);
 }
 
 sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,

@@ -8,6 +8,7 @@
 
 #include "hex.h"
 #include "json_field.h"
+#include "json_get.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -330,90 +331,40 @@ int sbtc_stacks_tip_time_parse(json_object *doc, sbtc_stacks_tip_time *out, char
 
 /* -- The exchanges ---------------------------------------------------------------------- */
 
-/* Interprets one answer document into a start function's output. */
-typedef int (*node_parser)(json_object *doc, void *out, char *err, size_t errlen);
-
-/* One GET on a node in flight. */
-typedef struct {
-	char *peer;             /* "Stacks node http://127.0.0.1:20443" */
-	char *what;             /* "/v2/info", for messages */
-	char *asked;            /* "Stacks node http://127.0.0.1:20443/v2/info": a node is asked
-				 * several things at once, so the transport's messages say which */
-	sbtc_http_opts ho;
-	sbtc_json_answer ans;
-	sbtc_outcome http_oc;
-	node_parser parse;
-	void *out;
-	long *http_status;      /* where the status of an ERROR answer goes, or NULL */
-	sbtc_outcome *oc;
-	sbtc_then then;
-	void *ctx;
-} node_get;
-
-static void node_get_done(sbtc_acq *a, void *arg)
-{
-	node_get *g = arg;
-	char inner[400];
-	if (g->http_oc.status != SBTC_FETCH_OK) {
-		/* get_json keeps the status of a non-200 answer: /v3/health's 404 and 500 mean
-		 * something (see sbtc_stacks_health). */
-		if (g->http_status != NULL)
-			*g->http_status = g->http_oc.status == SBTC_FETCH_ERROR ? g->ans.resp.status : 0;
-		sbtc_outcome_set(g->oc, g->http_oc.status, "%s", g->http_oc.msg);
-	} else if (g->parse(g->ans.doc, g->out, inner, sizeof inner) != 0) {
-		sbtc_outcome_set(g->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected %s answer: %s", g->peer, g->what, inner);
-	} else {
-		sbtc_outcome_set(g->oc, SBTC_FETCH_OK, "%s", "");
-	}
-	sbtc_then then = g->then;
-	void *ctx = g->ctx;
-	sbtc_json_answer_free(&g->ans);
-	free(g->asked);
-	free(g->what);
-	free(g->peer);
-	free(g);
-	if (then != NULL)
-		then(a, ctx);
-}
-
-/* GET path (no leading '/') on node_url, its answer parsed into out. */
+/* GET path (no leading '/') on node_url, its answer parsed into out. A node is asked
+ * several things at once, so the transport's messages name the path too. */
 static void node_get_start(sbtc_acq *a, const char *node_url, const char *role, const char *path,
-			   const sbtc_http_opts *o, node_parser parse, void *out, long *http_status, sbtc_outcome *oc,
-			   sbtc_then then, void *ctx)
+			   const sbtc_http_opts *o, sbtc_answer_parser parse, void *out, long *http_status,
+			   sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
-	node_get *g = sbtc_xcalloc(1, sizeof *g);
 	char *origin = sbtc_url_origin(node_url);
-	g->peer = sbtc_xasprintf("%s %s", role, origin);
-	g->what = sbtc_xasprintf("/%s", path);
-	g->asked = sbtc_xasprintf("%s %s/%s", role, origin, path);
-	free(origin);
-	g->ho = *o;
-	g->ho.peer = g->asked;
-	g->parse = parse;
-	g->out = out;
-	g->http_status = http_status;
-	g->oc = oc;
-	g->then = then;
-	g->ctx = ctx;
-	memset(oc, 0, sizeof *oc);
+	char *peer = sbtc_xasprintf("%s %s", role, origin);
+	char *asked = sbtc_xasprintf("%s %s/%s", role, origin, path);
+	char *what = sbtc_xasprintf("/%s", path);
 	char *url = sbtc_url_join(node_url, path);
-	sbtc_http_get_json(a, url, &g->ho, 0, &g->ans, &g->http_oc, node_get_done, g);
+	free(origin);
+	sbtc_json_get_req req = {.url = url, .peer = peer, .asked = asked, .what = what, .o = o, .parse = parse,
+				 .out = out, .http_status = http_status};
+	sbtc_json_get_parsed(a, &req, oc, then, ctx);
 	free(url);
+	free(what);
+	free(asked);
+	free(peer);
 }
 
-static int info_parser(json_object *doc, void *out, char *err, size_t errlen)
+static int info_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
 {
-	return sbtc_stacks_info_parse(doc, out, err, errlen);
+	return sbtc_stacks_info_parse(ans->doc, out, err, errlen);
 }
 
-static int health_parser(json_object *doc, void *out, char *err, size_t errlen)
+static int health_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
 {
-	return sbtc_stacks_health_parse(doc, out, err, errlen);
+	return sbtc_stacks_health_parse(ans->doc, out, err, errlen);
 }
 
-static int tip_time_parser(json_object *doc, void *out, char *err, size_t errlen)
+static int tip_time_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
 {
-	return sbtc_stacks_tip_time_parse(doc, out, err, errlen);
+	return sbtc_stacks_tip_time_parse(ans->doc, out, err, errlen);
 }
 
 void sbtc_stacks_info_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
