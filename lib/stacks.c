@@ -75,14 +75,6 @@ static void percent_encode(sbtc_strbuf *b, const char *s)
 	}
 }
 
-/* A short, safe excerpt of an error body for a message. */
-static char *body_excerpt(const sbtc_http_response *r)
-{
-	if (r->len == 0)
-		return sbtc_xstrdup("empty body");
-	return sbtc_sanitize(r->body, 160);
-}
-
 typedef struct {
 	sbtc_http_opts ho;
 	char *peer, *url, *body, *function;
