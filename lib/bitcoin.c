@@ -12,6 +12,17 @@
 #include "smallfile.h"
 #include "strbuf.h"
 
+static const sbtc_option bitcoin_options[] = {
+	{"bitcoin-url", 0, SBTC_ARG_REQUIRED, "URL", SBTC_OPT_BITCOIN_URL,
+	 "Bitcoin Core's RPC.", SBTC_DEFAULT_BITCOIN_URL},
+	{"bitcoin-cookie", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_COOKIE,
+	 "Bitcoin Core's cookie file (<datadir>/.cookie), read at every run.", NULL},
+	{"bitcoin-user", 0, SBTC_ARG_REQUIRED, "USER", SBTC_OPT_BITCOIN_USER,
+	 "RPC user (with --bitcoin-password-file).", NULL},
+	{"bitcoin-password-file", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_PASSWORD_FILE,
+	 "File whose first line is the RPC password (never give it on the command line).", NULL},
+};
+
 int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen)
 {
 	switch (key) {
@@ -19,12 +30,29 @@ int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *er
 		if (sbtc_url_check(arg, "--bitcoin-url", err, errlen) != 0)
 			return -1;
 		c->url = arg;
-		return 1;
-	case SBTC_OPT_BITCOIN_COOKIE: c->cookie_file = arg; return 1;
-	case SBTC_OPT_BITCOIN_USER: c->user = arg; return 1;
-	case SBTC_OPT_BITCOIN_PASSWORD_FILE: c->password_file = arg; return 1;
+		return 0;
+	case SBTC_OPT_BITCOIN_COOKIE: c->cookie_file = arg; return 0;
+	case SBTC_OPT_BITCOIN_USER: c->user = arg; return 0;
+	case SBTC_OPT_BITCOIN_PASSWORD_FILE: c->password_file = arg; return 0;
 	}
-	return 0;
+	snprintf(err, errlen, "unhandled Bitcoin Core option");
+	return -1;
+}
+
+static int bitcoin_group_option(void *settings, int key, const char *arg, char *err, size_t errlen)
+{
+	return sbtc_bitcoin_option(settings, key, arg, err, errlen);
+}
+
+const sbtc_option_group sbtc_bitcoin_group = {
+	.options = bitcoin_options,
+	.noptions = sizeof bitcoin_options / sizeof bitcoin_options[0],
+	.handle = bitcoin_group_option,
+};
+
+bool sbtc_bitcoin_conn_given(const sbtc_bitcoin_conn *c)
+{
+	return c->url != NULL || c->cookie_file != NULL || c->user != NULL || c->password_file != NULL;
 }
 
 /* Reads the first line of a small file into a malloc'd string (without its line end).

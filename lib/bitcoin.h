@@ -76,23 +76,21 @@ void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bi
 sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
 					   char *err, size_t errlen);
 
-/* The shared options for a plugin's table, and their handler (returns 1 when handled). */
+/* The shared options --bitcoin-url, --bitcoin-cookie, --bitcoin-user and
+ * --bitcoin-password-file; their settings: an sbtc_bitcoin_conn (url stays NULL unless
+ * given: the calls then use SBTC_DEFAULT_BITCOIN_URL). Whether the user goes with a
+ * password file is judged when the call starts, as a failure of the call. */
 enum {
 	SBTC_OPT_BITCOIN_URL = 0x180,
 	SBTC_OPT_BITCOIN_COOKIE,
 	SBTC_OPT_BITCOIN_USER,
 	SBTC_OPT_BITCOIN_PASSWORD_FILE
 };
-#define SBTC_BITCOIN_OPTIONS                                                                             \
-	{"bitcoin-url", 0, SBTC_ARG_REQUIRED, "URL", SBTC_OPT_BITCOIN_URL,                                \
-	 "Bitcoin Core's RPC.", SBTC_DEFAULT_BITCOIN_URL},                                                \
-	{"bitcoin-cookie", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_COOKIE,                         \
-	 "Bitcoin Core's cookie file (<datadir>/.cookie), read at every run.", NULL},                     \
-	{"bitcoin-user", 0, SBTC_ARG_REQUIRED, "USER", SBTC_OPT_BITCOIN_USER,                             \
-	 "RPC user (with --bitcoin-password-file).", NULL},                                               \
-	{"bitcoin-password-file", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_BITCOIN_PASSWORD_FILE,           \
-	 "File whose first line is the RPC password (never give it on the command line).", NULL}
+extern const sbtc_option_group sbtc_bitcoin_group;
+/* The group's handler for one of its keys: 0, or -1 with a message. */
 int sbtc_bitcoin_option(sbtc_bitcoin_conn *c, int key, const char *arg, char *err, size_t errlen);
+/* Whether any option of the group was given. */
+bool sbtc_bitcoin_conn_given(const sbtc_bitcoin_conn *c);
 
 /* Pure helpers, exposed for the unit tests. */
 /* A cookie file's first line "__cookie__:<password>" (any USER:PASSWORD) -> malloc'd

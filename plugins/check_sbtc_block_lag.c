@@ -94,11 +94,8 @@ typedef struct {
 	int verbose;
 } config;
 
-static const sbtc_option options[] = {
-	SBTC_BITCOIN_OPTIONS,
-	{"bitcoin-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE,
-	 "An Esplora-style API (GET .../api/blocks/tip/height, e.g. https://mempool.space): Bitcoin\n"
-	 "Core's lag behind it counts as a lag.", NULL},
+/* The reference Bitcoin Core: a connection of its own, whose credentials need its URL. */
+static const sbtc_option reference_rpc_options[] = {
 	{"bitcoin-reference-rpc", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE_RPC,
 	 "A second Bitcoin Core as the reference (its chain must match), with the two options below.", NULL},
 	{"bitcoin-reference-cookie", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_COOKIE,
@@ -107,6 +104,44 @@ static const sbtc_option options[] = {
 	 "RPC user of the reference Bitcoin Core (with --bitcoin-reference-password-file).", NULL},
 	{"bitcoin-reference-password-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_BITCOIN_REFERENCE_PASSWORD_FILE,
 	 "File whose first line is the reference Bitcoin Core's RPC password.", NULL},
+};
+
+static int reference_rpc_option(void *settings, int key, const char *arg, char *err, size_t errlen)
+{
+	sbtc_bitcoin_conn *c = settings;
+	switch (key) {
+	case OPT_BITCOIN_REFERENCE_RPC:
+		c->url = arg;
+		return sbtc_url_check(arg, "--bitcoin-reference-rpc", err, errlen);
+	case OPT_BITCOIN_REFERENCE_COOKIE: c->cookie_file = arg; return 0;
+	case OPT_BITCOIN_REFERENCE_USER: c->user = arg; return 0;
+	case OPT_BITCOIN_REFERENCE_PASSWORD_FILE: c->password_file = arg; return 0;
+	}
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+static int reference_rpc_finish(void *settings, char *err, size_t errlen)
+{
+	const sbtc_bitcoin_conn *c = settings;
+	if (c->url == NULL && sbtc_bitcoin_conn_given(c)) {
+		snprintf(err, errlen, "--bitcoin-reference-cookie/-user/-password-file need --bitcoin-reference-rpc");
+		return -1;
+	}
+	return 0;
+}
+
+static const sbtc_option_group reference_rpc_group = {
+	.options = reference_rpc_options,
+	.noptions = sizeof reference_rpc_options / sizeof reference_rpc_options[0],
+	.handle = reference_rpc_option,
+	.finish = reference_rpc_finish,
+};
+
+static const sbtc_option options[] = {
+	{"bitcoin-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_BITCOIN_REFERENCE,
+	 "An Esplora-style API (GET .../api/blocks/tip/height, e.g. https://mempool.space): Bitcoin\n"
+	 "Core's lag behind it counts as a lag.", NULL},
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
 	 "The Stacks node's RPC.", SBTC_DEFAULT_STACKS_URL},
 	{"stacks-reference", 0, SBTC_ARG_REQUIRED, "URL", OPT_STACKS_REFERENCE,
@@ -158,7 +193,12 @@ static const sbtc_option options[] = {
 	 "mainnet or testnet: the chain every source must be on (Bitcoin Core's chain main, or a\n"
 	 "test chain; the Stacks node's network_id 1, or 0x80000000; the signer's network).",
 	 "mainnet"},
-	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_group_use groups[] = {
+	{.group = &sbtc_bitcoin_group, .offset = offsetof(config, bitcoin), .before = "bitcoin-reference"},
+	{.group = &reference_rpc_group, .offset = offsetof(config, bitcoin_ref_rpc), .before = "stacks-url"},
+	{.group = &sbtc_http_tls_group, .offset = offsetof(config, http)},
 };
 
 static const sbtc_plugin_info info = {
@@ -180,6 +220,8 @@ static const sbtc_plugin_info info = {
 		 "  [-t SECONDS[:STATE]] [-v] [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
+	.groups = groups,
+	.ngroups = sizeof groups / sizeof groups[0],
 	.notes =
 		"Sources: the check asks the sources named by their options (--bitcoin-*, --stacks-*,\n"
 		"--signer-url, --dbconn); with none of them it asks all three at their default URLs.\n"
@@ -232,13 +274,6 @@ static int range_opt(const char *arg, sbtc_range *r, char *err, size_t errlen)
 static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
 	config *cfg = ctx;
-	if (sbtc_http_tls_option(&cfg->http, key, arg))
-		return 0;
-	int r = sbtc_bitcoin_option(&cfg->bitcoin, key, arg, err, errlen);
-	if (r != 0) {
-		cfg->bitcoin_on = true;
-		return r == 1 ? 0 : -1;
-	}
 	switch (key) {
 	case 'u':
 		cfg->stacks_on = true;
@@ -257,13 +292,6 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 		cfg->bitcoin_on = true;
 		cfg->bitcoin_ref = arg;
 		return sbtc_url_check(arg, "--bitcoin-reference", err, errlen);
-	case OPT_BITCOIN_REFERENCE_RPC:
-		cfg->bitcoin_on = true;
-		cfg->bitcoin_ref_rpc.url = arg;
-		return sbtc_url_check(arg, "--bitcoin-reference-rpc", err, errlen);
-	case OPT_BITCOIN_REFERENCE_COOKIE: cfg->bitcoin_ref_rpc.cookie_file = arg; return 0;
-	case OPT_BITCOIN_REFERENCE_USER: cfg->bitcoin_ref_rpc.user = arg; return 0;
-	case OPT_BITCOIN_REFERENCE_PASSWORD_FILE: cfg->bitcoin_ref_rpc.password_file = arg; return 0;
 	case 'w': return range_opt(arg, &cfg->lag_w, err, errlen);
 	case 'c': return range_opt(arg, &cfg->lag_c, err, errlen);
 	case OPT_BITCOIN_WARNING: return range_opt(arg, &cfg->src_w[SRC_BITCOIN], err, errlen);
@@ -319,15 +347,14 @@ static void config_init(config *cfg)
 	};
 }
 
-/* What the command line leaves to settle: which sources, and the options every request
- * shares. */
+/* What the command line leaves to settle: the sources asked (those whose options were
+ * given, else all three), and the options every request shares. */
 static void config_finish(config *cfg, const sbtc_common_opts *common)
 {
+	if (sbtc_bitcoin_conn_given(&cfg->bitcoin) || cfg->bitcoin_ref_rpc.url != NULL)
+		cfg->bitcoin_on = true;
 	if (!cfg->bitcoin_on && !cfg->stacks_on && !cfg->signer_on)
 		cfg->bitcoin_on = cfg->stacks_on = cfg->signer_on = cfg->signer_url_given = true;
-	if (cfg->bitcoin_ref_rpc.url == NULL &&
-	    (cfg->bitcoin_ref_rpc.cookie_file || cfg->bitcoin_ref_rpc.user || cfg->bitcoin_ref_rpc.password_file))
-		sbtc_usage_error(&info, "--bitcoin-reference-cookie/-user/-password-file need --bitcoin-reference-rpc");
 	cfg->http.verbose = common->verbose;
 	cfg->verbose = common->verbose;
 	cfg->bitcoin.http = cfg->http;

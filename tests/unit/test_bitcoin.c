@@ -97,17 +97,17 @@ static void test_option(void **unused)
 	sbtc_bitcoin_conn c;
 	char err[300];
 	memset(&c, 0, sizeof c);
-	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_URL, "http://127.0.0.1:8332", err, sizeof err), 1);
+	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_URL, "http://127.0.0.1:8332", err, sizeof err), 0);
 	assert_string_equal(c.url, "http://127.0.0.1:8332");
 	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_URL, "127.0.0.1:8332", err, sizeof err), -1);
 	assert_non_null(strstr(err, "--bitcoin-url"));
-	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_COOKIE, "/c", err, sizeof err), 1);
-	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_USER, "u", err, sizeof err), 1);
-	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_PASSWORD_FILE, "/p", err, sizeof err), 1);
+	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_COOKIE, "/c", err, sizeof err), 0);
+	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_USER, "u", err, sizeof err), 0);
+	assert_int_equal(sbtc_bitcoin_option(&c, SBTC_OPT_BITCOIN_PASSWORD_FILE, "/p", err, sizeof err), 0);
 	assert_string_equal(c.cookie_file, "/c");
 	assert_string_equal(c.user, "u");
 	assert_string_equal(c.password_file, "/p");
-	assert_int_equal(sbtc_bitcoin_option(&c, 'w', "1", err, sizeof err), 0);
+	assert_int_equal(sbtc_bitcoin_option(&c, 'w', "1", err, sizeof err), -1);
 }
 
 /* The call started into an acquisition of its own, run to its end. */
