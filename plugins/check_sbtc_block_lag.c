@@ -499,7 +499,6 @@ static void remember_height(const config *cfg, int64_t height, height_memory *hm
 static void measure(const config *cfg, measured *m)
 {
 	*m = (measured){.cfg = cfg, .started = sbtc_now_monotonic()};
-	m->btc.time = m->ref_rpc.time = -1;
 	sbtc_acq *a = sbtc_acq_new();
 	if (cfg->bitcoin_on) {
 		sbtc_bitcoin_chaininfo_start(a, &cfg->bitcoin, &m->btc, &m->btc_oc, bitcoin_done, m);
@@ -524,7 +523,8 @@ static void measure(const config *cfg, measured *m)
 		sbtc_acq_pg_query(m->db, tip_sql, 0, NULL, &m->db_res, &m->db_query_oc, signer_done, m);
 	}
 	sbtc_acq_run(a);
-	sbtc_acq_free(a);
+	sbtc_acq_free(a); /* the database session with it */
+	m->db = NULL;
 	/* Without the tip's own timestamp, its age comes from the height kept between runs. */
 	if (tip_age_by_height(m))
 		remember_height(cfg, m->stx.stacks_tip_height, &m->memory);
