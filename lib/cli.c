@@ -196,6 +196,36 @@ static void option_help(sbtc_strbuf *b, const sbtc_option *o, const char *defaul
 		sbtc_strbuf_printf(b, "    Default: %s\n", default_value);
 }
 
+/* Whether one of the check's own options has the short name c. */
+static bool own_short(const sbtc_plugin_info *info, int c)
+{
+	for (size_t i = 0; i < info->noptions; i++)
+		if (info->options[i].short_name == c)
+			return true;
+	return false;
+}
+
+/* The check's own option called name, or NULL. */
+static const sbtc_option *own_option(const sbtc_plugin_info *info, const char *name)
+{
+	for (size_t i = 0; i < info->noptions; i++)
+		if (strcmp(info->options[i].long_name, name) == 0)
+			return &info->options[i];
+	return NULL;
+}
+
+/* Whether --help lists the group's options after all of the check's own. */
+static bool group_listed_last(const sbtc_plugin_info *info, const sbtc_group_use *use)
+{
+	return use->before == NULL || own_option(info, use->before) == NULL;
+}
+
+static void group_help(sbtc_strbuf *b, const sbtc_option_group *g)
+{
+	for (size_t j = 0; j < g->noptions; j++)
+		option_help(b, &g->options[j], g->options[j].default_value);
+}
+
 char *sbtc_cli_help(const sbtc_plugin_info *info)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
@@ -213,8 +243,17 @@ char *sbtc_cli_help(const sbtc_plugin_info *info)
 		snprintf(seconds, sizeof seconds, "%g", default_timeout(info));
 		option_help(&b, o, seconds);
 	}
-	for (size_t i = 0; i < info->noptions; i++)
+	for (size_t i = 0; i < info->noptions; i++) {
+		for (size_t k = 0; k < info->ngroups; k++) {
+			const sbtc_group_use *use = &info->groups[k];
+			if (!group_listed_last(info, use) && strcmp(use->before, info->options[i].long_name) == 0)
+				group_help(&b, use->group);
+		}
 		option_help(&b, &info->options[i], info->options[i].default_value);
+	}
+	for (size_t k = 0; k < info->ngroups; k++)
+		if (group_listed_last(info, &info->groups[k]))
+			group_help(&b, info->groups[k].group);
 	if (info->notes != NULL) {
 		sbtc_strbuf_putc(&b, '\n');
 		filled(&b, info->notes, "");
@@ -396,13 +435,18 @@ static const struct option *exact_long(const struct option *lo, const char *name
 	return NULL;
 }
 
-static void add_getopt(struct option *lo, size_t *nlo, sbtc_strbuf *shorts, const sbtc_option *o)
+/* The getopt key cli gives option j of the check's group k: above every key of a check
+ * (SBTC_OPT_PLUGIN_FIRST and up, below 0x10000). */
+#define GROUP_KEY_BASE 0x10000
+#define GROUP_KEY(k, j) (GROUP_KEY_BASE + (int)(k) * 0x100 + (int)(j))
+
+static void add_getopt(struct option *lo, size_t *nlo, sbtc_strbuf *shorts, const sbtc_option *o, int key)
 {
 	static const int argmode[] = {no_argument, required_argument, optional_argument};
 	lo[*nlo].name = o->long_name;
 	lo[*nlo].has_arg = argmode[o->has_arg];
 	lo[*nlo].flag = NULL;
-	lo[*nlo].val = o->key;
+	lo[*nlo].val = key;
 	(*nlo)++;
 	if (o->short_name) {
 		sbtc_strbuf_putc(shorts, (char)o->short_name);
@@ -411,6 +455,50 @@ static void add_getopt(struct option *lo, size_t *nlo, sbtc_strbuf *shorts, cons
 		else if (o->has_arg == SBTC_ARG_OPTIONAL)
 			sbtc_strbuf_puts(shorts, "::");
 	}
+}
+
+/* The group option that getopt's c stands for (its key, or the short name of a group's
+ * option that the check does not use itself): true with *k the group and *j the option. */
+static bool group_option(const sbtc_plugin_info *info, int c, size_t *k, size_t *j)
+{
+	for (size_t gk = 0; gk < info->ngroups; gk++) {
+		const sbtc_option_group *g = info->groups[gk].group;
+		for (size_t gj = 0; gj < g->noptions; gj++) {
+			if (c == GROUP_KEY(gk, gj) || (c < 0x100 && c == g->options[gj].short_name)) {
+				*k = gk;
+				*j = gj;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void *group_settings(const sbtc_group_use *use, void *ctx)
+{
+	return (char *)ctx + use->offset;
+}
+
+/* Hands one option to its group or to the check's handler: 0, or -1 with a message. */
+static int dispatch(const sbtc_plugin_info *info, int c, const char *arg, sbtc_option_handler handler,
+		    void *ctx, char *err, size_t errlen)
+{
+	size_t k, j;
+	bool own = c >= GROUP_KEY_BASE ? false : c < 0x100 ? own_short(info, c) : true;
+	if (!own && group_option(info, c, &k, &j)) {
+		const sbtc_group_use *use = &info->groups[k];
+		return use->group->handle(group_settings(use, ctx), use->group->options[j].key, arg, err, errlen);
+	}
+	return handler(ctx, c, arg, err, errlen);
+}
+
+/* Total of the groups' options. */
+static size_t group_options_count(const sbtc_plugin_info *info)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < info->ngroups; k++)
+		n += info->groups[k].group->noptions;
+	return n;
 }
 
 void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_common_opts *common,
@@ -433,6 +521,10 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		sbtc_deadline_start(seconds, state);
 	}
 
+	for (size_t k = 0; k < info->ngroups; k++)
+		if (info->groups[k].group->init != NULL)
+			info->groups[k].group->init(group_settings(&info->groups[k], ctx));
+
 	if (sbtc_extra_opts_expand(argc, argv, info->progname, &xargc, &xargv, err, sizeof err) != 0)
 		sbtc_usage_error(info, "%s", err);
 	g_xargc = xargc;
@@ -441,7 +533,7 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		sbtc_die(SBTC_UNKNOWN, "cannot register exit handler");
 
 	free_getopt_tables();
-	g_longopts = sbtc_xcalloc(NCOMMON + info->noptions + 1, sizeof *g_longopts);
+	g_longopts = sbtc_xcalloc(NCOMMON + info->noptions + group_options_count(info) + 1, sizeof *g_longopts);
 	struct option *lo = g_longopts;
 	size_t nlo = 0;
 	sbtc_strbuf *shorts_buf = &g_shortopts;
@@ -449,9 +541,14 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	 * option is read from the argument where getopt stood; ':': report a missing value as ':'. */
 	sbtc_strbuf_puts(shorts_buf, "+:");
 	for (size_t i = 0; i < NCOMMON; i++)
-		add_getopt(lo, &nlo, shorts_buf, &common_options[i]);
+		add_getopt(lo, &nlo, shorts_buf, &common_options[i], common_options[i].key);
 	for (size_t i = 0; i < info->noptions; i++)
-		add_getopt(lo, &nlo, shorts_buf, &info->options[i]);
+		add_getopt(lo, &nlo, shorts_buf, &info->options[i], info->options[i].key);
+	for (size_t k = 0; k < info->ngroups; k++) {
+		const sbtc_option_group *g = info->groups[k].group;
+		for (size_t j = 0; j < g->noptions; j++)
+			add_getopt(lo, &nlo, shorts_buf, &g->options[j], GROUP_KEY(k, j));
+	}
 	const char *shorts = sbtc_strbuf_str(shorts_buf);
 
 	opterr = 0;
@@ -559,7 +656,7 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 			size_t biglen = (optarg ? strlen(optarg) : 0) + 1024;
 			char *big = sbtc_xmalloc(biglen);
 			big[0] = '\0';
-			if (handler(ctx, c, optarg, big, biglen) != 0) {
+			if (dispatch(info, c, optarg, handler, ctx, big, biglen) != 0) {
 				char *msg = optarg ? shorten_arg_in(big, optarg) : sbtc_xstrdup(big);
 				free(big);
 				sbtc_strlcpy(err, msg, sizeof err);
@@ -580,4 +677,11 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 	sbtc_output_setup(info->check_label, common->format);
 	/* Again, now that -t is known whatever its source. */
 	sbtc_deadline_start(common->timeout, common->timeout_state);
+
+	/* What depends on several options of a group, once all of them are read. */
+	for (size_t k = 0; k < info->ngroups; k++) {
+		const sbtc_option_group *g = info->groups[k].group;
+		if (g->finish != NULL && g->finish(group_settings(&info->groups[k], ctx), err, sizeof err) != 0)
+			sbtc_usage_error(info, "%s", err);
+	}
 }

@@ -61,10 +61,13 @@ typedef struct {
 } sbtc_option_group;
 
 /* A group a check uses, and where its settings live in the check's configuration (the
- * ctx given to sbtc_cli_parse): offsetof(config, member). */
+ * ctx given to sbtc_cli_parse): offsetof(config, member). before: the long name of the
+ * check's own option that --help lists right after the group's options; NULL: after all
+ * of the check's own options. */
 typedef struct {
 	const sbtc_option_group *group;
 	size_t offset;
+	const char *before;
 } sbtc_group_use;
 
 typedef struct {
@@ -77,7 +80,7 @@ typedef struct {
 				     * " or ") */
 	const sbtc_option *options; /* the plugin's own options */
 	size_t noptions;
-	const sbtc_group_use *groups; /* shared option groups, in --help order after options */
+	const sbtc_group_use *groups; /* shared option groups, in --help order (see .before) */
 	size_t ngroups;
 	const char *notes;          /* printed after the options: states, examples */
 	double default_timeout;

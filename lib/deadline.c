@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "fatal.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "utf8.h"
@@ -62,6 +62,7 @@ static volatile sig_atomic_t g_activity_slot = -1;
 /* The backstop's whole message, prepared before the alarm is armed. */
 static char g_message_head[256];
 static char g_message_tail[64];
+static sbtc_deadline_message_fn g_message_fn;
 static volatile sig_atomic_t g_exit_code = 3;
 
 double sbtc_now_monotonic(void)
@@ -106,6 +107,11 @@ static void on_alarm(int sig)
 	_exit(g_exit_code);
 }
 
+void sbtc_deadline_set_message(sbtc_deadline_message_fn fn)
+{
+	g_message_fn = fn;
+}
+
 static int arm_timer(double seconds)
 {
 	struct itimerval it;
@@ -129,19 +135,12 @@ void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
 	g_exit_code = (sig_atomic_t)timeout_state;
 	g_started = true;
 
-	/* As given: "-t 0.25" times out "after 0.25 s", not after a rounded 0.2 or 0.3. */
-	char number[SBTC_NUMBER_MAX], secs[32]; /* -t is at most 86400 with 15 digits */
-	sbtc_strlcpy(secs, sbtc_format_number(seconds, number, sizeof number), sizeof secs);
-	if (sbtc_output_format() == SBTC_FORMAT_JSON) {
-		snprintf(g_message_head, sizeof g_message_head,
-			 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","
-			 "\"summary\":\"plugin timed out after %s s",
-			 SBTC_JSON_SCHEMA_VERSION, sbtc_output_check_label(), (int)timeout_state,
-			 sbtc_state_name(timeout_state), secs);
-		sbtc_strlcpy(g_message_tail, "\",\"checks\":[],\"perfdata\":[]}\n", sizeof g_message_tail);
+	if (g_message_fn != NULL) {
+		g_message_fn(seconds, timeout_state, g_message_head, sizeof g_message_head, g_message_tail,
+			     sizeof g_message_tail);
 	} else {
-		snprintf(g_message_head, sizeof g_message_head, "SBTC %s %s - plugin timed out after %s s",
-			 sbtc_output_check_label(), sbtc_state_name(timeout_state), secs);
+		snprintf(g_message_head, sizeof g_message_head, "%s - plugin timed out after %g s",
+			 sbtc_state_name(timeout_state), seconds);
 		sbtc_strlcpy(g_message_tail, "\n", sizeof g_message_tail);
 	}
 
@@ -150,9 +149,9 @@ void sbtc_deadline_start(double seconds, sbtc_state timeout_state)
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) != 0)
-		sbtc_die(SBTC_UNKNOWN, "cannot install the timeout handler");
+		sbtc_fatal("cannot install the timeout handler");
 	if (arm_timer(seconds) != 0)
-		sbtc_die(SBTC_UNKNOWN, "cannot arm the timeout");
+		sbtc_fatal("cannot arm the timeout");
 }
 
 bool sbtc_deadline_claim_output(sbtc_state state)

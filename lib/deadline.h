@@ -6,6 +6,7 @@
 #define SBTC_DEADLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "state.h"
 
@@ -13,6 +14,14 @@
  * later than the orderly deadline so that a bounded operation reports first with a
  * precise message. timeout_state is what a timeout reports (-t SECONDS:STATE). */
 void sbtc_deadline_start(double seconds, sbtc_state timeout_state);
+
+/* Builds what the backstop writes when the deadline passes: head, then " while " and the
+ * activity when one is named, then tail. Called when the clock starts; must fit the
+ * buffers. output.c sets it (the check's name and the format are its own); without it
+ * the line is "STATE - plugin timed out after N s". */
+typedef void (*sbtc_deadline_message_fn)(double seconds, sbtc_state timeout_state, char *head, size_t headlen,
+					 char *tail, size_t taillen);
+void sbtc_deadline_set_message(sbtc_deadline_message_fn fn);
 
 /* Seconds left before the orderly deadline (0 when passed; large when not started). */
 double sbtc_deadline_remaining(void);

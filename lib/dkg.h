@@ -89,21 +89,14 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 			      const sbtc_registry_key *onchain, double rotation_grace,
 			      const char *where, int verbose);
 
-/* The options of every check that asks the registry for its key and judges shares. */
+/* The options of every check that asks the registry for its key and judges shares:
+ * --network, --contract, --sender, --rotation-grace; their settings: an
+ * sbtc_registry_opts. Its finish picks --network's registry unless --contract names one,
+ * splits the contract id and defaults the sender. */
 #define SBTC_DEFAULT_ROTATION_GRACE "6h"
+#define SBTC_DEFAULT_ROTATION_GRACE_SECONDS (6 * 3600.0)
 enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE, SBTC_OPT_NETWORK };
-#define SBTC_REGISTRY_OPTIONS                                                                          \
-	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", SBTC_OPT_NETWORK,                                  \
-	 "mainnet or testnet: picks the sBTC registry of that network (testnet\n"                      \
-	 SBTC_TESTNET_REGISTRY ").", "mainnet"},                                                       \
-	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", SBTC_OPT_CONTRACT,                          \
-	 "The sBTC registry contract, whatever --network says (default: --network's,\n"                \
-	 SBTC_MAINNET_REGISTRY " on mainnet).", NULL},                                                 \
-	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", SBTC_OPT_SENDER,                                 \
-	 "Sender of the read-only call (default: the contract's address).", NULL},                    \
-	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", SBTC_OPT_ROTATION_GRACE,                  \
-	 "How long a newer verified share may wait for its key rotation to reach the chain\n"          \
-	 "before WARNING becomes CRITICAL (90s, 45m, 6h, 2d).", SBTC_DEFAULT_ROTATION_GRACE}
+extern const sbtc_option_group sbtc_registry_group;
 
 typedef struct {
 	sbtc_network network;
@@ -112,14 +105,5 @@ typedef struct {
 	double rotation_grace;    /* seconds */
 	sbtc_contract_id contract;
 } sbtc_registry_opts;
-
-/* Defaults: mainnet and SBTC_DEFAULT_ROTATION_GRACE. */
-void sbtc_registry_opts_init(sbtc_registry_opts *o);
-/* Handles the keys of SBTC_REGISTRY_OPTIONS: 1 when handled, 0 when not one of them,
- * -1 with a message for a bad value. */
-int sbtc_registry_option(sbtc_registry_opts *o, int key, const char *arg, char *err, size_t errlen);
-/* After parsing: picks --network's registry unless --contract names one, splits the
- * contract id and defaults the sender. 0 or -1 with a message. */
-int sbtc_registry_opts_finish(sbtc_registry_opts *o, char *err, size_t errlen);
 
 #endif

@@ -10,18 +10,29 @@
 #include "sanitize.h"
 #include "strbuf.h"
 
-int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg)
+static const sbtc_option tls_options[] = {
+	{"insecure", 0, SBTC_ARG_NONE, NULL, SBTC_OPT_INSECURE,
+	 "Do not verify TLS certificates (for a node behind a self-signed certificate).", NULL},
+	{"cacert", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_CACERT,
+	 "Verify TLS peers against the CA certificates in FILE (PEM).", NULL},
+};
+
+static int tls_option(void *settings, int key, const char *arg, char *err, size_t errlen)
 {
-	if (key == SBTC_OPT_INSECURE) {
-		o->insecure = true;
-		return 1;
+	sbtc_http_opts *o = settings;
+	switch (key) {
+	case SBTC_OPT_INSECURE: o->insecure = true; return 0;
+	case SBTC_OPT_CACERT: o->cacert = arg; return 0;
 	}
-	if (key == SBTC_OPT_CACERT) {
-		o->cacert = arg;
-		return 1;
-	}
-	return 0;
+	snprintf(err, errlen, "unhandled TLS option");
+	return -1;
 }
+
+const sbtc_option_group sbtc_http_tls_group = {
+	.options = tls_options,
+	.noptions = sizeof tls_options / sizeof tls_options[0],
+	.handle = tls_option,
+};
 
 /* Where the authority (user info, host, port) starts: after "scheme://" when the URL has
  * one before any '/', '?' or '#', else at the beginning. */

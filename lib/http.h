@@ -26,15 +26,8 @@ typedef struct {
 	                           NULL: the URL's origin */
 } sbtc_http_opts;
 
-/* The shared TLS options, for a plugin's option table. */
-#define SBTC_HTTP_TLS_OPTIONS                                                                    \
-	{"insecure", 0, SBTC_ARG_NONE, NULL, SBTC_OPT_INSECURE,                                  \
-	 "Do not verify TLS certificates (for a node behind a self-signed certificate).", NULL},  \
-	{"cacert", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_CACERT,                                \
-	 "Verify TLS peers against the CA certificates in FILE (PEM).", NULL}
-
-/* Handles the keys of SBTC_HTTP_TLS_OPTIONS: returns 1 when key was one of them. */
-int sbtc_http_tls_option(sbtc_http_opts *o, int key, const char *arg);
+/* The shared TLS options --insecure and --cacert; their settings: an sbtc_http_opts. */
+extern const sbtc_option_group sbtc_http_tls_group;
 
 typedef struct {
 	long status;      /* HTTP status code */

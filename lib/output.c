@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "fatal.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -19,10 +20,34 @@
 static const char *g_label = "CHECK";
 static sbtc_format g_format = SBTC_FORMAT_MULTI_LINE;
 
+static int report_result_line(sbtc_state state, const char *text);
+
+/* The backstop's line (deadline.c), in the check's name and format. */
+static void timeout_message(double seconds, sbtc_state timeout_state, char *head, size_t headlen, char *tail,
+			    size_t taillen)
+{
+	/* As given: "-t 0.25" times out "after 0.25 s", not after a rounded 0.2 or 0.3. */
+	char number[SBTC_NUMBER_MAX];
+	const char *secs = sbtc_format_number(seconds, number, sizeof number);
+	if (g_format == SBTC_FORMAT_JSON) {
+		snprintf(head, headlen,
+			 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","
+			 "\"summary\":\"plugin timed out after %s s",
+			 SBTC_JSON_SCHEMA_VERSION, g_label, (int)timeout_state, sbtc_state_name(timeout_state), secs);
+		sbtc_strlcpy(tail, "\",\"checks\":[],\"perfdata\":[]}\n", taillen);
+	} else {
+		snprintf(head, headlen, "SBTC %s %s - plugin timed out after %s s", g_label,
+			 sbtc_state_name(timeout_state), secs);
+		sbtc_strlcpy(tail, "\n", taillen);
+	}
+}
+
 void sbtc_output_setup(const char *check_label, sbtc_format format)
 {
 	g_label = check_label;
 	g_format = format;
+	sbtc_fatal_set_reporter(report_result_line);
+	sbtc_deadline_set_message(timeout_message);
 }
 
 const char *sbtc_output_check_label(void)
@@ -473,6 +498,15 @@ bool sbtc_print_status(sbtc_state state, const char *text)
 	return true;
 }
 
+/* The status line, and the exit code: that of the result printed, should one have been
+ * printed before. No allocation (sbtc_fatal's reporter). */
+static int report_result_line(sbtc_state state, const char *text)
+{
+	sbtc_print_status(state, text);
+	(void)sbtc_deadline_output_claimed(&state);
+	return (int)state;
+}
+
 void sbtc_die(sbtc_state state, const char *fmt, ...)
 {
 	char msg[1024];
@@ -482,8 +516,5 @@ void sbtc_die(sbtc_state state, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		sbtc_strlcpy(msg, "(message could not be formatted)", sizeof msg);
-	sbtc_print_status(state, msg);
-	/* The exit code is that of the result printed, should one have been printed before. */
-	(void)sbtc_deadline_output_claimed(&state);
-	exit((int)state);
+	exit(report_result_line(state, msg));
 }

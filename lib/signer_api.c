@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_field.h"
+#include "json_get.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -54,15 +55,10 @@ out:
 	return rc;
 }
 
-int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen)
+int sbtc_signer_info_from_json(json_object *doc, sbtc_signer_info *out, char *err, size_t errlen)
 {
 	char inner[300];
-	json_object *doc = NULL;
 	memset(out, 0, sizeof *out);
-	if (sbtc_json_parse(body, len, &doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "/info answer is %s", inner);
-		return -1;
-	}
 	json_object *tmp;
 	int64_t h = 0;
 	int r = 1;
@@ -90,8 +86,7 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 		       sizeof out->current_aggregate_key, inner, sizeof inner) != 0 ||
 	    opt_string(doc, "dkg.contract_aggregate_key", out->contract_aggregate_key,
 		       sizeof out->contract_aggregate_key, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "unexpected /info answer: %s", inner);
-		json_object_put(doc);
+		snprintf(err, errlen, "%s", inner);
 		return -1;
 	}
 	const char *rev = NULL;
@@ -101,46 +96,57 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 		out->has_stacks_node_bitcoin_height = true;
 		out->stacks_node_bitcoin_height = h;
 	}
-	json_object_put(doc);
 	return 0;
 }
 
-sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
-				       char *err, size_t errlen)
+int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen)
 {
-	char inner[400];
-	sbtc_http_response resp;
-	sbtc_fetch_status st;
+	char inner[300];
+	json_object *doc = NULL;
+	memset(out, 0, sizeof *out);
+	if (sbtc_json_parse(body, len, &doc, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "/info answer is %s", inner);
+		return -1;
+	}
+	int r = sbtc_signer_info_from_json(doc, out, inner, sizeof inner);
+	if (r != 0)
+		snprintf(err, errlen, "unexpected /info answer: %s", inner);
+	json_object_put(doc);
+	return r;
+}
 
+static int info_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
+{
+	return sbtc_signer_info_from_json(ans->doc, out, err, errlen);
+}
+
+void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+			    sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
 	memset(out, 0, sizeof *out);
 	if (url == NULL)
 		url = SBTC_DEFAULT_SIGNER_URL;
 	char *origin = sbtc_url_origin(url);
 	char *peer = sbtc_xasprintf("signer %s", origin);
-	free(origin);
+	char *asked = sbtc_xasprintf("signer %s/info", origin);
 	char *full = sbtc_url_join(url, "info");
-	sbtc_http_opts ho = *o;
-	ho.peer = peer;
-	st = sbtc_http_request("GET", full, NULL, NULL, &ho, &resp, err, errlen);
+	free(origin);
+	sbtc_json_get_req req = {.url = full, .peer = peer, .asked = asked, .what = "/info", .o = o,
+				 .parse = info_parser, .out = out};
+	sbtc_json_get_parsed(a, &req, oc, then, ctx);
 	free(full);
-	if (st != SBTC_FETCH_OK)
-		goto out;
-	if (resp.status != 200) {
-		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
-		snprintf(err, errlen, "%s answered HTTP %ld to /info: %s", peer, resp.status, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-		goto out_resp;
-	}
-	if (sbtc_signer_info_parse(resp.body, resp.len, out, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_resp;
-	}
-	st = SBTC_FETCH_OK;
-out_resp:
-	sbtc_http_response_free(&resp);
-out:
+	free(asked);
 	free(peer);
-	return st;
+}
+
+sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+				       char *err, size_t errlen)
+{
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_signer_info_start(a, url, o, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	sbtc_strlcpy(err, oc.msg, errlen);
+	return oc.status;
 }

@@ -8,6 +8,7 @@
 
 #include "hex.h"
 #include "json_field.h"
+#include "json_get.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -72,14 +73,6 @@ static void percent_encode(sbtc_strbuf *b, const char *s)
 		else
 			sbtc_strbuf_printf(b, "%%%02X", *p);
 	}
-}
-
-/* A short, safe excerpt of an error body for a message. */
-static char *body_excerpt(const sbtc_http_response *r)
-{
-	if (r->len == 0)
-		return sbtc_xstrdup("empty body");
-	return sbtc_sanitize(r->body, 160);
 }
 
 typedef struct {
@@ -181,118 +174,160 @@ sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
 	return oc.status;
 }
 
-/* GET path on a node; OK with the parsed document, or a status and a message naming the
- * node. A non-200 answer is ERROR. */
-static sbtc_fetch_status node_get_json(const char *node_url, const char *role, const char *path,
-				       const sbtc_http_opts *o, json_object **doc, char **peer, long *status,
-				       char *err, size_t errlen)
+int sbtc_stacks_info_parse(json_object *doc, sbtc_stacks_info *out, char *err, size_t errlen)
 {
-	char inner[400];
-	sbtc_http_response resp;
-	char *origin = sbtc_url_origin(node_url);
-	*peer = sbtc_xasprintf("%s %s", role, origin);
-	free(origin);
-	*doc = NULL;
-	char *url = sbtc_url_join(node_url, path);
-	sbtc_http_opts ho = *o;
-	ho.peer = *peer;
-	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
-	free(url);
-	if (status != NULL)
-		*status = 0;
-	if (st != SBTC_FETCH_OK)
-		return st;
-	if (status != NULL)
-		*status = resp.status;
-	if (resp.status != 200) {
-		char *ex = body_excerpt(&resp);
-		snprintf(err, errlen, "%s answered HTTP %ld to /%s: %s", *peer, resp.status, path, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-	} else if (sbtc_json_parse(resp.body, resp.len, doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: /%s answer is %s", *peer, path, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
+	const char *ver, *ch = NULL;
+	int r, rc;
+	memset(out, 0, sizeof *out);
+	/* stackslib/src/net/api/getinfo.rs, RPCPeerInfoData */
+	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "network_id", &out->network_id, err, errlen) != 0 ||
+	    sbtc_json_get_string(doc, "server_version", &ver, err, errlen) != 0 ||
+	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, err,
+					errlen)) < 0 ||
+	    (rc = sbtc_json_get_string_opt(doc, "stacks_tip_consensus_hash", SBTC_JSON_ABSENT_OK, &ch, err,
+					   errlen)) < 0)
+		return -1;
+	if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
+		snprintf(err, errlen, "negative height");
+		return -1;
 	}
-	sbtc_http_response_free(&resp);
-	return st;
+	out->has_is_fully_synced = r == 0;
+	if (r != 0)
+		out->is_fully_synced = false;
+	/* Kept only when it is what the tip_metadata path accepts: 40 lower-case hex digits. */
+	if (rc == 0 && strlen(ch) == 40 && strspn(ch, "0123456789abcdef") == 40)
+		memcpy(out->tip_consensus_hash, ch, 41);
+	char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
+	sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
+	free(clean);
+	return 0;
+}
+
+int sbtc_stacks_health_parse(json_object *doc, sbtc_stacks_health *out, char *err, size_t errlen)
+{
+	const char *addr = NULL;
+	int ra;
+	memset(out, 0, sizeof *out);
+	out->http_status = 200;
+	if (sbtc_json_get_int64(doc, "difference_from_max_peer", &out->difference_from_max_peer, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, err,
+				errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, err, errlen) != 0 ||
+	    (ra = sbtc_json_get_string_opt(doc, "max_stacks_neighbor_address", SBTC_JSON_ABSENT_OK, &addr, err,
+					   errlen)) < 0)
+		return -1;
+	/* gethealth.rs answers (None, 0) for the neighbour when it knows none. The address
+	 * exists from 3.2.0.0.2; before that a height of 0 says the same. */
+	out->no_neighbour = out->max_stacks_height_of_neighbors == 0 ||
+			    (ra == 1 && json_object_object_get_ex(doc, "max_stacks_neighbor_address", NULL));
+	return 0;
+}
+
+int sbtc_stacks_tip_time_parse(json_object *doc, sbtc_stacks_tip_time *out, char *err, size_t errlen)
+{
+	json_object *header;
+	out->timestamp = out->chain_length = -1;
+	out->http_status = 200;
+	/* StacksBlockHeaderTypes is serialised by serde as an externally tagged enum
+	 * (stackslib/src/chainstate/stacks/db/mod.rs): {"Nakamoto":{...}} or {"Epoch2":{...}}. */
+	int rn = sbtc_json_get_object_opt(doc, "anchored_header.Nakamoto", SBTC_JSON_MISSING_OK, &header, err, errlen);
+	if (rn == 0) {
+		int64_t ts, len;
+		if (sbtc_json_get_int64(header, "timestamp", &ts, err, errlen) != 0 ||
+		    sbtc_json_get_int64(header, "chain_length", &len, err, errlen) != 0)
+			return -1;
+		if (ts < 0 || len < 0) {
+			snprintf(err, errlen, "negative timestamp or height");
+			return -1;
+		}
+		out->timestamp = ts;
+		out->chain_length = len;
+		return 0;
+	}
+	if (rn < 0)
+		return -1;
+	if (sbtc_json_get_object(doc, "anchored_header.Epoch2", &header, err, errlen) != 0) {
+		snprintf(err, errlen, "anchored_header is neither Nakamoto nor Epoch2");
+		return -1;
+	}
+	return 0;
+}
+
+/* -- The exchanges ---------------------------------------------------------------------- */
+
+/* GET path (no leading '/') on node_url, its answer parsed into out. A node is asked
+ * several things at once, so the transport's messages name the path too. */
+static void node_get_start(sbtc_acq *a, const char *node_url, const char *role, const char *path,
+			   const sbtc_http_opts *o, sbtc_answer_parser parse, void *out, long *http_status,
+			   sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	char *origin = sbtc_url_origin(node_url);
+	char *peer = sbtc_xasprintf("%s %s", role, origin);
+	char *asked = sbtc_xasprintf("%s %s/%s", role, origin, path);
+	char *what = sbtc_xasprintf("/%s", path);
+	char *url = sbtc_url_join(node_url, path);
+	free(origin);
+	sbtc_json_get_req req = {.url = url, .peer = peer, .asked = asked, .what = what, .o = o, .parse = parse,
+				 .out = out, .http_status = http_status};
+	sbtc_json_get_parsed(a, &req, oc, then, ctx);
+	free(url);
+	free(what);
+	free(asked);
+	free(peer);
+}
+
+static int info_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_info_parse(ans->doc, out, err, errlen);
+}
+
+static int health_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_health_parse(ans->doc, out, err, errlen);
+}
+
+static int tip_time_parser(const sbtc_json_answer *ans, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_tip_time_parse(ans->doc, out, err, errlen);
+}
+
+void sbtc_stacks_info_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			    sbtc_stacks_info *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	memset(out, 0, sizeof *out);
+	node_get_start(a, node_url, role, "v2/info", o, info_parser, out, NULL, oc, then, ctx);
+}
+
+void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			      sbtc_stacks_health *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	memset(out, 0, sizeof *out);
+	node_get_start(a, node_url, role, "v3/health", o, health_parser, out, &out->http_status, oc, then, ctx);
+}
+
+void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+				const char *consensus_hash, sbtc_stacks_tip_time *out, sbtc_outcome *oc,
+				sbtc_then then, void *ctx)
+{
+	out->timestamp = out->chain_length = -1;
+	out->http_status = 0;
+	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
+	node_get_start(a, node_url, role, path, o, tip_time_parser, out, &out->http_status, oc, then, ctx);
+	free(path);
 }
 
 sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 				       sbtc_stacks_info *out, char *err, size_t errlen)
 {
-	char inner[300];
-	json_object *doc;
-	char *peer;
-	const char *ver;
-	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v2/info", o, &doc, &peer, NULL, err, errlen);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	int r, rc;
-	const char *ch = NULL;
-	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "network_id", &out->network_id, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_string(doc, "server_version", &ver, inner, sizeof inner) != 0 ||
-	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, inner,
-					sizeof inner)) < 0 ||
-	    (rc = sbtc_json_get_string_opt(doc, "stacks_tip_consensus_hash", SBTC_JSON_ABSENT_OK, &ch, inner,
-					   sizeof inner)) < 0) {
-		snprintf(err, errlen, "%s: unexpected /v2/info answer: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
-		snprintf(err, errlen, "%s: unexpected /v2/info answer: negative height", peer);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else {
-		out->has_is_fully_synced = r == 0;
-		/* Kept only when it is what the tip_metadata path accepts: 40 lower-case hex digits. */
-		if (rc == 0 && strlen(ch) == 40 && strspn(ch, "0123456789abcdef") == 40)
-			memcpy(out->tip_consensus_hash, ch, 41);
-		char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
-		sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
-		free(clean);
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
-}
-
-sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					 sbtc_stacks_health *out, char *err, size_t errlen)
-{
-	char inner[300];
-	json_object *doc;
-	char *peer;
-	const char *addr = NULL;
-	int ra;
-	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v3/health", o, &doc, &peer, &out->http_status, err,
-					     errlen);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	if (sbtc_json_get_int64(doc, "difference_from_max_peer", &out->difference_from_max_peer, inner,
-				sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, inner,
-				sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, inner,
-				sizeof inner) != 0 ||
-	    (ra = sbtc_json_get_string_opt(doc, "max_stacks_neighbor_address", SBTC_JSON_ABSENT_OK, &addr, inner,
-					   sizeof inner)) < 0) {
-		snprintf(err, errlen, "%s: unexpected /v3/health answer: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else {
-		/* gethealth.rs answers (None, 0) for the neighbour when it knows none. The address
-		 * exists from 3.2.0.0.2; before that a height of 0 says the same. */
-		out->no_neighbour = out->max_stacks_height_of_neighbors == 0 ||
-				    (ra == 1 && json_object_object_get_ex(doc, "max_stacks_neighbor_address", NULL));
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_stacks_info_start(a, node_url, role, o, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	sbtc_strlcpy(err, oc.msg, errlen);
+	return oc.status;
 }
 
 int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, char *err, size_t errlen)
@@ -319,45 +354,4 @@ const char *sbtc_network_name(sbtc_network n)
 const char *sbtc_network_registry(sbtc_network n)
 {
 	return n == SBTC_NETWORK_TESTNET ? SBTC_TESTNET_REGISTRY : SBTC_MAINNET_REGISTRY;
-}
-
-sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
-					   long *http_status, char *err, size_t errlen)
-{
-	char inner[300];
-	json_object *doc, *header;
-	char *peer;
-	*timestamp = -1;
-	*chain_length = -1;
-	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
-	sbtc_fetch_status st = node_get_json(node_url, role, path, o, &doc, &peer, http_status, err, errlen);
-	free(path);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	/* StacksBlockHeaderTypes is serialised by serde as an externally tagged enum
-	 * (stackslib/src/chainstate/stacks/db/mod.rs): {"Nakamoto":{...}} or {"Epoch2":{...}}. */
-	int rn = sbtc_json_get_object_opt(doc, "anchored_header.Nakamoto", SBTC_JSON_MISSING_OK, &header, inner,
-					  sizeof inner);
-	if (rn == 0) {
-		if (sbtc_json_get_int64(header, "timestamp", timestamp, inner, sizeof inner) != 0 ||
-		    sbtc_json_get_int64(header, "chain_length", chain_length, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer, inner);
-			st = SBTC_FETCH_BAD_ANSWER;
-		} else if (*timestamp < 0 || *chain_length < 0) {
-			snprintf(err, errlen, "%s: unexpected tip_metadata answer: negative timestamp or height", peer);
-			st = SBTC_FETCH_BAD_ANSWER;
-		}
-		if (st != SBTC_FETCH_OK)
-			*timestamp = *chain_length = -1;
-	} else if (rn < 0 || sbtc_json_get_object(doc, "anchored_header.Epoch2", &header, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer,
-			 rn < 0 ? inner : "anchored_header is neither Nakamoto nor Epoch2");
-		st = SBTC_FETCH_BAD_ANSWER;
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
 }

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "fatal.h"
 
 static void out_of_memory(void)
 {
-	sbtc_die(SBTC_UNKNOWN, "out of memory");
+	sbtc_fatal("out of memory");
 }
 
 void *sbtc_xmalloc(size_t n)

@@ -39,8 +39,11 @@ static const sbtc_option options[] = {
 	{"reference-url", 'r', SBTC_ARG_REQUIRED, "URL", 'r',
 	 "A second, independent Stacks node or API (for example a public one) that must report\n"
 	 "the same key; a disagreement is CRITICAL.", NULL},
-	SBTC_REGISTRY_OPTIONS,
-	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_group_use groups[] = {
+	{.group = &sbtc_registry_group, .offset = offsetof(config, registry)},
+	{.group = &sbtc_http_tls_group, .offset = offsetof(config, http)},
 };
 
 static const sbtc_plugin_info info = {
@@ -56,6 +59,8 @@ static const sbtc_plugin_info info = {
 		 "  [--output-format FORMAT]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
+	.groups = groups,
+	.ngroups = sizeof groups / sizeof groups[0],
 	.notes =
 		"States:\n"
 		"  OK        the on-chain key is the newest verified share.\n"
@@ -87,11 +92,6 @@ static const sbtc_plugin_info info = {
 static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
 	config *cfg = ctx;
-	if (sbtc_http_tls_option(&cfg->http, key, arg))
-		return 0;
-	int handled = sbtc_registry_option(&cfg->registry, key, arg, err, errlen);
-	if (handled != 0)
-		return handled > 0 ? 0 : -1;
 	switch (key) {
 	case 'd': cfg->dbconn = arg; return 0;
 	case 'u': cfg->stacks_url = arg; return sbtc_url_check(arg, "--stacks-url", err, errlen);
@@ -264,20 +264,16 @@ static void config_init(config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->stacks_url = SBTC_DEFAULT_STACKS_URL;
-	sbtc_registry_opts_init(&cfg->registry);
 }
 
 int main(int argc, char **argv)
 {
 	config cfg;
 	sbtc_common_opts common;
-	char err[600];
 	measurement m;
 
 	config_init(&cfg);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
-	if (sbtc_registry_opts_finish(&cfg.registry, err, sizeof err) != 0)
-		sbtc_usage_error(&info, "%s", err);
 	cfg.http.verbose = common.verbose;
 
 	measure(&cfg, &m);

@@ -95,8 +95,11 @@ static const sbtc_option options[] = {
 	{"stacks-url", 'u', SBTC_ARG_REQUIRED, "URL", 'u',
 	 "With --verify-key: the Stacks node's RPC (used unless only --dbconn is given).",
 	 SBTC_DEFAULT_STACKS_URL},
-	SBTC_REGISTRY_OPTIONS,
-	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_group_use groups[] = {
+	{.group = &sbtc_registry_group, .offset = offsetof(config, registry)},
+	{.group = &sbtc_http_tls_group, .offset = offsetof(config, http)},
 };
 
 static const sbtc_plugin_info info = {
@@ -113,6 +116,8 @@ static const sbtc_plugin_info info = {
 		 "  [-t SECONDS[:STATE]] [-v]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
+	.groups = groups,
+	.ngroups = sizeof groups / sizeof groups[0],
 	.notes =
 		"States:\n"
 		"  OK        the newest backup is recent, whole, and (--verify-key) holds the key on chain.\n"
@@ -147,11 +152,6 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 {
 	config *cfg = ctx;
 	double v;
-	if (sbtc_http_tls_option(&cfg->http, key, arg))
-		return 0;
-	int handled = sbtc_registry_option(&cfg->registry, key, arg, err, errlen);
-	if (handled != 0)
-		return handled > 0 ? 0 : -1;
 	switch (key) {
 	case OPT_PATH:
 		if (arg[0] == '\0') {
@@ -792,12 +792,9 @@ int main(int argc, char **argv)
 	if (sbtc_range_parse(DEFAULT_WARNING, SBTC_UNIT_DURATION, &cfg.age.warning, err, sizeof err) != 0 ||
 	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.age.critical, err, sizeof err) != 0)
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
-	sbtc_registry_opts_init(&cfg.registry);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
 	if (cfg.path == NULL)
 		sbtc_usage_error(&info, "--path is required (the backup directory or file)");
-	if (sbtc_registry_opts_finish(&cfg.registry, err, sizeof err) != 0)
-		sbtc_usage_error(&info, "%s", err);
 	cfg.verbose = common.verbose;
 	cfg.http.verbose = common.verbose;
 

@@ -93,7 +93,6 @@ static const sbtc_option options[] = {
 	 "given alone): /v2/info server_version.", NULL},
 	{"stacks-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_STACKS_VERSION,
 	 "The Stacks node's version as you know it (3.1.0.0.12).", NULL},
-	SBTC_BITCOIN_OPTIONS,
 	{"bitcoin-version", 0, SBTC_ARG_REQUIRED, "VERSION", OPT_BITCOIN_VERSION,
 	 "Bitcoin Core's version as you know it (28.1 or /Satoshi:28.1.0/). Bitcoin Core is\n"
 	 "checked when this, its cookie or its user is given, or --component bitcoin.", NULL},
@@ -131,7 +130,11 @@ static const sbtc_option options[] = {
 	{"critical", 'c', SBTC_ARG_REQUIRED, "DURATION", 'c',
 	 "CRITICAL when a newer release came out more than this long ago. A newer major version\n"
 	 "is CRITICAL once it is past the warning time.", DEFAULT_CRITICAL},
-	SBTC_HTTP_TLS_OPTIONS,
+};
+
+static const sbtc_group_use groups[] = {
+	{.group = &sbtc_bitcoin_group, .offset = offsetof(config, bitcoin), .before = "bitcoin-version"},
+	{.group = &sbtc_http_tls_group, .offset = offsetof(config, http)},
 };
 
 static const sbtc_plugin_info info = {
@@ -150,6 +153,8 @@ static const sbtc_plugin_info info = {
 		 "  [--cache-ttl DURATION] [-w DURATION] [-c DURATION] [-t SECONDS[:STATE]] [-v]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
+	.groups = groups,
+	.ngroups = sizeof groups / sizeof groups[0],
 	.notes =
 		"States, per component (the worst decides):\n"
 		"  OK        it runs the newest stable release, or a newer one (a release candidate, a\n"
@@ -206,15 +211,6 @@ static int find_component(const char *name)
 static int handle_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
 	config *cfg = ctx;
-	if (sbtc_http_tls_option(&cfg->http, key, arg))
-		return 0;
-	if (key >= SBTC_OPT_BITCOIN_URL && key <= SBTC_OPT_BITCOIN_PASSWORD_FILE) {
-		/* Credentials select Bitcoin Core (its RPC needs them); a URL alone only says
-		 * where, so that a definition passing the default URL selects nothing. */
-		if (key != SBTC_OPT_BITCOIN_URL)
-			cfg->bitcoin_given = true;
-		return sbtc_bitcoin_option(&cfg->bitcoin, key, arg, err, errlen) == 1 ? 0 : -1;
-	}
 	switch (key) {
 	case OPT_SIGNER_URL: cfg->signer_url = arg; return sbtc_url_check(arg, "--signer-url", err, errlen);
 	case OPT_METRICS_URL: cfg->metrics_url = arg; return sbtc_url_check(arg, "--metrics-url", err, errlen);
@@ -856,6 +852,9 @@ int main(int argc, char **argv)
 	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.thresholds.critical, err, sizeof err) != 0)
 		sbtc_die(SBTC_UNKNOWN, "%s", err);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
+	/* Credentials select Bitcoin Core (its RPC needs them); a URL alone only says where,
+	 * so that a definition passing the default URL selects nothing. */
+	cfg.bitcoin_given = cfg.bitcoin.cookie_file || cfg.bitcoin.user || cfg.bitcoin.password_file;
 	cfg.http.verbose = common.verbose;
 	cfg.bitcoin.http = cfg.http;
 

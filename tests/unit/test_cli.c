@@ -696,6 +696,221 @@ static void test_usage_error_direct(void **unused)
 	free(out);
 }
 
+/* ---- option groups ------------------------------------------------------------------- */
+
+/* Two groups as the lib declares them (keys of their own, which may be any check's too),
+ * and a check that lists one of them before its second option. */
+enum { ALPHA_NAME = 1, ALPHA_CHECKED = 2, BETA_LEVEL = 1 };
+
+struct alpha {
+	const char *name;
+	bool checked;
+	int finished;
+};
+
+struct beta {
+	int level;
+	const char *log;
+};
+
+struct grouped_config {
+	const char *own;
+	struct beta beta;
+	int own_after_init;
+	struct alpha alpha;
+};
+
+static const sbtc_option alpha_options[] = {
+	{"alpha-name", 'a', SBTC_ARG_REQUIRED, "NAME", ALPHA_NAME, "Alpha's name.", "none"},
+	{"alpha-checked", 0, SBTC_ARG_NONE, NULL, ALPHA_CHECKED, "Needs --alpha-name.", NULL},
+};
+
+static void alpha_init(void *settings)
+{
+	struct alpha *a = settings;
+	a->name = "none";
+	a->checked = false;
+	a->finished = 0;
+}
+
+static int alpha_handle(void *settings, int key, const char *arg, char *err, size_t errlen)
+{
+	struct alpha *a = settings;
+	if (key == ALPHA_NAME) {
+		if (strcmp(arg, "bad") == 0) {
+			snprintf(err, errlen, "invalid alpha name '%s'", arg);
+			return -1;
+		}
+		a->name = arg;
+		return 0;
+	}
+	if (key == ALPHA_CHECKED) {
+		a->checked = true;
+		return 0;
+	}
+	snprintf(err, errlen, "alpha got key %d", key);
+	return -1;
+}
+
+static int alpha_finish(void *settings, char *err, size_t errlen)
+{
+	struct alpha *a = settings;
+	a->finished++;
+	if (a->checked && strcmp(a->name, "none") == 0) {
+		snprintf(err, errlen, "--alpha-checked needs --alpha-name");
+		return -1;
+	}
+	return 0;
+}
+
+static const sbtc_option_group alpha_group = {
+	.options = alpha_options,
+	.noptions = N_ELEMS(alpha_options),
+	.init = alpha_init,
+	.handle = alpha_handle,
+	.finish = alpha_finish,
+};
+
+static const sbtc_option beta_options[] = {
+	{"beta-level", 0, SBTC_ARG_REQUIRED, "N", BETA_LEVEL, "Beta's level.", NULL},
+};
+
+static int beta_handle(void *settings, int key, const char *arg, char *err, size_t errlen)
+{
+	struct beta *b = settings;
+	if (key != BETA_LEVEL) {
+		snprintf(err, errlen, "beta got key %d", key);
+		return -1;
+	}
+	b->level = atoi(arg);
+	b->log = "beta-level";
+	return 0;
+}
+
+/* No init, no finish: the settings keep what the check put there. */
+static const sbtc_option_group beta_group = {
+	.options = beta_options,
+	.noptions = N_ELEMS(beta_options),
+	.handle = beta_handle,
+};
+
+static const sbtc_option grouped_options[] = {
+	{"first", 0, SBTC_ARG_REQUIRED, "X", 1, "The check's first option.", NULL},
+	{"second", 0, SBTC_ARG_NONE, NULL, 2, "The check's second option.", NULL},
+};
+
+static const sbtc_group_use grouped_uses[] = {
+	{.group = &alpha_group, .offset = offsetof(struct grouped_config, alpha)},
+	{.group = &beta_group, .offset = offsetof(struct grouped_config, beta), .before = "second"},
+};
+
+static const sbtc_plugin_info grouped_info = {
+	.progname = "check_sbtc_grouped",
+	.check_label = "GROUPED",
+	.purpose = "Checks groups.",
+	.usage = "[--first X] [--second] [-a NAME]",
+	.options = grouped_options,
+	.noptions = N_ELEMS(grouped_options),
+	.groups = grouped_uses,
+	.ngroups = N_ELEMS(grouped_uses),
+	.default_timeout = 10,
+};
+
+static int grouped_handler(void *ctx, int key, const char *arg, char *err, size_t errlen)
+{
+	struct grouped_config *c = ctx;
+	if (key == 1) {
+		c->own = arg;
+		return 0;
+	}
+	if (key == 2) {
+		c->own_after_init++;
+		return 0;
+	}
+	snprintf(err, errlen, "the check got key %d", key);
+	return -1;
+}
+
+static void child_grouped(const void *arg)
+{
+	char **argv = (char **)arg;
+	int argc = 0;
+	while (argv[argc] != NULL)
+		argc++;
+	struct grouped_config c = {.beta = {.level = 7, .log = "untouched"}};
+	sbtc_common_opts common;
+	sbtc_cli_parse(&grouped_info, argc, argv, &common, grouped_handler, &c);
+	printf("own=%s second=%d alpha=%s checked=%d finished=%d beta=%d %s\n", c.own ? c.own : "(none)",
+	       c.own_after_init, c.alpha.name, c.alpha.checked, c.alpha.finished, c.beta.level, c.beta.log);
+	exit(0);
+}
+
+static void expect_grouped(const char *const *args, int code, const char *want)
+{
+	char *argv[16];
+	size_t n = 0;
+	argv[n++] = (char *)"check_sbtc_grouped";
+	for (size_t i = 0; args[i] != NULL && n < N_ELEMS(argv) - 1; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	int rc;
+	char *out = run_in_child(child_grouped, argv, &rc);
+	if (rc != code || strcmp(out, want) != 0)
+		fail_msg("exit %d\n%s\nexpected exit %d\n%s", rc, out, code, want);
+	free(out);
+}
+
+#define GROUPED_USAGE                                                                           \
+	"Usage: check_sbtc_grouped [--first X] [--second] [-a NAME]\n"                            \
+	"Run 'check_sbtc_grouped --help' for details.\n"
+
+/* --help lists a group where its use says (before "second"), else after the check's own
+ * options, in the order the check declares them. */
+static void test_group_help_order(void **unused)
+{
+	(void)unused;
+	char *help = sbtc_cli_help(&grouped_info);
+	const char *first = strstr(help, "\n --first=X\n");
+	const char *beta = strstr(help, "\n --beta-level=N\n    Beta's level.\n");
+	const char *second = strstr(help, "\n --second\n");
+	const char *alpha = strstr(help, "\n -a, --alpha-name=NAME\n    Alpha's name.\n    Default: none\n"
+				   " --alpha-checked\n    Needs --alpha-name.\n");
+	assert_non_null(first);
+	assert_non_null(beta);
+	assert_non_null(second);
+	assert_non_null(alpha);
+	assert_true(first < beta && beta < second && second < alpha);
+	free(help);
+}
+
+/* Each option reaches its group's handler with the key of the group's table, on the
+ * group's settings; init runs before, finish after. */
+static void test_group_dispatch(void **unused)
+{
+	(void)unused;
+	expect_grouped(ARGS(NULL), 0, "own=(none) second=0 alpha=none checked=0 finished=1 beta=7 untouched\n");
+	expect_grouped(ARGS("--first", "x", "--alpha-name=n", "--beta-level", "3", "--second", "--alpha-checked"), 0,
+		       "own=x second=1 alpha=n checked=1 finished=1 beta=3 beta-level\n");
+	/* The short name of a group's option. */
+	expect_grouped(ARGS("-a", "short"), 0, "own=(none) second=0 alpha=short checked=0 finished=1 beta=7 untouched\n");
+	expect_grouped(ARGS("-ashort"), 0, "own=(none) second=0 alpha=short checked=0 finished=1 beta=7 untouched\n");
+}
+
+/* A group's refusal and its finish's are usage errors, as the check's own are. */
+static void test_group_usage_errors(void **unused)
+{
+	(void)unused;
+	expect_grouped(ARGS("--alpha-name", "bad"), 3,
+		       "SBTC GROUPED UNKNOWN - invalid alpha name 'bad'\n" GROUPED_USAGE);
+	expect_grouped(ARGS("--alpha-checked"), 3,
+		       "SBTC GROUPED UNKNOWN - --alpha-checked needs --alpha-name\n" GROUPED_USAGE);
+	expect_grouped(ARGS("--alpha"), 3,
+		       "SBTC GROUPED UNKNOWN - unknown option '--alpha' (long options must be written in full)\n"
+		       GROUPED_USAGE);
+	expect_grouped(ARGS("--beta-level"), 3, "SBTC GROUPED UNKNOWN - option '--beta-level' needs a value\n"
+		       GROUPED_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +927,9 @@ int main(void)
 		cmocka_unit_test(test_usage_is_not_perfdata),
 		cmocka_unit_test(test_long_arguments_are_cut),
 		cmocka_unit_test(test_deadline_runs_while_parsing),
+		cmocka_unit_test(test_group_help_order),
+		cmocka_unit_test(test_group_dispatch),
+		cmocka_unit_test(test_group_usage_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,7 +157,7 @@ static void test_result_state(void **unused)
 	(void)unused;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		sbtc_result *r = sbtc_result_new();
-		sbtc_result_own_state(r) = cases[i].own;
+		sbtc_result_set(r, cases[i].own, "%s", "");
 		for (size_t k = 0; k < cases[i].n; k++)
 			sbtc_result_add(r, cases[i].kids[k], "child %zu", k);
 		assert_int_equal(sbtc_result_state(r), cases[i].want);
@@ -245,7 +245,7 @@ static void test_root_only(void **unused)
 	/* Nothing at all. */
 	r = sbtc_result_new();
 	expect_render(r, SBTC_FORMAT_MULTI_LINE, "SBTC TEST OK - no result\n");
-	sbtc_result_own_state(r) = SBTC_UNKNOWN;
+	sbtc_result_set(r, SBTC_UNKNOWN, "%s", "");
 	expect_render(r, SBTC_FORMAT_ONE_LINE, "SBTC TEST UNKNOWN - no result\n");
 	sbtc_result_free(r);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "output.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -265,6 +266,7 @@ const char *__asan_default_options(void)
 static void child_out_of_memory(const void *unused)
 {
 	(void)unused;
+	sbtc_output_setup("CHECK", SBTC_FORMAT_MULTI_LINE);
 	/* Too large for any machine, small enough not to look negative. */
 	void *p = sbtc_xmalloc((size_t)1 << 62);
 	free(p);
@@ -277,6 +279,26 @@ static void test_out_of_memory(void **unused)
 	char *out = run_in_child(child_out_of_memory, NULL, &code);
 	assert_int_equal(code, 3);
 	assert_string_equal(out, "SBTC CHECK UNKNOWN - out of memory\n");
+	free(out);
+}
+
+/* strbuf needs no output layer: before the output is set up (or in a program without
+ * one) running out of memory still ends with UNKNOWN and a line (lib/fatal.c). */
+static void child_out_of_memory_bare(const void *unused)
+{
+	(void)unused;
+	/* A product that overflows: calloc refuses it on any machine. */
+	void *q = sbtc_xcalloc((size_t)1 << 40, (size_t)1 << 30);
+	free(q);
+}
+
+static void test_out_of_memory_without_output(void **unused)
+{
+	(void)unused;
+	int code;
+	char *out = run_in_child(child_out_of_memory_bare, NULL, &code);
+	assert_int_equal(code, 3);
+	assert_string_equal(out, "UNKNOWN - out of memory\n");
 	free(out);
 }
 
@@ -293,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_dup_alloc),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_out_of_memory_without_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
