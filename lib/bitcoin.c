@@ -111,91 +111,22 @@ static void wipe_free(char *s)
 	}
 }
 
-sbtc_fetch_status sbtc_bitcoin_call(const sbtc_bitcoin_conn *c, const char *method, const char *params,
-				    json_object **result, char *err, size_t errlen)
+sbtc_fetch_status sbtc_bitcoin_reply_parse(const char *peer, const char *method, long http_status,
+					 json_object *doc, json_object **result, char *err, size_t errlen)
 {
-	const char *url = c->url ? c->url : SBTC_DEFAULT_BITCOIN_URL;
-	char *origin = sbtc_url_origin(url);
-	char *peer = sbtc_xasprintf("Bitcoin Core %s", origin);
-	free(origin);
-	char inner[400];
-	sbtc_fetch_status st;
-	json_object *doc = NULL, *req = NULL, *pj = NULL;
-	sbtc_http_response resp;
-	bool failed;
-
+	char inner[300];
 	*result = NULL;
-	char *userpwd = credentials(c, &failed, inner, sizeof inner);
-	if (failed) {
-		snprintf(err, errlen, "%s: %s", peer, inner);
-		free(peer);
-		return SBTC_FETCH_USAGE;
+	if (!json_object_is_type(doc, json_type_object)) {
+		snprintf(err, errlen, "%s: the answer to %s is not a JSON-RPC object", peer, method);
+		return http_status == 200 ? SBTC_FETCH_BAD_ANSWER : SBTC_FETCH_ERROR;
 	}
-	if (params != NULL) {
-		if (sbtc_json_parse(params, strlen(params), &pj, inner, sizeof inner) != 0 ||
-		    !json_object_is_type(pj, json_type_array)) {
-			snprintf(err, errlen, "parameters of %s are not a JSON array", method);
-			json_object_put(pj);
-			wipe_free(userpwd);
-			free(peer);
-			return SBTC_FETCH_USAGE;
-		}
-	} else {
-		pj = json_object_new_array();
-	}
-	req = json_object_new_object();
-	if (req == NULL || pj == NULL)
-		sbtc_die(SBTC_UNKNOWN, "out of memory");
-	json_object_object_add(req, "jsonrpc", json_object_new_string("1.0"));
-	json_object_object_add(req, "id", json_object_new_string("sbtc"));
-	json_object_object_add(req, "method", json_object_new_string(method));
-	json_object_object_add(req, "params", pj);
-
-	sbtc_http_opts ho = c->http;
-	ho.userpwd = userpwd;
-	ho.peer = peer;
-	st = sbtc_http_request("POST", url, "application/json",
-			       json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &ho, &resp, err,
-			       errlen);
-	json_object_put(req);
-	wipe_free(userpwd);
-	if (st != SBTC_FETCH_OK)
-		goto out;
-
-	if (resp.status == 401) {
-		snprintf(err, errlen, "%s: credentials refused (HTTP 401 to %s); check %s", peer, method,
-			 c->cookie_file ? "that the cookie file belongs to this node"
-			 : c->password_file ? "--bitcoin-user and the password file"
-					    : "--bitcoin-cookie or --bitcoin-user with --bitcoin-password-file");
-		st = SBTC_FETCH_UNREACHABLE;
-		goto out_resp;
-	}
-	if (resp.status == 403) {
-		snprintf(err, errlen, "%s refused this host (HTTP 403 to %s): see rpcallowip", peer, method);
-		st = SBTC_FETCH_UNREACHABLE;
-		goto out_resp;
-	}
-	/* Errors come with HTTP 500 (404 for an unknown method) and a JSON-RPC body. */
-	bool parsed = sbtc_json_parse(resp.body, resp.len, &doc, inner, sizeof inner) == 0 &&
-		      json_object_is_type(doc, json_type_object);
-	if (!parsed) {
-		if (resp.status != 200) {
-			char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
-			snprintf(err, errlen, "%s answered HTTP %ld to %s: %s", peer, resp.status, method, ex);
-			free(ex);
-			st = SBTC_FETCH_ERROR;
-		} else {
-			snprintf(err, errlen, "%s: the answer to %s is %s", peer, method, inner);
-			st = SBTC_FETCH_BAD_ANSWER;
-		}
-		goto out_doc;
-	}
+	/* Errors come with HTTP 500 (404 for an unknown method) and a JSON-RPC body
+	 * (src/httprpc.cpp, JSONErrorReply). */
 	json_object *eo = NULL;
 	int r = sbtc_json_get_object_opt(doc, "error", SBTC_JSON_ABSENT_OK, &eo, inner, sizeof inner);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: unexpected answer to %s: %s", peer, method, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_doc;
+		return SBTC_FETCH_BAD_ANSWER;
 	}
 	if (r == 0) {
 		int64_t code = 0;
@@ -207,30 +138,20 @@ sbtc_fetch_status sbtc_bitcoin_call(const sbtc_bitcoin_conn *c, const char *meth
 		char *clean = sbtc_sanitize(msg, SBTC_REMOTE_TEXT_MAX);
 		snprintf(err, errlen, "%s: %s failed: code %lld: %s", peer, method, (long long)code, clean);
 		free(clean);
-		st = SBTC_FETCH_ERROR;
-		goto out_doc;
+		return SBTC_FETCH_ERROR;
 	}
-	if (resp.status != 200) {
-		snprintf(err, errlen, "%s answered HTTP %ld to %s without an error object", peer, resp.status,
+	if (http_status != 200) {
+		snprintf(err, errlen, "%s answered HTTP %ld to %s without an error object", peer, http_status,
 			 method);
-		st = SBTC_FETCH_ERROR;
-		goto out_doc;
+		return SBTC_FETCH_ERROR;
 	}
 	json_object *res;
 	if (!json_object_object_get_ex(doc, "result", &res) || res == NULL) {
 		snprintf(err, errlen, "%s: the answer to %s has no result", peer, method);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_doc;
+		return SBTC_FETCH_BAD_ANSWER;
 	}
 	*result = json_object_get(res);
-	st = SBTC_FETCH_OK;
-out_doc:
-	json_object_put(doc);
-out_resp:
-	sbtc_http_response_free(&resp);
-out:
-	free(peer);
-	return st;
+	return SBTC_FETCH_OK;
 }
 
 int sbtc_bitcoin_warnings_join(json_object *w, char **out, char *err, size_t errlen)
@@ -273,15 +194,6 @@ int sbtc_bitcoin_warnings_join(json_object *w, char **out, char *err, size_t err
 	return 0;
 }
 
-static sbtc_fetch_status bad_field(const sbtc_bitcoin_conn *c, const char *method, const char *inner,
-				   char *err, size_t errlen)
-{
-	char *origin = sbtc_url_origin(c->url ? c->url : SBTC_DEFAULT_BITCOIN_URL);
-	snprintf(err, errlen, "Bitcoin Core %s: unexpected answer to %s: %s", origin, method, inner);
-	free(origin);
-	return SBTC_FETCH_BAD_ANSWER;
-}
-
 static void copy_clean(char *dst, size_t dstlen, const char *src)
 {
 	char *clean = sbtc_sanitize(src, dstlen - 1);
@@ -289,54 +201,40 @@ static void copy_clean(char *dst, size_t dstlen, const char *src)
 	free(clean);
 }
 
-sbtc_fetch_status sbtc_bitcoin_chaininfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_chaininfo *out,
-					     char *err, size_t errlen)
+int sbtc_bitcoin_chaininfo_parse(json_object *r, sbtc_bitcoin_chaininfo *out, char *err, size_t errlen)
 {
-	json_object *r;
-	char inner[300];
 	memset(out, 0, sizeof *out);
 	out->time = -1;
-	sbtc_fetch_status st = sbtc_bitcoin_call(c, "getblockchaininfo", NULL, &r, err, errlen);
-	if (st != SBTC_FETCH_OK)
-		return st;
 	const char *chain, *hash;
 	json_object *w = NULL;
-	if (sbtc_json_get_string(r, "chain", &chain, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(r, "blocks", &out->blocks, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(r, "headers", &out->headers, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_string(r, "bestblockhash", &hash, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64_opt(r, "time", SBTC_JSON_MISSING_OK, &out->time, inner, sizeof inner) < 0 ||
-	    sbtc_json_get_int64_opt(r, "mediantime", SBTC_JSON_MISSING_OK, &out->mediantime, inner,
-				    sizeof inner) < 0 ||
+	if (sbtc_json_get_string(r, "chain", &chain, err, errlen) != 0 ||
+	    sbtc_json_get_int64(r, "blocks", &out->blocks, err, errlen) != 0 ||
+	    sbtc_json_get_int64(r, "headers", &out->headers, err, errlen) != 0 ||
+	    sbtc_json_get_string(r, "bestblockhash", &hash, err, errlen) != 0 ||
+	    sbtc_json_get_int64_opt(r, "time", SBTC_JSON_MISSING_OK, &out->time, err, errlen) < 0 ||
+	    sbtc_json_get_int64_opt(r, "mediantime", SBTC_JSON_MISSING_OK, &out->mediantime, err, errlen) < 0 ||
 	    sbtc_json_get_double_opt(r, "verificationprogress", SBTC_JSON_MISSING_OK, &out->verificationprogress,
-				     inner, sizeof inner) < 0 ||
-	    sbtc_json_get_bool(r, "initialblockdownload", &out->initialblockdownload, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_bool_opt(r, "pruned", SBTC_JSON_MISSING_OK, &out->pruned, inner, sizeof inner) < 0) {
-		json_object_put(r);
-		return bad_field(c, "getblockchaininfo", inner, err, errlen);
-	}
+				     err, errlen) < 0 ||
+	    sbtc_json_get_bool(r, "initialblockdownload", &out->initialblockdownload, err, errlen) != 0 ||
+	    sbtc_json_get_bool_opt(r, "pruned", SBTC_JSON_MISSING_OK, &out->pruned, err, errlen) < 0)
+		return -1;
 	if (out->blocks < 0 || out->headers < 0) {
-		json_object_put(r);
-		return bad_field(c, "getblockchaininfo", "negative height", err, errlen);
+		snprintf(err, errlen, "negative height");
+		return -1;
 	}
 	/* A fraction: Bitcoin Core's GuessVerificationProgress (src/validation.cpp) caps it
 	 * at 1. Anything else is no progress to report (it would print as "inf%"). */
 	if (!(out->verificationprogress >= 0 && out->verificationprogress <= 1)) {
-		json_object_put(r);
-		return bad_field(c, "getblockchaininfo", "verificationprogress is not a fraction between 0 and 1",
-				 err, errlen);
+		snprintf(err, errlen, "verificationprogress is not a fraction between 0 and 1");
+		return -1;
 	}
+	if (json_object_object_get_ex(r, "warnings", &w) && sbtc_bitcoin_warnings_join(w, &out->warnings, err, errlen) != 0)
+		return -1;
 	copy_clean(out->chain, sizeof out->chain, chain);
 	copy_clean(out->bestblockhash, sizeof out->bestblockhash, hash);
-	if (json_object_object_get_ex(r, "warnings", &w) &&
-	    sbtc_bitcoin_warnings_join(w, &out->warnings, inner, sizeof inner) != 0) {
-		json_object_put(r);
-		return bad_field(c, "getblockchaininfo", inner, err, errlen);
-	}
 	if (out->warnings == NULL)
 		out->warnings = sbtc_xstrdup("");
-	json_object_put(r);
-	return SBTC_FETCH_OK;
+	return 0;
 }
 
 void sbtc_bitcoin_chaininfo_free(sbtc_bitcoin_chaininfo *ci)
@@ -345,24 +243,204 @@ void sbtc_bitcoin_chaininfo_free(sbtc_bitcoin_chaininfo *ci)
 	ci->warnings = NULL;
 }
 
+int sbtc_bitcoin_netinfo_parse(json_object *r, sbtc_bitcoin_netinfo *out, char *err, size_t errlen)
+{
+	const char *sub;
+	memset(out, 0, sizeof *out);
+	if (sbtc_json_get_int64(r, "version", &out->version, err, errlen) != 0 ||
+	    sbtc_json_get_string(r, "subversion", &sub, err, errlen) != 0 ||
+	    sbtc_json_get_int64_opt(r, "connections", SBTC_JSON_MISSING_OK, &out->connections, err, errlen) < 0)
+		return -1;
+	copy_clean(out->subversion, sizeof out->subversion, sub);
+	return 0;
+}
+
+/* -- The exchange ----------------------------------------------------------------------- */
+
+/* One call in flight: what the answer is interpreted into, and what the caller asked for. */
+typedef struct {
+	char *peer;            /* "Bitcoin Core http://127.0.0.1:8332" */
+	const char *method;    /* a literal or the caller's, alive until run returns */
+	const char *hint;      /* what to check when the credentials are refused */
+	sbtc_http_opts ho;
+	char *userpwd;
+	sbtc_json_answer ans;
+	sbtc_outcome http_oc;
+	json_object *result;
+	/* where it ends: the raw result, or one of the decoded forms */
+	json_object **result_out;
+	sbtc_bitcoin_chaininfo *chaininfo;
+	sbtc_bitcoin_netinfo *netinfo;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} call;
+
+static void call_free(call *c)
+{
+	json_object_put(c->result);
+	sbtc_json_answer_free(&c->ans);
+	wipe_free(c->userpwd);
+	free(c->peer);
+	free(c);
+}
+
+/* The HTTP exchange's end, interpreted: 401/403, an answer that is not JSON, the JSON-RPC
+ * envelope (sbtc_bitcoin_reply_parse). */
+static sbtc_fetch_status call_interpret(call *c)
+{
+	sbtc_outcome *oc = c->oc;
+	const sbtc_http_response *resp = &c->ans.resp;
+	if (c->http_oc.status != SBTC_FETCH_OK)
+		return sbtc_outcome_set(oc, c->http_oc.status, "%s", c->http_oc.msg);
+	if (resp->status == 401)
+		return sbtc_outcome_set(oc, SBTC_FETCH_UNREACHABLE, "%s: credentials refused (HTTP 401 to %s); check %s",
+					c->peer, c->method, c->hint);
+	if (resp->status == 403)
+		return sbtc_outcome_set(oc, SBTC_FETCH_UNREACHABLE, "%s refused this host (HTTP 403 to %s): see rpcallowip",
+					c->peer, c->method);
+	if (c->ans.doc == NULL) {
+		char *ex = resp->len ? sbtc_sanitize(resp->body, 160) : sbtc_xstrdup("empty body");
+		sbtc_fetch_status st;
+		if (resp->status != 200)
+			st = sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "%s answered HTTP %ld to %s: %s", c->peer,
+					      resp->status, c->method, ex);
+		else
+			st = sbtc_outcome_set(oc, SBTC_FETCH_BAD_ANSWER, "%s: the answer to %s is not JSON: %s", c->peer,
+					      c->method, ex);
+		free(ex);
+		return st;
+	}
+	char msg[SBTC_FETCH_MSG_MAX] = "";
+	sbtc_fetch_status st = sbtc_bitcoin_reply_parse(c->peer, c->method, resp->status, c->ans.doc, &c->result,
+							msg, sizeof msg);
+	return sbtc_outcome_set(oc, st, "%s", msg);
+}
+
+static void call_done(sbtc_acq *a, void *arg)
+{
+	call *c = arg;
+	char inner[300];
+	sbtc_fetch_status st = call_interpret(c);
+	if (st == SBTC_FETCH_OK && c->result_out != NULL) {
+		*c->result_out = c->result;
+		c->result = NULL;
+	} else if (st == SBTC_FETCH_OK && c->chaininfo != NULL &&
+		   sbtc_bitcoin_chaininfo_parse(c->result, c->chaininfo, inner, sizeof inner) != 0) {
+		sbtc_bitcoin_chaininfo_free(c->chaininfo);
+		sbtc_outcome_set(c->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected answer to %s: %s", c->peer, c->method,
+				 inner);
+	} else if (st == SBTC_FETCH_OK && c->netinfo != NULL &&
+		   sbtc_bitcoin_netinfo_parse(c->result, c->netinfo, inner, sizeof inner) != 0) {
+		sbtc_outcome_set(c->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected answer to %s: %s", c->peer, c->method,
+				 inner);
+	}
+	sbtc_then then = c->then;
+	void *ctx = c->ctx;
+	call_free(c);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+/* Starts method on conn's node into the acquisition; call_done puts the answer where c says. */
+static void call_start(sbtc_acq *a, const sbtc_bitcoin_conn *conn, const char *method, const char *params,
+		       call *c)
+{
+	const char *url = conn->url ? conn->url : SBTC_DEFAULT_BITCOIN_URL;
+	char *origin = sbtc_url_origin(url);
+	char inner[400];
+	bool failed;
+	c->peer = sbtc_xasprintf("Bitcoin Core %s", origin);
+	free(origin);
+	c->method = method;
+	c->hint = conn->cookie_file     ? "that the cookie file belongs to this node"
+		  : conn->password_file ? "--bitcoin-user and the password file"
+					: "--bitcoin-cookie or --bitcoin-user with --bitcoin-password-file";
+	c->userpwd = credentials(conn, &failed, inner, sizeof inner);
+	if (failed) {
+		sbtc_outcome_set(c->oc, SBTC_FETCH_USAGE, "%s: %s", c->peer, inner);
+		goto fail;
+	}
+	json_object *pj = NULL;
+	if (params != NULL) {
+		if (sbtc_json_parse(params, strlen(params), &pj, inner, sizeof inner) != 0 ||
+		    !json_object_is_type(pj, json_type_array)) {
+			json_object_put(pj);
+			sbtc_outcome_set(c->oc, SBTC_FETCH_USAGE, "parameters of %s are not a JSON array", method);
+			goto fail;
+		}
+	} else {
+		pj = json_object_new_array();
+	}
+	json_object *req = json_object_new_object();
+	if (req == NULL || pj == NULL)
+		sbtc_die(SBTC_UNKNOWN, "out of memory");
+	json_object_object_add(req, "jsonrpc", json_object_new_string("1.0"));
+	json_object_object_add(req, "id", json_object_new_string("sbtc"));
+	json_object_object_add(req, "method", json_object_new_string(method));
+	json_object_object_add(req, "params", pj);
+	c->ho = conn->http;
+	c->ho.userpwd = c->userpwd;
+	c->ho.peer = c->peer;
+	/* Any status: 401 comes empty, errors come as 500 (404) with a JSON-RPC body. */
+	sbtc_http_post_json(a, url, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &c->ho,
+			    SBTC_JSON_ANY_STATUS, &c->ans, &c->http_oc, call_done, c);
+	json_object_put(req);
+	return;
+fail:;
+	sbtc_then then = c->then;
+	void *ctx = c->ctx;
+	call_free(c);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+static call *call_new(sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	call *c = sbtc_xcalloc(1, sizeof *c);
+	c->oc = oc;
+	c->then = then;
+	c->ctx = ctx;
+	memset(oc, 0, sizeof *oc);
+	return c;
+}
+
+void sbtc_bitcoin_call_start(sbtc_acq *a, const sbtc_bitcoin_conn *conn, const char *method, const char *params,
+			     json_object **result, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	call *c = call_new(oc, then, ctx);
+	*result = NULL;
+	c->result_out = result;
+	call_start(a, conn, method, params, c);
+}
+
+void sbtc_bitcoin_chaininfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *conn, sbtc_bitcoin_chaininfo *out,
+				  sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	call *c = call_new(oc, then, ctx);
+	memset(out, 0, sizeof *out);
+	out->time = -1;
+	c->chaininfo = out;
+	call_start(a, conn, "getblockchaininfo", NULL, c);
+}
+
+void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *conn, sbtc_bitcoin_netinfo *out,
+				sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	call *c = call_new(oc, then, ctx);
+	memset(out, 0, sizeof *out);
+	c->netinfo = out;
+	call_start(a, conn, "getnetworkinfo", NULL, c);
+}
+
 sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
 					   char *err, size_t errlen)
 {
-	json_object *r;
-	char inner[300];
-	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = sbtc_bitcoin_call(c, "getnetworkinfo", NULL, &r, err, errlen);
-	if (st != SBTC_FETCH_OK)
-		return st;
-	const char *sub;
-	if (sbtc_json_get_int64(r, "version", &out->version, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_string(r, "subversion", &sub, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64_opt(r, "connections", SBTC_JSON_MISSING_OK, &out->connections, inner,
-				    sizeof inner) < 0) {
-		json_object_put(r);
-		return bad_field(c, "getnetworkinfo", inner, err, errlen);
-	}
-	copy_clean(out->subversion, sizeof out->subversion, sub);
-	json_object_put(r);
-	return SBTC_FETCH_OK;
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_bitcoin_netinfo_start(a, c, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	sbtc_strlcpy(err, oc.msg, errlen);
+	return oc.status;
 }

@@ -22,13 +22,14 @@ typedef struct {
 	sbtc_http_opts http;       /* TLS options, verbosity; userpwd is set by the call */
 } sbtc_bitcoin_conn;
 
-/* Calls method with params (a JSON array text, NULL for []). On success *result holds
- * the "result" member (json_object_put it). Failures: unreachable / 401 ("credentials
- * refused") -> UNREACHABLE; an RPC error object -> ERROR with "code N: message";
- * anything undecodable -> BAD_ANSWER; unreadable cookie or password file -> USAGE.
- * Messages never contain the password. */
-sbtc_fetch_status sbtc_bitcoin_call(const sbtc_bitcoin_conn *c, const char *method, const char *params,
-				    json_object **result, char *err, size_t errlen);
+/* The JSON-RPC 1.0 envelope of one answer (src/httprpc.cpp, src/rpc/request.cpp): doc
+ * the parsed body, http_status its HTTP status. OK: *result holds the "result" member
+ * (json_object_put it). An error object -> ERROR "PEER: METHOD failed: code N: message"
+ * (whatever the status); another status than 200 without one -> ERROR; a document
+ * without result, or not an object -> BAD_ANSWER (ERROR under another status than 200).
+ * Messages name peer and method. For the start functions, the tests and the fuzzer. */
+sbtc_fetch_status sbtc_bitcoin_reply_parse(const char *peer, const char *method, long http_status,
+					 json_object *doc, json_object **result, char *err, size_t errlen);
 
 typedef struct {
 	char chain[16];         /* "main", "test", "testnet4", "signet", "regtest" */
@@ -43,8 +44,9 @@ typedef struct {
 	char *warnings;         /* string, or array joined with "; "; "" when none (malloc'd) */
 } sbtc_bitcoin_chaininfo;
 
-sbtc_fetch_status sbtc_bitcoin_chaininfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_chaininfo *out,
-					     char *err, size_t errlen);
+/* getblockchaininfo's result -> *out: 0, or -1 with a message ("field 'blocks' missing").
+ * Free *out with sbtc_bitcoin_chaininfo_free either way. */
+int sbtc_bitcoin_chaininfo_parse(json_object *result, sbtc_bitcoin_chaininfo *out, char *err, size_t errlen);
 void sbtc_bitcoin_chaininfo_free(sbtc_bitcoin_chaininfo *ci);
 
 typedef struct {
@@ -53,18 +55,26 @@ typedef struct {
 	int64_t connections;
 } sbtc_bitcoin_netinfo;
 
-sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
-					   char *err, size_t errlen);
+/* getnetworkinfo's result -> *out: 0, or -1 with a message. */
+int sbtc_bitcoin_netinfo_parse(json_object *result, sbtc_bitcoin_netinfo *out, char *err, size_t errlen);
 
-/* The same, started into an acquisition (acquire.h): each fills *out (or *result) and *oc as
- * the functions above return them, then calls then. The cookie or password file is read
- * when the call starts; a problem with it ends the call at once (USAGE). */
+/* Calls started into an acquisition (acquire.h): method with params (a JSON array text,
+ * NULL for []); each fills *out (or *result, to json_object_put) and *oc, then calls
+ * then. Failures: unreachable / 401 ("credentials refused") / 403 -> UNREACHABLE; an
+ * RPC error object -> ERROR with "code N: message"; anything undecodable -> BAD_ANSWER;
+ * an unreadable cookie or password file, or params not an array -> USAGE, at once (the
+ * files are read when the call starts: bitcoind rewrites its cookie at each start).
+ * Messages never contain the password. */
 void sbtc_bitcoin_call_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, const char *method, const char *params,
 			     json_object **result, sbtc_outcome *oc, sbtc_then then, void *ctx);
 void sbtc_bitcoin_chaininfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bitcoin_chaininfo *out,
 				  sbtc_outcome *oc, sbtc_then then, void *ctx);
 void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
 				sbtc_outcome *oc, sbtc_then then, void *ctx);
+
+/* getnetworkinfo alone, run in an acquisition of its own (the version check's form). */
+sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
+					   char *err, size_t errlen);
 
 /* The shared options for a plugin's table, and their handler (returns 1 when handled). */
 enum {

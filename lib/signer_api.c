@@ -54,15 +54,10 @@ out:
 	return rc;
 }
 
-int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen)
+int sbtc_signer_info_from_json(json_object *doc, sbtc_signer_info *out, char *err, size_t errlen)
 {
 	char inner[300];
-	json_object *doc = NULL;
 	memset(out, 0, sizeof *out);
-	if (sbtc_json_parse(body, len, &doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "/info answer is %s", inner);
-		return -1;
-	}
 	json_object *tmp;
 	int64_t h = 0;
 	int r = 1;
@@ -91,7 +86,6 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 	    opt_string(doc, "dkg.contract_aggregate_key", out->contract_aggregate_key,
 		       sizeof out->contract_aggregate_key, inner, sizeof inner) != 0) {
 		snprintf(err, errlen, "unexpected /info answer: %s", inner);
-		json_object_put(doc);
 		return -1;
 	}
 	const char *rev = NULL;
@@ -101,46 +95,87 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
 		out->has_stacks_node_bitcoin_height = true;
 		out->stacks_node_bitcoin_height = h;
 	}
-	json_object_put(doc);
 	return 0;
+}
+
+int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen)
+{
+	char inner[300];
+	json_object *doc = NULL;
+	memset(out, 0, sizeof *out);
+	if (sbtc_json_parse(body, len, &doc, inner, sizeof inner) != 0) {
+		snprintf(err, errlen, "/info answer is %s", inner);
+		return -1;
+	}
+	int r = sbtc_signer_info_from_json(doc, out, err, errlen);
+	json_object_put(doc);
+	return r;
+}
+
+/* One GET /info in flight. */
+typedef struct {
+	char *peer;             /* "signer http://127.0.0.1:8801" */
+	char *asked;            /* "signer http://127.0.0.1:8801/info", for the transport's messages */
+	sbtc_http_opts ho;
+	sbtc_json_answer ans;
+	sbtc_outcome http_oc;
+	sbtc_signer_info *out;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} info_call;
+
+static void info_done(sbtc_acq *a, void *arg)
+{
+	info_call *c = arg;
+	char inner[400];
+	if (c->http_oc.status != SBTC_FETCH_OK)
+		sbtc_outcome_set(c->oc, c->http_oc.status, "%s", c->http_oc.msg);
+	else if (sbtc_signer_info_from_json(c->ans.doc, c->out, inner, sizeof inner) != 0)
+		sbtc_outcome_set(c->oc, SBTC_FETCH_BAD_ANSWER, "%s: %s", c->peer, inner);
+	else
+		sbtc_outcome_set(c->oc, SBTC_FETCH_OK, "%s", "");
+	sbtc_then then = c->then;
+	void *ctx = c->ctx;
+	sbtc_json_answer_free(&c->ans);
+	free(c->asked);
+	free(c->peer);
+	free(c);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+			    sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	info_call *c = sbtc_xcalloc(1, sizeof *c);
+	memset(out, 0, sizeof *out);
+	memset(oc, 0, sizeof *oc);
+	if (url == NULL)
+		url = SBTC_DEFAULT_SIGNER_URL;
+	char *origin = sbtc_url_origin(url);
+	c->peer = sbtc_xasprintf("signer %s", origin);
+	c->asked = sbtc_xasprintf("signer %s/info", origin);
+	free(origin);
+	c->ho = *o;
+	c->ho.peer = c->asked;
+	c->out = out;
+	c->oc = oc;
+	c->then = then;
+	c->ctx = ctx;
+	char *full = sbtc_url_join(url, "info");
+	sbtc_http_get_json(a, full, &c->ho, 0, &c->ans, &c->http_oc, info_done, c);
+	free(full);
 }
 
 sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
 				       char *err, size_t errlen)
 {
-	char inner[400];
-	sbtc_http_response resp;
-	sbtc_fetch_status st;
-
-	memset(out, 0, sizeof *out);
-	if (url == NULL)
-		url = SBTC_DEFAULT_SIGNER_URL;
-	char *origin = sbtc_url_origin(url);
-	char *peer = sbtc_xasprintf("signer %s", origin);
-	free(origin);
-	char *full = sbtc_url_join(url, "info");
-	sbtc_http_opts ho = *o;
-	ho.peer = peer;
-	st = sbtc_http_request("GET", full, NULL, NULL, &ho, &resp, err, errlen);
-	free(full);
-	if (st != SBTC_FETCH_OK)
-		goto out;
-	if (resp.status != 200) {
-		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
-		snprintf(err, errlen, "%s answered HTTP %ld to /info: %s", peer, resp.status, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-		goto out_resp;
-	}
-	if (sbtc_signer_info_parse(resp.body, resp.len, out, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_resp;
-	}
-	st = SBTC_FETCH_OK;
-out_resp:
-	sbtc_http_response_free(&resp);
-out:
-	free(peer);
-	return st;
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_signer_info_start(a, url, o, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	sbtc_strlcpy(err, oc.msg, errlen);
+	return oc.status;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "acquire.h"
 #include "http.h"
 
@@ -36,16 +38,21 @@ typedef struct {
 	char contract_aggregate_key[67]; /* dkg.contract_aggregate_key hex, "" when null */
 } sbtc_signer_info;
 
-/* GET /info and parse it; every string is sanitised. */
-sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
-				       char *err, size_t errlen);
-
-/* The same, started into an acquisition (acquire.h). */
+/* GET /info started into an acquisition (acquire.h): fills *out and *oc, then calls
+ * then. Every string is sanitised. A non-200, empty or non-JSON answer is worded by
+ * sbtc_http_get_json; a document of another shape is BAD_ANSWER. */
 void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
 			    sbtc_outcome *oc, sbtc_then then, void *ctx);
+
+/* The same, run in an acquisition of its own (the version check's form). */
+sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
+				       char *err, size_t errlen);
 
 /* The parsing step alone (a body of len bytes): 0, or -1 with a message such as
  * "unexpected /info answer: field 'bitcoin' missing". For the tests and the fuzzer. */
 int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen);
+/* The same from the parsed document (stacks-sbtc/sbtc signer/src/api/info.rs,
+ * InfoResponse and the types under it). */
+int sbtc_signer_info_from_json(json_object *doc, sbtc_signer_info *out, char *err, size_t errlen);
 
 #endif

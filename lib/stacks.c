@@ -247,118 +247,210 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 	return dst;
 }
 
-/* GET path on a node; OK with the parsed document, or a status and a message naming the
- * node. A non-200 answer is ERROR. */
-static sbtc_fetch_status node_get_json(const char *node_url, const char *role, const char *path,
-				       const sbtc_http_opts *o, json_object **doc, char **peer, long *status,
-				       char *err, size_t errlen)
+int sbtc_stacks_info_parse(json_object *doc, sbtc_stacks_info *out, char *err, size_t errlen)
 {
-	char inner[400];
-	sbtc_http_response resp;
-	char *origin = sbtc_url_origin(node_url);
-	*peer = sbtc_xasprintf("%s %s", role, origin);
-	free(origin);
-	*doc = NULL;
-	char *url = sbtc_url_join(node_url, path);
-	sbtc_http_opts ho = *o;
-	ho.peer = *peer;
-	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
-	free(url);
-	if (status != NULL)
-		*status = 0;
-	if (st != SBTC_FETCH_OK)
-		return st;
-	if (status != NULL)
-		*status = resp.status;
-	if (resp.status != 200) {
-		char *ex = body_excerpt(&resp);
-		snprintf(err, errlen, "%s answered HTTP %ld to /%s: %s", *peer, resp.status, path, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-	} else if (sbtc_json_parse(resp.body, resp.len, doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: /%s answer is %s", *peer, path, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
+	const char *ver, *ch = NULL;
+	int r, rc;
+	memset(out, 0, sizeof *out);
+	/* stackslib/src/net/api/getinfo.rs, RPCPeerInfoData */
+	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "network_id", &out->network_id, err, errlen) != 0 ||
+	    sbtc_json_get_string(doc, "server_version", &ver, err, errlen) != 0 ||
+	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, err,
+					errlen)) < 0 ||
+	    (rc = sbtc_json_get_string_opt(doc, "stacks_tip_consensus_hash", SBTC_JSON_ABSENT_OK, &ch, err,
+					   errlen)) < 0)
+		return -1;
+	if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
+		snprintf(err, errlen, "negative height");
+		return -1;
 	}
-	sbtc_http_response_free(&resp);
-	return st;
+	out->has_is_fully_synced = r == 0;
+	if (r != 0)
+		out->is_fully_synced = false;
+	/* Kept only when it is what the tip_metadata path accepts: 40 lower-case hex digits. */
+	if (rc == 0 && strlen(ch) == 40 && strspn(ch, "0123456789abcdef") == 40)
+		memcpy(out->tip_consensus_hash, ch, 41);
+	char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
+	sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
+	free(clean);
+	return 0;
+}
+
+int sbtc_stacks_health_parse(json_object *doc, sbtc_stacks_health *out, char *err, size_t errlen)
+{
+	const char *addr = NULL;
+	int ra;
+	memset(out, 0, sizeof *out);
+	out->http_status = 200;
+	if (sbtc_json_get_int64(doc, "difference_from_max_peer", &out->difference_from_max_peer, err, errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, err,
+				errlen) != 0 ||
+	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, err, errlen) != 0 ||
+	    (ra = sbtc_json_get_string_opt(doc, "max_stacks_neighbor_address", SBTC_JSON_ABSENT_OK, &addr, err,
+					   errlen)) < 0)
+		return -1;
+	/* gethealth.rs answers (None, 0) for the neighbour when it knows none. The address
+	 * exists from 3.2.0.0.2; before that a height of 0 says the same. */
+	out->no_neighbour = out->max_stacks_height_of_neighbors == 0 ||
+			    (ra == 1 && json_object_object_get_ex(doc, "max_stacks_neighbor_address", NULL));
+	return 0;
+}
+
+int sbtc_stacks_tip_time_parse(json_object *doc, sbtc_stacks_tip_time *out, char *err, size_t errlen)
+{
+	json_object *header;
+	out->timestamp = out->chain_length = -1;
+	out->http_status = 200;
+	/* StacksBlockHeaderTypes is serialised by serde as an externally tagged enum
+	 * (stackslib/src/chainstate/stacks/db/mod.rs): {"Nakamoto":{...}} or {"Epoch2":{...}}. */
+	int rn = sbtc_json_get_object_opt(doc, "anchored_header.Nakamoto", SBTC_JSON_MISSING_OK, &header, err, errlen);
+	if (rn == 0) {
+		int64_t ts, len;
+		if (sbtc_json_get_int64(header, "timestamp", &ts, err, errlen) != 0 ||
+		    sbtc_json_get_int64(header, "chain_length", &len, err, errlen) != 0)
+			return -1;
+		if (ts < 0 || len < 0) {
+			snprintf(err, errlen, "negative timestamp or height");
+			return -1;
+		}
+		out->timestamp = ts;
+		out->chain_length = len;
+		return 0;
+	}
+	if (rn < 0)
+		return -1;
+	if (sbtc_json_get_object(doc, "anchored_header.Epoch2", &header, err, errlen) != 0) {
+		snprintf(err, errlen, "anchored_header is neither Nakamoto nor Epoch2");
+		return -1;
+	}
+	return 0;
+}
+
+/* -- The exchanges ---------------------------------------------------------------------- */
+
+/* Interprets one answer document into a start function's output. */
+typedef int (*node_parser)(json_object *doc, void *out, char *err, size_t errlen);
+
+/* One GET on a node in flight. */
+typedef struct {
+	char *peer;             /* "Stacks node http://127.0.0.1:20443" */
+	char *what;             /* "/v2/info", for messages */
+	char *asked;            /* "Stacks node http://127.0.0.1:20443/v2/info": a node is asked
+				 * several things at once, so the transport's messages say which */
+	sbtc_http_opts ho;
+	sbtc_json_answer ans;
+	sbtc_outcome http_oc;
+	node_parser parse;
+	void *out;
+	long *http_status;      /* where the status of an ERROR answer goes, or NULL */
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} node_get;
+
+static void node_get_done(sbtc_acq *a, void *arg)
+{
+	node_get *g = arg;
+	char inner[400];
+	if (g->http_oc.status != SBTC_FETCH_OK) {
+		/* get_json keeps the status of a non-200 answer: /v3/health's 404 and 500 mean
+		 * something (see sbtc_stacks_health). */
+		if (g->http_status != NULL)
+			*g->http_status = g->http_oc.status == SBTC_FETCH_ERROR ? g->ans.resp.status : 0;
+		sbtc_outcome_set(g->oc, g->http_oc.status, "%s", g->http_oc.msg);
+	} else if (g->parse(g->ans.doc, g->out, inner, sizeof inner) != 0) {
+		sbtc_outcome_set(g->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected %s answer: %s", g->peer, g->what, inner);
+	} else {
+		sbtc_outcome_set(g->oc, SBTC_FETCH_OK, "%s", "");
+	}
+	sbtc_then then = g->then;
+	void *ctx = g->ctx;
+	sbtc_json_answer_free(&g->ans);
+	free(g->asked);
+	free(g->what);
+	free(g->peer);
+	free(g);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+/* GET path (no leading '/') on node_url, its answer parsed into out. */
+static void node_get_start(sbtc_acq *a, const char *node_url, const char *role, const char *path,
+			   const sbtc_http_opts *o, node_parser parse, void *out, long *http_status, sbtc_outcome *oc,
+			   sbtc_then then, void *ctx)
+{
+	node_get *g = sbtc_xcalloc(1, sizeof *g);
+	char *origin = sbtc_url_origin(node_url);
+	g->peer = sbtc_xasprintf("%s %s", role, origin);
+	g->what = sbtc_xasprintf("/%s", path);
+	g->asked = sbtc_xasprintf("%s %s/%s", role, origin, path);
+	free(origin);
+	g->ho = *o;
+	g->ho.peer = g->asked;
+	g->parse = parse;
+	g->out = out;
+	g->http_status = http_status;
+	g->oc = oc;
+	g->then = then;
+	g->ctx = ctx;
+	memset(oc, 0, sizeof *oc);
+	char *url = sbtc_url_join(node_url, path);
+	sbtc_http_get_json(a, url, &g->ho, 0, &g->ans, &g->http_oc, node_get_done, g);
+	free(url);
+}
+
+static int info_parser(json_object *doc, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_info_parse(doc, out, err, errlen);
+}
+
+static int health_parser(json_object *doc, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_health_parse(doc, out, err, errlen);
+}
+
+static int tip_time_parser(json_object *doc, void *out, char *err, size_t errlen)
+{
+	return sbtc_stacks_tip_time_parse(doc, out, err, errlen);
+}
+
+void sbtc_stacks_info_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			    sbtc_stacks_info *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	memset(out, 0, sizeof *out);
+	node_get_start(a, node_url, role, "v2/info", o, info_parser, out, NULL, oc, then, ctx);
+}
+
+void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+			      sbtc_stacks_health *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	memset(out, 0, sizeof *out);
+	node_get_start(a, node_url, role, "v3/health", o, health_parser, out, &out->http_status, oc, then, ctx);
+}
+
+void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
+				const char *consensus_hash, sbtc_stacks_tip_time *out, sbtc_outcome *oc,
+				sbtc_then then, void *ctx)
+{
+	out->timestamp = out->chain_length = -1;
+	out->http_status = 0;
+	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
+	node_get_start(a, node_url, role, path, o, tip_time_parser, out, &out->http_status, oc, then, ctx);
+	free(path);
 }
 
 sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
 				       sbtc_stacks_info *out, char *err, size_t errlen)
 {
-	char inner[300];
-	json_object *doc;
-	char *peer;
-	const char *ver;
-	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v2/info", o, &doc, &peer, NULL, err, errlen);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	int r, rc;
-	const char *ch = NULL;
-	if (sbtc_json_get_int64(doc, "stacks_tip_height", &out->stacks_tip_height, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "burn_block_height", &out->burn_block_height, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "network_id", &out->network_id, inner, sizeof inner) != 0 ||
-	    sbtc_json_get_string(doc, "server_version", &ver, inner, sizeof inner) != 0 ||
-	    (r = sbtc_json_get_bool_opt(doc, "is_fully_synced", SBTC_JSON_ABSENT_OK, &out->is_fully_synced, inner,
-					sizeof inner)) < 0 ||
-	    (rc = sbtc_json_get_string_opt(doc, "stacks_tip_consensus_hash", SBTC_JSON_ABSENT_OK, &ch, inner,
-					   sizeof inner)) < 0) {
-		snprintf(err, errlen, "%s: unexpected /v2/info answer: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else if (out->stacks_tip_height < 0 || out->burn_block_height < 0) {
-		snprintf(err, errlen, "%s: unexpected /v2/info answer: negative height", peer);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else {
-		out->has_is_fully_synced = r == 0;
-		/* Kept only when it is what the tip_metadata path accepts: 40 lower-case hex digits. */
-		if (rc == 0 && strlen(ch) == 40 && strspn(ch, "0123456789abcdef") == 40)
-			memcpy(out->tip_consensus_hash, ch, 41);
-		char *clean = sbtc_sanitize(ver, sizeof out->server_version - 1);
-		sbtc_strlcpy(out->server_version, clean, sizeof out->server_version);
-		free(clean);
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
-}
-
-sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					 sbtc_stacks_health *out, char *err, size_t errlen)
-{
-	char inner[300];
-	json_object *doc;
-	char *peer;
-	const char *addr = NULL;
-	int ra;
-	memset(out, 0, sizeof *out);
-	sbtc_fetch_status st = node_get_json(node_url, role, "v3/health", o, &doc, &peer, &out->http_status, err,
-					     errlen);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	if (sbtc_json_get_int64(doc, "difference_from_max_peer", &out->difference_from_max_peer, inner,
-				sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "max_stacks_height_of_neighbors", &out->max_stacks_height_of_neighbors, inner,
-				sizeof inner) != 0 ||
-	    sbtc_json_get_int64(doc, "node_stacks_tip_height", &out->node_stacks_tip_height, inner,
-				sizeof inner) != 0 ||
-	    (ra = sbtc_json_get_string_opt(doc, "max_stacks_neighbor_address", SBTC_JSON_ABSENT_OK, &addr, inner,
-					   sizeof inner)) < 0) {
-		snprintf(err, errlen, "%s: unexpected /v3/health answer: %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else {
-		/* gethealth.rs answers (None, 0) for the neighbour when it knows none. The address
-		 * exists from 3.2.0.0.2; before that a height of 0 says the same. */
-		out->no_neighbour = out->max_stacks_height_of_neighbors == 0 ||
-				    (ra == 1 && json_object_object_get_ex(doc, "max_stacks_neighbor_address", NULL));
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_stacks_info_start(a, node_url, role, o, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	sbtc_strlcpy(err, oc.msg, errlen);
+	return oc.status;
 }
 
 int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, char *err, size_t errlen)
@@ -385,45 +477,4 @@ const char *sbtc_network_name(sbtc_network n)
 const char *sbtc_network_registry(sbtc_network n)
 {
 	return n == SBTC_NETWORK_TESTNET ? SBTC_TESTNET_REGISTRY : SBTC_MAINNET_REGISTRY;
-}
-
-sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
-					   long *http_status, char *err, size_t errlen)
-{
-	char inner[300];
-	json_object *doc, *header;
-	char *peer;
-	*timestamp = -1;
-	*chain_length = -1;
-	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
-	sbtc_fetch_status st = node_get_json(node_url, role, path, o, &doc, &peer, http_status, err, errlen);
-	free(path);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	/* StacksBlockHeaderTypes is serialised by serde as an externally tagged enum
-	 * (stackslib/src/chainstate/stacks/db/mod.rs): {"Nakamoto":{...}} or {"Epoch2":{...}}. */
-	int rn = sbtc_json_get_object_opt(doc, "anchored_header.Nakamoto", SBTC_JSON_MISSING_OK, &header, inner,
-					  sizeof inner);
-	if (rn == 0) {
-		if (sbtc_json_get_int64(header, "timestamp", timestamp, inner, sizeof inner) != 0 ||
-		    sbtc_json_get_int64(header, "chain_length", chain_length, inner, sizeof inner) != 0) {
-			snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer, inner);
-			st = SBTC_FETCH_BAD_ANSWER;
-		} else if (*timestamp < 0 || *chain_length < 0) {
-			snprintf(err, errlen, "%s: unexpected tip_metadata answer: negative timestamp or height", peer);
-			st = SBTC_FETCH_BAD_ANSWER;
-		}
-		if (st != SBTC_FETCH_OK)
-			*timestamp = *chain_length = -1;
-	} else if (rn < 0 || sbtc_json_get_object(doc, "anchored_header.Epoch2", &header, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: unexpected tip_metadata answer: %s", peer,
-			 rn < 0 ? inner : "anchored_header is neither Nakamoto nor Epoch2");
-		st = SBTC_FETCH_BAD_ANSWER;
-	}
-	json_object_put(doc);
-	free(peer);
-	return st;
 }

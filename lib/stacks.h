@@ -84,12 +84,13 @@ typedef struct {
 	char tip_consensus_hash[41]; /* stacks_tip_consensus_hash (40 hex digits), "" when absent */
 } sbtc_stacks_info;
 
-sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-				       sbtc_stacks_info *out, char *err, size_t errlen);
+/* /v2/info's document -> *out (stackslib/src/net/api/getinfo.rs): 0, or -1 with a
+ * message ("field 'network_id' missing", "negative height"). */
+int sbtc_stacks_info_parse(json_object *doc, sbtc_stacks_info *out, char *err, size_t errlen);
 
-/* GET /v3/health (3.1.0.0.13+; stackslib/src/net/api/gethealth.rs). SBTC_FETCH_ERROR for
- * any other status than 200, with that status in http_status: 404 on nodes before
- * 3.1.0.0.13, 500 on 3.1.0.0.13 to 3.2.0.0.1 when the node knows no neighbour. */
+/* GET /v3/health (3.1.0.0.13+; stackslib/src/net/api/gethealth.rs). A non-200 answer is
+ * ERROR with its status in http_status: 404 on nodes before 3.1.0.0.13, 500 on 3.1.0.0.13
+ * to 3.2.0.0.1 when the node knows no neighbour. */
 typedef struct {
 	int64_t difference_from_max_peer;
 	int64_t max_stacks_height_of_neighbors;
@@ -100,27 +101,29 @@ typedef struct {
 	long http_status; /* the status of a non-200 answer, else 200 (0: no answer) */
 } sbtc_stacks_health;
 
-sbtc_fetch_status sbtc_stacks_health_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					 sbtc_stacks_health *out, char *err, size_t errlen);
+/* /v3/health's document -> *out: 0, or -1 with a message. */
+int sbtc_stacks_health_parse(json_object *doc, sbtc_stacks_health *out, char *err, size_t errlen);
 
 /* GET /v3/tenures/tip_metadata/{consensus_hash} (3.3.0.0.4+;
  * stackslib/src/net/api/get_tenure_tip_meta.rs): the highest known block header of the
- * tenure, {"anchored_header":{"Nakamoto":{...,"timestamp":N,...}},"burn_view":...}. OK with
- * *timestamp (Unix seconds) and *chain_length, or with *timestamp -1 when the header is an
- * Epoch 2 one (no timestamp). ERROR for a non-200 answer (404 on older nodes and for a
- * tenure without blocks) with the status in *http_status. */
-sbtc_fetch_status sbtc_stacks_tip_time_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-					   const char *consensus_hash, int64_t *timestamp, int64_t *chain_length,
-					   long *http_status, char *err, size_t errlen);
-
-/* The same, started into an acquisition (acquire.h); each fills *out and *oc as the
- * function above returns them, then calls then. tip_time's *timestamp and *chain_length
- * and *http_status are out's fields here. */
+ * tenure, {"anchored_header":{"Nakamoto":{...,"timestamp":N,...}},"burn_view":...}:
+ * timestamp (Unix seconds) and chain_length, or -1 for both when the header is an Epoch 2
+ * one (no timestamp). A non-200 answer (404 on older nodes and for a tenure without
+ * blocks) is ERROR with its status in http_status (else 200; 0: no answer). */
 typedef struct {
 	int64_t timestamp;
 	int64_t chain_length;
 	long http_status;
 } sbtc_stacks_tip_time;
+
+/* tip_metadata's document -> *out: 0, or -1 with a message. */
+int sbtc_stacks_tip_time_parse(json_object *doc, sbtc_stacks_tip_time *out, char *err, size_t errlen);
+
+/* The three, started into an acquisition (acquire.h): each fills *out and *oc, then
+ * calls then. Messages name the node as role, origin and path ("Stacks node
+ * http://127.0.0.1:20443/v2/info answered HTTP 503: ..."); a non-200, empty or non-JSON
+ * answer is worded by sbtc_http_get_json, a document of another shape is BAD_ANSWER
+ * ("Stacks node http://127.0.0.1:20443: unexpected /v2/info answer: ..."). */
 void sbtc_stacks_info_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
 			    sbtc_stacks_info *out, sbtc_outcome *oc, sbtc_then then, void *ctx);
 void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
@@ -129,5 +132,9 @@ void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *rol
 void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
 				const char *consensus_hash, sbtc_stacks_tip_time *out, sbtc_outcome *oc,
 				sbtc_then then, void *ctx);
+
+/* GET /v2/info alone, run in an acquisition of its own (the version check's form). */
+sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
+				       sbtc_stacks_info *out, char *err, size_t errlen);
 
 #endif

@@ -10,25 +10,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "acquire.h"
 #include "bitcoin.h"
+#include "cache.h"
 #include "cli.h"
 #include "deadline.h"
+#include "esplora.h"
 #include "http.h"
 #include "human.h"
-#include "json_field.h"
 #include "output.h"
 #include "pg.h"
 #include "range.h"
 #include "sanitize.h"
 #include "signer_api.h"
 #include "stacks.h"
-#include "cache.h"
+#include "stacks_reference.h"
 #include "state.h"
 #include "statedir.h"
 #include "strbuf.h"
 
-/* Mainnet defaults: a Bitcoin node one block behind for seconds is normal, three is not;
- * Nakamoto Stacks blocks come every few seconds and public APIs trail by a few. */
+/* The defaults as the help text shows them; config_init() holds their values.
+ * Mainnet: a Bitcoin node one block behind for seconds is normal, three is not; Nakamoto
+ * Stacks blocks come every few seconds and public APIs trail by a few. */
 #define DEFAULT_BTC_WARNING "1"
 #define DEFAULT_BTC_CRITICAL "2"
 #define DEFAULT_STX_WARNING "10"
@@ -81,6 +84,7 @@ typedef struct {
 	bool signer_url_given;
 	sbtc_range lag_w, lag_c;                  /* -w/-c; .set false when not given */
 	sbtc_range src_w[SRC_COUNT], src_c[SRC_COUNT];
+	sbtc_thresholds lag_default[2];           /* by block_kind */
 	sbtc_thresholds tip_age;
 	sbtc_thresholds stx_tip_age;
 	sbtc_state no_peers_state;                /* a Stacks node that knows no neighbour */
@@ -89,17 +93,6 @@ typedef struct {
 	sbtc_http_opts http;
 	int verbose;
 } config;
-
-/* What was measured, for the comparisons between sources. */
-typedef struct {
-	bool have_bitcoin;
-	sbtc_bitcoin_chaininfo btc;
-	bool have_stacks;
-	sbtc_stacks_info stx;
-	char bitcoin_peer[160], stacks_peer[160];
-	bool have_signer_btc, have_signer_stx;
-	int64_t signer_btc, signer_stx;
-} measured;
 
 static const sbtc_option options[] = {
 	SBTC_BITCOIN_OPTIONS,
@@ -305,26 +298,233 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	return -1;
 }
 
+/* -- Configuration --------------------------------------------------------------------- */
+
+/* The range "N" (0 to N). */
+static sbtc_range upto(double n)
+{
+	return (sbtc_range){.set = true, .end = n};
+}
+
+static void config_init(config *cfg)
+{
+	*cfg = (config){
+		.stacks_url = SBTC_DEFAULT_STACKS_URL,
+		.signer_url = SBTC_DEFAULT_SIGNER_URL,
+		.no_peers_state = SBTC_WARNING,
+		.network = SBTC_NETWORK_MAINNET,
+		.lag_default = {[BLOCKS_BTC] = {upto(1), upto(2)}, [BLOCKS_STX] = {upto(10), upto(30)}},
+		.tip_age = {upto(90 * 60), upto(3 * 3600)},
+		.stx_tip_age = {upto(30 * 60), upto(2 * 3600)},
+	};
+}
+
+/* What the command line leaves to settle: which sources, and the options every request
+ * shares. */
+static void config_finish(config *cfg, const sbtc_common_opts *common)
+{
+	if (!cfg->bitcoin_on && !cfg->stacks_on && !cfg->signer_on)
+		cfg->bitcoin_on = cfg->stacks_on = cfg->signer_on = cfg->signer_url_given = true;
+	if (cfg->bitcoin_ref_rpc.url == NULL &&
+	    (cfg->bitcoin_ref_rpc.cookie_file || cfg->bitcoin_ref_rpc.user || cfg->bitcoin_ref_rpc.password_file))
+		sbtc_usage_error(&info, "--bitcoin-reference-cookie/-user/-password-file need --bitcoin-reference-rpc");
+	cfg->http.verbose = common->verbose;
+	cfg->verbose = common->verbose;
+	cfg->bitcoin.http = cfg->http;
+	cfg->bitcoin_ref_rpc.http = cfg->http;
+}
+
+/* -- Measurement: every source asked at once ------------------------------------------- */
+
+/* How long ago the Stacks tip height last changed, from the entry kept between runs. */
+typedef struct {
+	bool done;
+	int r;               /* the cache's answer: 1 an entry, 0 none, -1 unreadable */
+	bool same;           /* the kept height is this run's */
+	time_t since;        /* when the kept height was first seen */
+	bool failed;         /* the directory or the new entry could not be written */
+	char where[220];     /* the directory, sanitised */
+	char err[700];
+} height_memory;
+
+typedef struct {
+	const config *cfg;
+	/* Bitcoin Core and its references */
+	sbtc_outcome btc_oc, esplora_oc, ref_rpc_oc;
+	sbtc_bitcoin_chaininfo btc, ref_rpc;
+	int64_t esplora_height;
+	/* the Stacks node (the tip's time after /v2/info) and its reference */
+	sbtc_outcome stx_oc, health_oc, tip_oc, sref_oc;
+	sbtc_stacks_info stx;
+	sbtc_stacks_health health;
+	sbtc_stacks_tip_time tip;
+	sbtc_stacks_reference sref;
+	height_memory memory;
+	/* the signer: its API, its database */
+	sbtc_outcome signer_oc, db_oc, db_query_oc;
+	sbtc_signer_info signer;
+	sbtc_pg_session *db;
+	PGresult *db_res;
+	char db_where[200];
+	/* when each source's last answer came, from the start (the *_time perfdata) */
+	double started, time[SRC_COUNT];
+} measured;
+
+/* Notes when one of a source's answers came (its *_time perfdata is the last one's). */
+static void note_time(measured *m, source src)
+{
+	double t = sbtc_now_monotonic() - m->started;
+	if (t > m->time[src])
+		m->time[src] = t;
+}
+
+static void bitcoin_done(sbtc_acq *a, void *ctx)
+{
+	(void)a;
+	note_time(ctx, SRC_BITCOIN);
+}
+
+static void signer_done(sbtc_acq *a, void *ctx)
+{
+	(void)a;
+	note_time(ctx, SRC_SIGNER);
+}
+
+static void stacks_done(sbtc_acq *a, void *ctx)
+{
+	(void)a;
+	note_time(ctx, SRC_STACKS);
+}
+
+/* The next link after /v2/info: the tip's block header, by its tenure's consensus hash
+ * (GET /v3/tenures/tip_metadata, 3.3.0.0.4+). */
+static void stacks_info_done(sbtc_acq *a, void *ctx)
+{
+	measured *m = ctx;
+	note_time(m, SRC_STACKS);
+	if (m->stx_oc.status == SBTC_FETCH_OK && m->stx.tip_consensus_hash[0] != '\0')
+		sbtc_stacks_tip_time_start(a, m->cfg->stacks_url, "Stacks node", &m->cfg->http, m->stx.tip_consensus_hash,
+					   &m->tip, &m->tip_oc, stacks_done, m);
+}
+
+static const char tip_sql[] =
+	"SELECT block_height, "
+	"(SELECT EXTRACT(EPOCH FROM now() - max(created_at)) FROM sbtc_signer.bitcoin_blocks) "
+	"FROM sbtc_signer.bitcoin_blocks ORDER BY block_height DESC, block_hash DESC LIMIT 1";
+
+static void db_connected(sbtc_acq *a, void *ctx)
+{
+	measured *m = ctx;
+	(void)a;
+	note_time(m, SRC_SIGNER);
+	PGconn *conn = sbtc_pg_session_conn(m->db);
+	if (conn != NULL)
+		sbtc_pg_describe(conn, m->db_where, sizeof m->db_where);
+}
+
+/* Whether the tip's age comes from the height kept between runs: the node has no
+ * tip_metadata (404, before 3.3.0.0.4), its tip is an Epoch 2 block (no timestamp), or
+ * the call did not answer. An answer that cannot be decoded is reported instead. */
+static bool tip_age_by_height(const measured *m)
+{
+	if (!m->stx_oc.done || m->stx_oc.status != SBTC_FETCH_OK)
+		return false;
+	if (!m->tip_oc.done) /* no consensus hash in /v2/info: not asked */
+		return true;
+	if (m->tip_oc.status == SBTC_FETCH_OK)
+		return m->tip.timestamp < 0;
+	return m->tip_oc.status != SBTC_FETCH_BAD_ANSWER;
+}
+
+/* The Stacks height kept between runs, read and replaced (where the tip has no
+ * timestamp). The entries are the cache's files (lib/cache.c): written to a temporary
+ * name and renamed, opened with O_NOFOLLOW, refused when foreign or writable by others. */
+static void remember_height(const config *cfg, int64_t height, height_memory *hm)
+{
+	char *dir = cfg->state_dir ? sbtc_xstrdup(cfg->state_dir) : sbtc_statedir_default(DEFAULT_STATE_DIR_PREFIX);
+	char *where = sbtc_sanitize(dir, sizeof hm->where - 1);
+	sbtc_strlcpy(hm->where, where, sizeof hm->where);
+	free(where);
+	hm->done = true;
+	int fd = sbtc_statedir_open(dir, "state directory", hm->err, sizeof hm->err);
+	if (fd < 0) {
+		hm->failed = true;
+		free(dir);
+		return;
+	}
+	sbtc_cache state = {.dir = dir, .fd = fd};
+	char *key = sbtc_xasprintf("stacks-tip-height %s", cfg->stacks_url);
+	char *body = NULL, text[32];
+	size_t len;
+	time_t now = time(NULL);
+	snprintf(text, sizeof text, "%lld", (long long)height);
+	hm->r = sbtc_cache_get(&state, key, &body, &len, &hm->since, hm->err, sizeof hm->err);
+	hm->same = hm->r == 1 && strcmp(body, text) == 0;
+	if (!hm->same && sbtc_cache_put(&state, key, text, strlen(text), now, hm->err, sizeof hm->err) != 0)
+		hm->failed = true;
+	free(body);
+	free(key);
+	sbtc_cache_close(&state);
+}
+
+/* Asks every source named at once, each chain's next link from its then, all under the
+ * one deadline, and fills m. */
+static void measure(const config *cfg, measured *m)
+{
+	*m = (measured){.cfg = cfg, .started = sbtc_now_monotonic()};
+	m->btc.time = m->ref_rpc.time = -1;
+	sbtc_acq *a = sbtc_acq_new();
+	if (cfg->bitcoin_on) {
+		sbtc_bitcoin_chaininfo_start(a, &cfg->bitcoin, &m->btc, &m->btc_oc, bitcoin_done, m);
+		if (cfg->bitcoin_ref != NULL)
+			sbtc_esplora_tip_start(a, cfg->bitcoin_ref, &cfg->http, &m->esplora_height, &m->esplora_oc,
+					       bitcoin_done, m);
+		if (cfg->bitcoin_ref_rpc.url != NULL)
+			sbtc_bitcoin_chaininfo_start(a, &cfg->bitcoin_ref_rpc, &m->ref_rpc, &m->ref_rpc_oc, bitcoin_done, m);
+	}
+	if (cfg->stacks_on) {
+		sbtc_stacks_info_start(a, cfg->stacks_url, "Stacks node", &cfg->http, &m->stx, &m->stx_oc,
+				       stacks_info_done, m);
+		sbtc_stacks_health_start(a, cfg->stacks_url, "Stacks node", &cfg->http, &m->health, &m->health_oc,
+					 stacks_done, m);
+		if (cfg->stacks_ref != NULL)
+			sbtc_stacks_reference_start(a, cfg->stacks_ref, &cfg->http, &m->sref, &m->sref_oc, stacks_done, m);
+	}
+	if (cfg->signer_on && cfg->signer_url_given)
+		sbtc_signer_info_start(a, cfg->signer_url, &cfg->http, &m->signer, &m->signer_oc, signer_done, m);
+	if (cfg->signer_on && cfg->dbconn != NULL) {
+		m->db = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &m->db_oc, db_connected, m);
+		sbtc_acq_pg_query(m->db, tip_sql, 0, NULL, &m->db_res, &m->db_query_oc, signer_done, m);
+	}
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	/* Without the tip's own timestamp, its age comes from the height kept between runs. */
+	if (tip_age_by_height(m))
+		remember_height(cfg, m->stx.stacks_tip_height, &m->memory);
+}
+
+static void measured_free(measured *m)
+{
+	sbtc_bitcoin_chaininfo_free(&m->btc);
+	sbtc_bitcoin_chaininfo_free(&m->ref_rpc);
+	PQclear(m->db_res);
+}
+
+/* -- Judgement: each link against the earlier ones ------------------------------------- */
+
 /* The thresholds of one lag: the sub-check's own, else -w/-c, else the default for the
  * kind of block it counts. */
 static sbtc_thresholds lag_thresholds(const config *cfg, source src, block_kind kind)
 {
-	sbtc_thresholds t;
-	char err[200];
-	const char *dw = kind == BLOCKS_BTC ? DEFAULT_BTC_WARNING : DEFAULT_STX_WARNING;
-	const char *dc = kind == BLOCKS_BTC ? DEFAULT_BTC_CRITICAL : DEFAULT_STX_CRITICAL;
+	sbtc_thresholds t = cfg->lag_default[kind];
 	if (cfg->src_w[src].set)
 		t.warning = cfg->src_w[src];
 	else if (cfg->lag_w.set)
 		t.warning = cfg->lag_w;
-	else if (sbtc_range_parse(dw, SBTC_UNIT_NONE, &t.warning, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
 	if (cfg->src_c[src].set)
 		t.critical = cfg->src_c[src];
 	else if (cfg->lag_c.set)
 		t.critical = cfg->lag_c;
-	else if (sbtc_range_parse(dc, SBTC_UNIT_NONE, &t.critical, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
 	return t;
 }
 
@@ -400,89 +600,45 @@ static char *peer_name(const char *role, const char *url)
 	return p;
 }
 
-static void perf_time(sbtc_result *root, const char *label, double started)
+static void perf_time(sbtc_result *root, const char *label, double seconds)
 {
-	sbtc_perf_add(root, label, round((sbtc_now_monotonic() - started) * 1e6) / 1e6, "s", NULL, 0, NAN);
+	sbtc_perf_add(root, label, round(seconds * 1e6) / 1e6, "s", NULL, 0, NAN);
 }
+
+/* A failed exchange: its own line, in the state its ending earns. true when it failed. */
+static bool failed(sbtc_result *root, const sbtc_outcome *oc)
+{
+	if (oc->status == SBTC_FETCH_OK)
+		return false;
+	sbtc_result_add(root, sbtc_fetch_state(oc->status), "%s", oc->msg);
+	return true;
+}
+
+/* Judgement reads what was measured and the names of the sources. */
+typedef struct {
+	const config *cfg;
+	const measured *m;
+	char *bitcoin_peer, *stacks_peer;
+	bool have_bitcoin, have_stacks;
+	bool have_signer_btc, have_signer_stx;
+	int64_t signer_btc, signer_stx;
+} judgement;
 
 /* -- Bitcoin ------------------------------------------------------------------------- */
 
-/* GET <esplora>/api/blocks/tip/height: a bare integer. The base may or may not end in /api. */
-static sbtc_fetch_status esplora_tip(const config *cfg, const char *base, int64_t *height, char *err,
-				     size_t errlen)
+static void judge_bitcoin(sbtc_result *root, judgement *j)
 {
-	size_t bl = strlen(base);
-	while (bl > 0 && base[bl - 1] == '/')
-		bl--;
-	bool has_api = bl >= 4 && strncmp(base + bl - 4, "/api", 4) == 0;
-	char *url = sbtc_url_join(base, has_api ? "blocks/tip/height" : "api/blocks/tip/height");
-	char *peer = peer_name("Bitcoin reference", base);
-	sbtc_http_opts ho = cfg->http;
-	ho.peer = peer;
-	ho.max_body = 4096;
-	sbtc_http_response resp;
-	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
-	free(url);
-	if (st != SBTC_FETCH_OK) {
-		free(peer);
-		return st;
-	}
-	if (resp.status != 200) {
-		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
-		snprintf(err, errlen, "%s answered HTTP %ld to /blocks/tip/height: %s", peer, resp.status, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-	} else {
-		/* Digits, optionally surrounded by whitespace; nothing else. */
-		const char *p = resp.body;
-		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-			p++;
-		const char *d = p;
-		int64_t v = 0;
-		bool overflow = false;
-		while (*p >= '0' && *p <= '9') {
-			if (v > (INT64_MAX - 9) / 10)
-				overflow = true;
-			else
-				v = v * 10 + (*p - '0');
-			p++;
-		}
-		const char *digits_end = p;
-		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-			p++;
-		if (digits_end == d || *p != '\0' || (size_t)(p - resp.body) != resp.len || overflow ||
-		    digits_end - d > 10) {
-			char *ex = sbtc_sanitize(resp.body, 80);
-			snprintf(err, errlen, "%s: the tip height is not a number: '%s'", peer, ex);
-			free(ex);
-			st = SBTC_FETCH_BAD_ANSWER;
-		} else {
-			*height = v;
-		}
-	}
-	sbtc_http_response_free(&resp);
-	free(peer);
-	return st;
-}
-
-static void check_bitcoin(sbtc_result *root, const config *cfg, measured *m)
-{
-	char err[700], age[32];
-	double started = sbtc_now_monotonic();
-	const char *url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL;
-	char *peer = peer_name("Bitcoin Core", url);
-	sbtc_strlcpy(m->bitcoin_peer, peer, sizeof m->bitcoin_peer);
-
-	sbtc_fetch_status st = sbtc_bitcoin_chaininfo_get(&cfg->bitcoin, &m->btc, err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-	} else {
-		m->have_bitcoin = true;
+	const config *cfg = j->cfg;
+	const measured *m = j->m;
+	const char *peer = j->bitcoin_peer;
+	char age[32];
+	if (!failed(root, &m->btc_oc)) {
+		j->have_bitcoin = true;
 		const sbtc_bitcoin_chaininfo *ci = &m->btc;
 		char what[240], detail[80];
-		snprintf(detail, sizeof detail, "chain %s", ci->chain);
+		snprintf(detail, sizeof detail, "chain %.*s", (int)sizeof ci->chain, ci->chain);
 		wrong_network(root, cfg, peer, chain_is_mainnet(ci->chain), detail);
-		snprintf(what, sizeof what, "%s (%s) against its headers", peer, ci->chain);
+		snprintf(what, sizeof what, "%s (%.*s) against its headers", peer, (int)sizeof ci->chain, ci->chain);
 		/* During initial block download the lag and the age follow from it: they are shown
 		 * under it, so that the status line names the cause. */
 		sbtc_result *at = root;
@@ -510,137 +666,77 @@ static void check_bitcoin(sbtc_result *root, const config *cfg, measured *m)
 	}
 
 	/* The references: an Esplora API, or a second Bitcoin Core whose chain must match. */
-	if (cfg->bitcoin_ref != NULL) {
-		int64_t h;
-		char *rp = peer_name("Bitcoin reference", cfg->bitcoin_ref);
-		st = esplora_tip(cfg, cfg->bitcoin_ref, &h, err, sizeof err);
-		if (st != SBTC_FETCH_OK) {
-			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		} else {
-			sbtc_perf_add(root, "bitcoin_reference_height", (double)h, "", NULL, 0, NAN);
-			if (m->have_bitcoin) {
-				char what[400];
-				snprintf(what, sizeof what, "%s against %s", peer, rp);
-				add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", h, m->btc.blocks, what);
-			}
+	if (cfg->bitcoin_ref != NULL && !failed(root, &m->esplora_oc)) {
+		sbtc_perf_add(root, "bitcoin_reference_height", (double)m->esplora_height, "", NULL, 0, NAN);
+		if (j->have_bitcoin) {
+			char *rp = peer_name("Bitcoin reference", cfg->bitcoin_ref);
+			char what[400];
+			snprintf(what, sizeof what, "%s against %s", peer, rp);
+			add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", m->esplora_height, m->btc.blocks,
+				what);
+			free(rp);
 		}
-		free(rp);
 	}
-	if (cfg->bitcoin_ref_rpc.url != NULL) {
-		sbtc_bitcoin_chaininfo ref;
+	if (cfg->bitcoin_ref_rpc.url != NULL && !failed(root, &m->ref_rpc_oc)) {
+		const sbtc_bitcoin_chaininfo *ref = &m->ref_rpc;
 		char *rp = peer_name("reference Bitcoin Core", cfg->bitcoin_ref_rpc.url);
-		st = sbtc_bitcoin_chaininfo_get(&cfg->bitcoin_ref_rpc, &ref, err, sizeof err);
-		if (st != SBTC_FETCH_OK) {
-			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		} else {
-			sbtc_perf_add(root, "bitcoin_reference_height", (double)ref.blocks, "", NULL, 0, NAN);
-			if (m->have_bitcoin && strcmp(ref.chain, m->btc.chain) != 0) {
-				sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer,
-						m->btc.chain, rp, ref.chain);
-			} else if (m->have_bitcoin) {
-				char what[400];
-				snprintf(what, sizeof what, "%s against %s", peer, rp);
-				add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", ref.blocks,
-					m->btc.blocks, what);
-			}
-			sbtc_bitcoin_chaininfo_free(&ref);
+		sbtc_perf_add(root, "bitcoin_reference_height", (double)ref->blocks, "", NULL, 0, NAN);
+		if (j->have_bitcoin && strcmp(ref->chain, m->btc.chain) != 0) {
+			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, m->btc.chain, rp,
+					ref->chain);
+		} else if (j->have_bitcoin) {
+			char what[400];
+			snprintf(what, sizeof what, "%s against %s", peer, rp);
+			add_lag(root, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_reference_lag", ref->blocks, m->btc.blocks, what);
 		}
 		free(rp);
 	}
-	free(peer);
-	perf_time(root, "bitcoin_time", started);
+	perf_time(root, "bitcoin_time", m->time[SRC_BITCOIN]);
 }
 
 /* -- Stacks -------------------------------------------------------------------------- */
 
-/* The reference's Stacks height: Hiro's GET /extended (chain_tip.block_height), or, where
- * that is not found, a node's GET /v2/info (whose network_id is then compared too). */
-static sbtc_fetch_status stacks_reference(const config *cfg, const char *peer, int64_t *height,
-					  int64_t *network_id, bool *has_network, char *err, size_t errlen)
-{
-	char inner[300];
-	sbtc_http_response resp;
-	sbtc_http_opts ho = cfg->http;
-	ho.peer = peer;
-	*has_network = false;
-	char *url = sbtc_url_join(cfg->stacks_ref, "extended");
-	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &ho, &resp, err, errlen);
-	free(url);
-	if (st != SBTC_FETCH_OK)
-		return st;
-	if (resp.status == 404) {
-		sbtc_http_response_free(&resp);
-		sbtc_stacks_info si;
-		st = sbtc_stacks_info_get(cfg->stacks_ref, "Stacks reference", &cfg->http, &si, err, errlen);
-		if (st == SBTC_FETCH_OK) {
-			*height = si.stacks_tip_height;
-			*network_id = si.network_id;
-			*has_network = true;
-		}
-		return st;
-	}
-	json_object *doc = NULL;
-	if (resp.status != 200) {
-		char *ex = resp.len ? sbtc_sanitize(resp.body, 160) : sbtc_xstrdup("empty body");
-		snprintf(err, errlen, "%s answered HTTP %ld to /extended: %s", peer, resp.status, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-	} else if (sbtc_json_parse(resp.body, resp.len, &doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: /extended answer is %s", peer, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	} else if (sbtc_json_get_int64(doc, "chain_tip.block_height", height, inner, sizeof inner) != 0 ||
-		   *height < 0) {
-		snprintf(err, errlen, "%s: unexpected /extended answer: %s", peer,
-			 *height < 0 ? "negative height" : inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-	}
-	json_object_put(doc);
-	sbtc_http_response_free(&resp);
-	return st;
-}
-
 /* The Stacks node against its peers: GET /v3/health (stackslib/src/net/api/gethealth.rs). */
-static void stacks_peers(sbtc_result *root, const config *cfg, const char *peer)
+static void judge_stacks_peers(sbtc_result *root, const config *cfg, const measured *m, const char *peer)
 {
-	char err[700];
-	sbtc_stacks_health h;
-	sbtc_fetch_status st = sbtc_stacks_health_get(cfg->stacks_url, "Stacks node", &cfg->http, &h, err, sizeof err);
-	if (st == SBTC_FETCH_OK && h.no_neighbour) {
+	const sbtc_stacks_health *h = &m->health;
+	sbtc_fetch_status st = m->health_oc.status;
+	if (st == SBTC_FETCH_OK && h->no_neighbour) {
 		/* From 3.2.0.0.2: 200 with no neighbour (address null, height 0), which is no
 		 * evidence that the node is level with anyone. */
 		sbtc_result_add(root, cfg->no_peers_state,
 				"Stacks node has no neighbours: its tip cannot be compared (%s at %lld; /v3/health "
 				"knows no neighbour)",
-				peer, (long long)h.node_stacks_tip_height);
+				peer, (long long)h->node_stacks_tip_height);
 	} else if (st == SBTC_FETCH_OK) {
 		sbtc_thresholds t = lag_thresholds(cfg, SRC_STACKS, BLOCKS_STX);
-		int64_t lag = h.difference_from_max_peer > 0 ? h.difference_from_max_peer : 0;
+		int64_t lag = h->difference_from_max_peer > 0 ? h->difference_from_max_peer : 0;
 		sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
 		if (lag > 0)
 			sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
-					(long long)lag, lag == 1 ? "" : "s", (long long)h.node_stacks_tip_height,
-					(long long)h.max_stacks_height_of_neighbors);
+					(long long)lag, lag == 1 ? "" : "s", (long long)h->node_stacks_tip_height,
+					(long long)h->max_stacks_height_of_neighbors);
 		else
 			sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
-					(long long)h.node_stacks_tip_height);
+					(long long)h->node_stacks_tip_height);
 		sbtc_perf_add(root, "stacks_peer_lag", (double)lag, "", &t, 0, NAN);
-	} else if (st == SBTC_FETCH_ERROR && h.http_status == 500) {
+	} else if (st == SBTC_FETCH_ERROR && h->http_status == 500) {
 		/* 3.1.0.0.13 to 3.2.0.0.1 answer 500 when they know no neighbour to compare with. */
-		sbtc_result_add(root, cfg->no_peers_state,
-				"Stacks node has no neighbours: its tip cannot be compared (%s)", err);
-	} else if (st == SBTC_FETCH_ERROR && h.http_status == 404) {
+		sbtc_result_add(root, cfg->no_peers_state, "Stacks node has no neighbours: its tip cannot be compared (%s)",
+				m->health_oc.msg);
+	} else if (st == SBTC_FETCH_ERROR && h->http_status == 404) {
 		/* Nodes before 3.1.0.0.13 have no /v3/health: nothing to judge. */
 		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s has no /v3/health (before 3.1.0.0.13)", peer);
 	} else if (st == SBTC_FETCH_ERROR) {
-		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", err);
+		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", m->health_oc.msg);
 	} else {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+		failed(root, &m->health_oc);
 	}
 }
 
 /* One Stacks tip age, evaluated, with its perfdata: "<peer>: Stacks tip <before><age><after>". */
-static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, const char *peer,
-			    const char *before, const char *after)
+static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, const char *peer, const char *before,
+			    const char *after)
 {
 	char text[32];
 	if (age < 0)
@@ -652,119 +748,97 @@ static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, co
 }
 
 /* The age of the tip by its height kept between runs: the time since the height last
- * changed. The entry's time is when this height was first seen. */
-static void stacks_tip_age_by_height(sbtc_result *root, const config *cfg, const char *peer,
-				     const sbtc_stacks_info *si)
+ * changed. */
+static void judge_tip_age_by_height(sbtc_result *root, const config *cfg, const char *peer, int64_t height,
+				    const height_memory *hm)
 {
-	char err[700];
-	char *dir = cfg->state_dir ? sbtc_xstrdup(cfg->state_dir) : sbtc_statedir_default(DEFAULT_STATE_DIR_PREFIX);
-	int fd = sbtc_statedir_open(dir, "state directory", err, sizeof err);
-	if (fd < 0) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, err);
-		free(dir);
-		return;
-	}
-	/* The entries are the cache's files (lib/cache.c): written to a temporary name and
-	 * renamed, opened with O_NOFOLLOW, refused when foreign or writable by others. */
-	sbtc_cache state = {.dir = dir, .fd = fd};
-	char *key = sbtc_xasprintf("stacks-tip-height %s", cfg->stacks_url);
-	char *body = NULL, height[32];
-	size_t len;
-	time_t since, now = time(NULL);
-	int r = sbtc_cache_get(&state, key, &body, &len, &since, err, sizeof err);
-	snprintf(height, sizeof height, "%lld", (long long)si->stacks_tip_height);
-	bool same = r == 1 && strcmp(body, height) == 0;
-	if (same) {
+	if (hm->same) {
 		char how[80];
-		snprintf(how, sizeof how, "%s has not changed for ", height);
-		add_stx_tip_age(root, cfg, difftime(now, since), peer, how, "");
+		snprintf(how, sizeof how, "%lld has not changed for ", (long long)height);
+		add_stx_tip_age(root, cfg, difftime(time(NULL), hm->since), peer, how, "");
+	} else if (hm->failed) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, hm->err);
+	} else if (hm->r == 1) {
+		/* It moved between the last run and this one: the age starts again. */
+		sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, 0);
+		sbtc_result_add(root, s, "%s: Stacks tip moved to %lld since the last run", peer, (long long)height);
+		sbtc_perf_add(root, "stacks_tip_age", 0, "s", &cfg->stx_tip_age, 0, NAN);
 	} else {
-		if (sbtc_cache_put(&state, key, height, strlen(height), now, err, sizeof err) != 0)
-			sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, err);
-		else if (r == 1) {
-			/* It moved between the last run and this one: the age starts again. */
-			sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, 0);
-			sbtc_result_add(root, s, "%s: Stacks tip moved to %s since the last run", peer, height);
-			sbtc_perf_add(root, "stacks_tip_age", 0, "s", &cfg->stx_tip_age, 0, NAN);
-		} else {
-			char *where = sbtc_sanitize(dir, 200);
-			sbtc_result_add(root, SBTC_OK,
-					"%s: no Stacks tip age yet: height %s recorded in %s; later runs measure how "
-					"long it stays%s%s",
-					peer, height, where, r < 0 ? "; " : "", r < 0 ? err : "");
-			free(where);
-		}
+		sbtc_result_add(root, SBTC_OK,
+				"%s: no Stacks tip age yet: height %lld recorded in %s; later runs measure how long it "
+				"stays%s%s",
+				peer, (long long)height, hm->where, hm->r < 0 ? "; " : "", hm->r < 0 ? hm->err : "");
 	}
-	free(body);
-	free(key);
-	sbtc_cache_close(&state);
 }
 
 /* How long ago the Stacks tip moved: the tip block's own timestamp where the node serves
  * it (GET /v3/tenures/tip_metadata, 3.3.0.0.4+), else the height kept between runs. */
-static void stacks_tip_age(sbtc_result *root, const config *cfg, const char *peer, const sbtc_stacks_info *si)
+static void judge_stacks_tip_age(sbtc_result *root, const config *cfg, const measured *m, const char *peer)
 {
-	char err[700];
-	if (si->tip_consensus_hash[0] != '\0') {
-		int64_t ts, len;
-		long status;
-		sbtc_fetch_status st = sbtc_stacks_tip_time_get(cfg->stacks_url, "Stacks node", &cfg->http,
-								si->tip_consensus_hash, &ts, &len, &status, err,
-								sizeof err);
-		if (st == SBTC_FETCH_OK && ts >= 0) {
+	const sbtc_outcome *oc = &m->tip_oc;
+	if (!tip_age_by_height(m)) {
+		if (!failed(root, oc)) {
 			char how[80];
-			snprintf(how, sizeof how, "block %lld is ", (long long)len);
-			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)ts), peer, how, " old");
-			return;
+			snprintf(how, sizeof how, "block %lld is ", (long long)m->tip.chain_length);
+			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)m->tip.timestamp), peer, how, " old");
 		}
-		if (st == SBTC_FETCH_BAD_ANSWER) {
-			sbtc_result_add(root, SBTC_UNKNOWN, "%s", err);
-			return;
-		}
-		/* 404 before 3.3.0.0.4, an Epoch 2 header, or an error: the height method. */
-		if (cfg->verbose > 0)
-			sbtc_result_add(root, SBTC_OK, "no Stacks tip timestamp: %s",
-					st == SBTC_FETCH_OK ? "an Epoch 2 block header" : err);
-	}
-	stacks_tip_age_by_height(root, cfg, peer, si);
-}
-
-static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
-{
-	char err[700];
-	double started = sbtc_now_monotonic();
-	char *peer = peer_name("Stacks node", cfg->stacks_url);
-	sbtc_strlcpy(m->stacks_peer, peer, sizeof m->stacks_peer);
-
-	sbtc_fetch_status st = sbtc_stacks_info_get(cfg->stacks_url, "Stacks node", &cfg->http, &m->stx, err,
-						    sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		free(peer);
-		perf_time(root, "stacks_time", started);
 		return;
 	}
-	m->have_stacks = true;
+	/* 404 before 3.3.0.0.4, an Epoch 2 header, or no answer: the height method. */
+	if (oc->done && cfg->verbose > 0)
+		sbtc_result_add(root, SBTC_OK, "no Stacks tip timestamp: %s",
+				oc->status == SBTC_FETCH_OK ? "an Epoch 2 block header" : oc->msg);
+	judge_tip_age_by_height(root, cfg, peer, m->stx.stacks_tip_height, &m->memory);
+}
+
+static void judge_stacks_reference(sbtc_result *root, const config *cfg, const measured *m, const char *peer,
+				   int stx_main)
+{
+	if (failed(root, &m->sref_oc))
+		return;
+	const sbtc_stacks_reference *r = &m->sref;
+	int ref_main = r->has_network ? network_id_is_mainnet(r->network_id) : -1;
+	char *rp = peer_name("Stacks reference", cfg->stacks_ref);
+	if (ref_main >= 0 && stx_main >= 0 && ref_main != stx_main) {
+		sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, mainnet_word(stx_main),
+				rp, mainnet_word(ref_main));
+	} else {
+		char what[400];
+		snprintf(what, sizeof what, "%s against %s", peer, rp);
+		sbtc_perf_add(root, "stacks_reference_height", (double)r->height, "", NULL, 0, NAN);
+		add_lag(root, cfg, SRC_STACKS, BLOCKS_STX, "stacks_reference_lag", r->height, m->stx.stacks_tip_height, what);
+	}
+	free(rp);
+}
+
+static void judge_stacks(sbtc_result *root, judgement *j)
+{
+	const config *cfg = j->cfg;
+	const measured *m = j->m;
+	const char *peer = j->stacks_peer;
+	if (failed(root, &m->stx_oc)) {
+		perf_time(root, "stacks_time", m->time[SRC_STACKS]);
+		return;
+	}
+	j->have_stacks = true;
 	const sbtc_stacks_info *si = &m->stx;
 	sbtc_perf_add(root, "stacks_height", (double)si->stacks_tip_height, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "stacks_burn_height", (double)si->burn_block_height, "", NULL, 0, NAN);
 
 	int stx_main = network_id_is_mainnet(si->network_id);
-	int btc_main = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+	int btc_main = j->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
 	char detail[80];
 	snprintf(detail, sizeof detail, "network_id 0x%llx", (unsigned long long)si->network_id);
 	wrong_network(root, cfg, peer, stx_main, detail);
-	bool mismatch = stx_main >= 0 && btc_main >= 0 && stx_main != btc_main;
-	if (mismatch) {
+	if (stx_main >= 0 && btc_main >= 0 && stx_main != btc_main) {
 		sbtc_result_add(root, SBTC_CRITICAL,
 				"chain mismatch: %s is on %s (network_id 0x%llx), %s on %s (%s): the lag is meaningless",
-				peer, mainnet_word(stx_main), (unsigned long long)si->network_id, m->bitcoin_peer,
+				peer, mainnet_word(stx_main), (unsigned long long)si->network_id, j->bitcoin_peer,
 				mainnet_word(btc_main), m->btc.chain);
-	} else if (m->have_bitcoin) {
+	} else if (j->have_bitcoin) {
 		char what[400];
-		snprintf(what, sizeof what, "%s's Bitcoin view against %s", peer, m->bitcoin_peer);
-		add_lag(root, cfg, SRC_STACKS, BLOCKS_BTC, "stacks_burn_lag", m->btc.blocks, si->burn_block_height,
-			what);
+		snprintf(what, sizeof what, "%s's Bitcoin view against %s", peer, j->bitcoin_peer);
+		add_lag(root, cfg, SRC_STACKS, BLOCKS_BTC, "stacks_burn_lag", m->btc.blocks, si->burn_block_height, what);
 	} else {
 		sbtc_result_add(root, SBTC_OK, "%s: Stacks height %lld, Bitcoin height %lld", peer,
 				(long long)si->stacks_tip_height, (long long)si->burn_block_height);
@@ -772,39 +846,18 @@ static void check_stacks(sbtc_result *root, const config *cfg, measured *m)
 	if (si->has_is_fully_synced && !si->is_fully_synced)
 		sbtc_result_add(root, SBTC_WARNING, "%s is not fully synced (is_fully_synced false) at Stacks height %lld",
 				peer, (long long)si->stacks_tip_height);
-
-	stacks_peers(root, cfg, peer);
-	stacks_tip_age(root, cfg, peer, si);
-
-	if (cfg->stacks_ref != NULL) {
-		int64_t rh = -1, rnet = 0;
-		bool has_net;
-		char *rp = peer_name("Stacks reference", cfg->stacks_ref);
-		st = stacks_reference(cfg, rp, &rh, &rnet, &has_net, err, sizeof err);
-		int ref_main = has_net ? network_id_is_mainnet(rnet) : -1;
-		if (st != SBTC_FETCH_OK) {
-			sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		} else if (ref_main >= 0 && stx_main >= 0 && ref_main != stx_main) {
-			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer,
-					mainnet_word(stx_main), rp, mainnet_word(ref_main));
-		} else {
-			char what[400];
-			snprintf(what, sizeof what, "%s against %s", peer, rp);
-			sbtc_perf_add(root, "stacks_reference_height", (double)rh, "", NULL, 0, NAN);
-			add_lag(root, cfg, SRC_STACKS, BLOCKS_STX, "stacks_reference_lag", rh, si->stacks_tip_height,
-				what);
-		}
-		free(rp);
-	}
-	free(peer);
-	perf_time(root, "stacks_time", started);
+	judge_stacks_peers(root, cfg, m, peer);
+	judge_stacks_tip_age(root, cfg, m, peer);
+	if (cfg->stacks_ref != NULL)
+		judge_stacks_reference(root, cfg, m, peer, stx_main);
+	perf_time(root, "stacks_time", m->time[SRC_STACKS]);
 }
 
 /* -- The signer ---------------------------------------------------------------------- */
 
 /* One of the signer's tips against its node: the node as this check measured it, else as
  * the signer itself reports it. */
-static void signer_tip_lag(sbtc_result *root, const config *cfg, measured *m, const char *peer, block_kind kind,
+static void signer_tip_lag(sbtc_result *root, judgement *j, const char *peer, block_kind kind,
 			   const sbtc_signer_tip *signer_tip, const sbtc_signer_tip *node_tip, bool have_measured,
 			   int64_t measured_height, const char *measured_peer)
 {
@@ -812,8 +865,8 @@ static void signer_tip_lag(sbtc_result *root, const config *cfg, measured *m, co
 	const char *hl = kind == BLOCKS_BTC ? "signer_bitcoin_height" : "signer_stacks_height";
 	const char *ll = kind == BLOCKS_BTC ? "signer_bitcoin_lag" : "signer_stacks_lag";
 	if (!node_tip->known)
-		sbtc_result_add(root, SBTC_WARNING, "%s reports no %s node tip: it cannot reach its %s node", peer,
-				chain, chain);
+		sbtc_result_add(root, SBTC_WARNING, "%s reports no %s node tip: it cannot reach its %s node", peer, chain,
+				chain);
 	if (!signer_tip->known) {
 		sbtc_result_add(root, kind == BLOCKS_BTC ? SBTC_CRITICAL : SBTC_WARNING,
 				"%s has no %s tip: it has recorded no %s block", peer, chain, chain);
@@ -821,114 +874,120 @@ static void signer_tip_lag(sbtc_result *root, const config *cfg, measured *m, co
 	}
 	sbtc_perf_add(root, hl, (double)signer_tip->height, "", NULL, 0, NAN);
 	if (kind == BLOCKS_BTC) {
-		m->have_signer_btc = true;
-		m->signer_btc = signer_tip->height;
+		j->have_signer_btc = true;
+		j->signer_btc = signer_tip->height;
 	} else {
-		m->have_signer_stx = true;
-		m->signer_stx = signer_tip->height;
+		j->have_signer_stx = true;
+		j->signer_stx = signer_tip->height;
 	}
 	char what[400];
 	if (have_measured) {
 		snprintf(what, sizeof what, "%s's %s tip against %s", peer, chain, measured_peer);
-		add_lag(root, cfg, SRC_SIGNER, kind, ll, measured_height, signer_tip->height, what);
+		add_lag(root, j->cfg, SRC_SIGNER, kind, ll, measured_height, signer_tip->height, what);
 	} else if (node_tip->known) {
 		snprintf(what, sizeof what, "%s's %s tip against its node's", peer, chain);
-		add_lag(root, cfg, SRC_SIGNER, kind, ll, node_tip->height, signer_tip->height, what);
+		add_lag(root, j->cfg, SRC_SIGNER, kind, ll, node_tip->height, signer_tip->height, what);
 	}
 }
 
-static void check_signer_api(sbtc_result *root, const config *cfg, measured *m)
+static void judge_signer_api(sbtc_result *root, judgement *j)
 {
-	char err[700];
-	double started = sbtc_now_monotonic();
-	char *peer = peer_name("signer", cfg->signer_url);
-	sbtc_signer_info si;
-	sbtc_fetch_status st = sbtc_signer_info_get(cfg->signer_url, &cfg->http, &si, err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-	} else {
-		/* The signer's own node on another chain than the one measured here. */
-		int sc = si.bitcoin_node_chain[0] ? chain_is_mainnet(si.bitcoin_node_chain) : -1;
-		if (sc < 0 && si.network[0])
-			sc = chain_is_mainnet(si.network);
-		int bc = m->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
-		char detail[120];
-		snprintf(detail, sizeof detail, "%s %s", si.bitcoin_node_chain[0] ? "Bitcoin chain" : "network",
-			 si.bitcoin_node_chain[0] ? si.bitcoin_node_chain : si.network);
-		wrong_network(root, cfg, peer, sc, detail);
-		if (sc >= 0 && bc >= 0 && sc != bc)
-			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer,
-					mainnet_word(sc), m->bitcoin_peer, mainnet_word(bc), m->btc.chain);
-		else
-			signer_tip_lag(root, cfg, m, peer, BLOCKS_BTC, &si.bitcoin_signer_tip, &si.bitcoin_node_tip,
-				       m->have_bitcoin, m->have_bitcoin ? m->btc.blocks : 0, m->bitcoin_peer);
-		signer_tip_lag(root, cfg, m, peer, BLOCKS_STX, &si.stacks_signer_tip, &si.stacks_node_tip,
-			       m->have_stacks, m->have_stacks ? m->stx.stacks_tip_height : 0, m->stacks_peer);
-	}
+	const measured *m = j->m;
+	if (failed(root, &m->signer_oc))
+		return;
+	const sbtc_signer_info *si = &m->signer;
+	char *peer = peer_name("signer", j->cfg->signer_url);
+	/* The signer's own node on another chain than the one measured here. */
+	int sc = si->bitcoin_node_chain[0] ? chain_is_mainnet(si->bitcoin_node_chain) : -1;
+	if (sc < 0 && si->network[0])
+		sc = chain_is_mainnet(si->network);
+	int bc = j->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
+	char detail[120];
+	snprintf(detail, sizeof detail, "%s %.*s", si->bitcoin_node_chain[0] ? "Bitcoin chain" : "network",
+		 (int)sizeof si->network, si->bitcoin_node_chain[0] ? si->bitcoin_node_chain : si->network);
+	wrong_network(root, j->cfg, peer, sc, detail);
+	if (sc >= 0 && bc >= 0 && sc != bc)
+		sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer, mainnet_word(sc),
+				j->bitcoin_peer, mainnet_word(bc), m->btc.chain);
+	else
+		signer_tip_lag(root, j, peer, BLOCKS_BTC, &si->bitcoin_signer_tip, &si->bitcoin_node_tip, j->have_bitcoin,
+			       j->have_bitcoin ? m->btc.blocks : 0, j->bitcoin_peer);
+	signer_tip_lag(root, j, peer, BLOCKS_STX, &si->stacks_signer_tip, &si->stacks_node_tip, j->have_stacks,
+		       j->have_stacks ? m->stx.stacks_tip_height : 0, j->stacks_peer);
 	free(peer);
-	perf_time(root, "signer_time", started);
 }
 
-static const char tip_sql[] =
-	"SELECT block_height, "
-	"(SELECT EXTRACT(EPOCH FROM now() - max(created_at)) FROM sbtc_signer.bitcoin_blocks) "
-	"FROM sbtc_signer.bitcoin_blocks ORDER BY block_height DESC, block_hash DESC LIMIT 1";
-
-static void check_signer_db(sbtc_result *root, const config *cfg, measured *m)
+static void judge_signer_db(sbtc_result *root, judgement *j)
 {
-	char err[700], where[200], age[32];
-	sbtc_fetch_status st;
-	double started = sbtc_now_monotonic();
-	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &st, err, sizeof err);
-	if (conn == NULL) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
-		perf_time(root, "signer_time", started);
+	const measured *m = j->m;
+	const config *cfg = j->cfg;
+	char age[32];
+	if (failed(root, &m->db_oc))
+		return;
+	if (m->db_query_oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(m->db_query_oc.status), "signer database %s: %s", m->db_where,
+				m->db_query_oc.msg);
 		return;
 	}
-	sbtc_pg_describe(conn, where, sizeof where);
-	PGresult *r = sbtc_pg_query(conn, tip_sql, 0, NULL, &st, err, sizeof err);
-	if (r == NULL) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "signer database %s: %s", where, err);
-	} else if (PQntuples(r) == 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", where);
-	} else {
-		long long height = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		double a = strtod(PQgetvalue(r, 0, 1), NULL);
-		if (a < 0)
-			a = 0;
-		sbtc_perf_add(root, "signer_bitcoin_height", (double)height, "", NULL, 0, NAN);
-		m->have_signer_btc = true;
-		m->signer_btc = height;
-		if (m->have_bitcoin) {
-			char what[400];
-			snprintf(what, sizeof what, "signer database %s against %s", where, m->bitcoin_peer);
-			add_lag(root, cfg, SRC_SIGNER, BLOCKS_BTC, "signer_bitcoin_lag", m->btc.blocks, height, what);
-		}
-		sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
-		sbtc_format_duration(a, age, sizeof age);
-		sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", where, height, age);
-		sbtc_perf_add(root, "signer_last_block_age", round(a), "s", &cfg->tip_age, 0, NAN);
+	if (PQntuples(m->db_res) == 0) {
+		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", m->db_where);
+		return;
 	}
-	PQclear(r);
-	PQfinish(conn);
-	perf_time(root, "signer_time", started);
+	long long height = strtoll(PQgetvalue(m->db_res, 0, 0), NULL, 10);
+	double a = strtod(PQgetvalue(m->db_res, 0, 1), NULL);
+	if (a < 0)
+		a = 0;
+	sbtc_perf_add(root, "signer_bitcoin_height", (double)height, "", NULL, 0, NAN);
+	j->have_signer_btc = true;
+	j->signer_btc = height;
+	if (j->have_bitcoin) {
+		char what[400];
+		snprintf(what, sizeof what, "signer database %s against %s", m->db_where, j->bitcoin_peer);
+		add_lag(root, cfg, SRC_SIGNER, BLOCKS_BTC, "signer_bitcoin_lag", m->btc.blocks, height, what);
+	}
+	sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
+	sbtc_format_duration(a, age, sizeof age);
+	sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", m->db_where, height, age);
+	sbtc_perf_add(root, "signer_last_block_age", round(a), "s", &cfg->tip_age, 0, NAN);
+}
+
+/* Every source's lines and perfdata, each link against the earlier ones (Bitcoin Core
+ * first), and the status line for a run that ends OK. */
+static void judge(sbtc_result *root, const config *cfg, const measured *m, judgement *j)
+{
+	const char *btc_url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL;
+	*j = (judgement){.cfg = cfg, .m = m};
+	j->bitcoin_peer = peer_name("Bitcoin Core", btc_url);
+	j->stacks_peer = peer_name("Stacks node", cfg->stacks_url);
+	if (cfg->bitcoin_on)
+		judge_bitcoin(root, j);
+	if (cfg->stacks_on)
+		judge_stacks(root, j);
+	if (cfg->signer_on && cfg->signer_url_given)
+		judge_signer_api(root, j);
+	if (cfg->signer_on && cfg->dbconn != NULL)
+		judge_signer_db(root, j);
+	if (cfg->signer_on)
+		perf_time(root, "signer_time", m->time[SRC_SIGNER]);
+	free(j->bitcoin_peer);
+	free(j->stacks_peer);
 }
 
 /* The status line when all is well: the heights, one source after the other. */
-static void ok_summary(sbtc_result *root, const measured *m)
+static void ok_summary(sbtc_result *root, const judgement *j)
 {
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	if (m->have_bitcoin)
-		sbtc_strbuf_printf(&b, "Bitcoin Core at %lld (%s)", (long long)m->btc.blocks, m->btc.chain);
-	if (m->have_stacks)
+	if (j->have_bitcoin)
+		sbtc_strbuf_printf(&b, "Bitcoin Core at %lld (%s)", (long long)j->m->btc.blocks, j->m->btc.chain);
+	if (j->have_stacks)
 		sbtc_strbuf_printf(&b, "%sStacks node at %lld (Bitcoin %lld)", b.len ? ", " : "",
-				   (long long)m->stx.stacks_tip_height, (long long)m->stx.burn_block_height);
-	if (m->have_signer_btc || m->have_signer_stx) {
+				   (long long)j->m->stx.stacks_tip_height, (long long)j->m->stx.burn_block_height);
+	if (j->have_signer_btc || j->have_signer_stx) {
 		sbtc_strbuf_printf(&b, "%ssigner at", b.len ? ", " : "");
-		if (m->have_signer_btc)
-			sbtc_strbuf_printf(&b, " Bitcoin %lld", (long long)m->signer_btc);
-		if (m->have_signer_stx)
-			sbtc_strbuf_printf(&b, "%s Stacks %lld", m->have_signer_btc ? "," : "", (long long)m->signer_stx);
+		if (j->have_signer_btc)
+			sbtc_strbuf_printf(&b, " Bitcoin %lld", (long long)j->signer_btc);
+		if (j->have_signer_stx)
+			sbtc_strbuf_printf(&b, "%s Stacks %lld", j->have_signer_btc ? "," : "", (long long)j->signer_stx);
 	}
 	sbtc_strbuf_printf(&b, "%sno source lags", b.len ? "; " : "");
 	sbtc_result_set_ok_summary(root, "%s", sbtc_strbuf_str(&b));
@@ -937,51 +996,21 @@ static void ok_summary(sbtc_result *root, const measured *m)
 
 int main(int argc, char **argv)
 {
-	config cfg = {
-		.stacks_url = SBTC_DEFAULT_STACKS_URL,
-		.signer_url = SBTC_DEFAULT_SIGNER_URL,
-		.no_peers_state = SBTC_WARNING,
-		.network = SBTC_NETWORK_MAINNET,
-	};
+	config cfg;
 	sbtc_common_opts common;
-	char err[600];
-
-	if (sbtc_range_parse(DEFAULT_TIP_AGE_WARNING, SBTC_UNIT_DURATION, &cfg.tip_age.warning, err, sizeof err) ||
-	    sbtc_range_parse(DEFAULT_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.tip_age.critical, err, sizeof err) ||
-	    sbtc_range_parse(DEFAULT_STX_TIP_AGE_WARNING, SBTC_UNIT_DURATION, &cfg.stx_tip_age.warning, err,
-			     sizeof err) ||
-	    sbtc_range_parse(DEFAULT_STX_TIP_AGE_CRITICAL, SBTC_UNIT_DURATION, &cfg.stx_tip_age.critical, err,
-			     sizeof err))
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
-	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
-	if (!cfg.bitcoin_on && !cfg.stacks_on && !cfg.signer_on)
-		cfg.bitcoin_on = cfg.stacks_on = cfg.signer_on = cfg.signer_url_given = true;
-	if (cfg.bitcoin_ref_rpc.url == NULL &&
-	    (cfg.bitcoin_ref_rpc.cookie_file || cfg.bitcoin_ref_rpc.user || cfg.bitcoin_ref_rpc.password_file))
-		sbtc_usage_error(&info, "--bitcoin-reference-cookie/-user/-password-file need --bitcoin-reference-rpc");
-	cfg.http.verbose = common.verbose;
-	cfg.verbose = common.verbose;
-	cfg.bitcoin.http = cfg.http;
-	cfg.bitcoin_ref_rpc.http = cfg.http;
-
-	/* Acquisition and evaluation, link by link: each later link is measured against the
-	 * earlier ones, so Bitcoin Core comes first. */
-	sbtc_result *root = sbtc_result_new();
 	measured m;
-	memset(&m, 0, sizeof m);
-	if (cfg.bitcoin_on)
-		check_bitcoin(root, &cfg, &m);
-	if (cfg.stacks_on)
-		check_stacks(root, &cfg, &m);
-	if (cfg.signer_on && cfg.signer_url_given)
-		check_signer_api(root, &cfg, &m);
-	if (cfg.signer_on && cfg.dbconn != NULL)
-		check_signer_db(root, &cfg, &m);
-	if (m.have_bitcoin)
-		sbtc_bitcoin_chaininfo_free(&m.btc);
-	sbtc_perf_add_time(root);
+	judgement j;
 
-	/* Presentation. */
-	ok_summary(root, &m);
+	config_init(&cfg);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
+	config_finish(&cfg, &common);
+
+	measure(&cfg, &m);
+
+	sbtc_result *root = sbtc_result_new();
+	judge(root, &cfg, &m, &j);
+	sbtc_perf_add_time(root);
+	ok_summary(root, &j);
+	measured_free(&m);
 	return sbtc_finish(root);
 }

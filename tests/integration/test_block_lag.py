@@ -223,7 +223,7 @@ class BitcoinTest(BlockLagCase):
     def test_reference_not_a_number_is_unknown_for_it(self):
         self.ref.set(mood="not-a-number")
         r = self.check(*self.btc_args(), "--bitcoin-reference", self.ref.url)
-        self.assertState(r, 3, "tip height is not a number: 'eight hundred'")
+        self.assertState(r, 3, "Bitcoin reference", "not JSON: eight hundred")
         self.assertEqual(r.perfdata["bitcoin_lag"].value, 0)  # Bitcoin Core still measured
 
     def test_reference_rate_limited_is_critical(self):
@@ -434,7 +434,7 @@ class FailureTest(BlockLagCase):
     def test_signer_http_500_and_bad_shape(self):
         self.signer.set(mood="http-500")
         r = self.check(*self.all_args())
-        self.assertState(r, 2, "answered HTTP 500 to /info")
+        self.assertState(r, 2, "/info answered HTTP 500")
         self.signer.set(mood="missing-bitcoin")
         r = self.check(*self.all_args())
         self.assertState(r, 3, "field 'bitcoin' missing")
@@ -447,6 +447,36 @@ class FailureTest(BlockLagCase):
         self.assertState(r, 3, "within the deadline of 2 s")
         r = self.check(*self.btc_args(), "-t", "2:CRITICAL")
         self.assertState(r, 2)
+
+    def test_stalled_bitcoin_core_costs_only_itself(self):
+        # The sources are asked at once: the Stacks node and the signer are measured and
+        # judged while Bitcoin Core stalls, and its own line says it timed out. Before,
+        # Bitcoin Core ate the whole deadline and the others ended "not asked".
+        self.btc.set(mood="stall", stall_seconds=30)
+        start = time.monotonic()
+        r = self.check(*self.all_args(), "-t", "5")
+        self.assertLess(time.monotonic() - start, 5.5, r)
+        self.assertState(r, 3, "Bitcoin Core", "within the deadline of 5 s")
+        self.assertLine(r, "UNKNOWN", "Bitcoin Core")
+        self.assertLine(r, "OK", "against its peers: level at 1832097")
+        self.assertLine(r, "OK", "Stacks tip block 1832097 is")
+        self.assertLine(r, "OK", "Bitcoin tip against its node's")
+        self.assertLine(r, "OK", "Stacks tip against Stacks node")
+        self.assertNotIn("not asked", r.stdout)
+        p = r.perfdata
+        self.assertNotIn("bitcoin_height", p)
+        self.assertEqual(p["stacks_height"].value, STX)
+        self.assertEqual(p["stacks_peer_lag"].value, 0)
+        self.assertIn("stacks_tip_age", p)
+        self.assertEqual(p["signer_bitcoin_lag"].value, 0)
+        self.assertEqual(p["signer_stacks_lag"].value, 0)
+        self.assertLess(p["stacks_time"].value, 2, p["stacks_time"])
+        self.assertLess(p["signer_time"].value, 2, p["signer_time"])
+        self.assertGreaterEqual(p["bitcoin_time"].value, 4.5, p["bitcoin_time"])
+        # the state of -t's STATE
+        r = self.check(*self.all_args(), "-t", "5:CRITICAL")
+        self.assertState(r, 2, "Bitcoin Core", "within the deadline of 5 s")
+        self.assertIn("signer_stacks_lag", r.perfdata)
 
     def test_silent_signer(self):
         with SilentServer() as s:
@@ -532,7 +562,7 @@ class StacksTest(BlockLagCase):
         self.stx.set(neighbors=False, server_version=V_3_2_0_0_1)
         r = self.check("-u", self.stx.url)
         self.assertState(r, 1, "Stacks node has no neighbours: its tip cannot be compared",
-                         "HTTP 500 to /v3/health", "No viable bootstrap peers found")
+                         "/v3/health answered HTTP 500", "No viable bootstrap peers found")
         self.assertNotIn("stacks_peer_lag", r.perfdata)
         self.stx.set(neighbors=True, health_mood="http-500")  # the same answer on a newer node
         r = self.check("-u", self.stx.url)
@@ -637,7 +667,7 @@ class StacksTipAgeTest(BlockLagCase):
     def test_tip_metadata_garbage_is_unknown(self):
         self.stx.set(tip_mood="garbage")
         r = self.check("-u", self.stx.url)
-        self.assertState(r, 3, "/v3/tenures/tip_metadata/", "answer is not JSON")
+        self.assertState(r, 3, "/v3/tenures/tip_metadata/", "not JSON")
         self.assertNotIn("stacks_tip_age", r.perfdata)
 
     def test_state_dir_symlink_is_unknown(self):
