@@ -350,32 +350,6 @@ typedef struct {
 	component c[NCOMP];
 } measurement;
 
-/* The running versions of the Stacks node, Bitcoin Core and the signer, started into the
- * acquisition. */
-static void stacks_info_start(sbtc_acq *a, component *c, const char *url, sbtc_then then)
-{
-	char err[SBTC_FETCH_MSG_MAX];
-	sbtc_fetch_status st = sbtc_stacks_info_get(url, "Stacks node", &c->http, &c->answer.stacks, err, sizeof err);
-	sbtc_outcome_set(&c->run_oc, st, "%s", st == SBTC_FETCH_OK ? "" : err);
-	then(a, c);
-}
-
-static void bitcoin_netinfo_start(sbtc_acq *a, component *c, sbtc_then then)
-{
-	char err[SBTC_FETCH_MSG_MAX];
-	sbtc_fetch_status st = sbtc_bitcoin_netinfo_get(&c->cfg->bitcoin, &c->answer.bitcoin, err, sizeof err);
-	sbtc_outcome_set(&c->run_oc, st, "%s", st == SBTC_FETCH_OK ? "" : err);
-	then(a, c);
-}
-
-static void signer_info_start(sbtc_acq *a, component *c, const char *url, sbtc_then then)
-{
-	char err[SBTC_FETCH_MSG_MAX];
-	sbtc_fetch_status st = sbtc_signer_info_get(url, &c->http, &c->answer.signer, err, sizeof err);
-	sbtc_outcome_set(&c->run_oc, st, "%s", st == SBTC_FETCH_OK ? "" : err);
-	then(a, c);
-}
-
 static void copy_clean(char *dst, size_t dstlen, const char *text)
 {
 	char *clean = sbtc_sanitize(text, dstlen - 1);
@@ -527,11 +501,11 @@ static void start_running(sbtc_acq *a, component *c)
 		c->http.peer = c->rv.source;
 		sbtc_prom_build_info_start(a, url, &c->http, &c->answer.metrics, &c->run_oc, running_read, c);
 	} else if (c->id == C_SIGNER) {
-		signer_info_start(a, c, url, running_read);
+		sbtc_signer_info_start(a, url, &c->http, &c->answer.signer, &c->run_oc, running_read, c);
 	} else if (c->id == C_STACKS) {
-		stacks_info_start(a, c, url, running_read);
+		sbtc_stacks_info_start(a, url, "Stacks node", &c->http, &c->answer.stacks, &c->run_oc, running_read, c);
 	} else {
-		bitcoin_netinfo_start(a, c, running_read);
+		sbtc_bitcoin_netinfo_start(a, &cfg->bitcoin, &c->answer.bitcoin, &c->run_oc, running_read, c);
 	}
 }
 
