@@ -946,13 +946,13 @@ static void judge_component(sbtc_result *root, const component *c, int verbose, 
 	free(rs.c);
 }
 
-static void judge(sbtc_result *root, const measurement *m, int verbose)
+static void judge(sbtc_result *root, const config *cfg, const measurement *m, int verbose)
 {
 	if (m->cache_err[0])
 		sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", m->cache_err);
 	time_t now = time(NULL);
 	for (int id = 0; id < NCOMP; id++)
-		if (m->c[id].cfg->wanted[id])
+		if (cfg->wanted[id])
 			judge_component(root, &m->c[id], verbose, now);
 	sbtc_perf_add_time(root);
 }
@@ -968,7 +968,7 @@ int main(int argc, char **argv)
 	measurement m;
 	measure(&cfg, &m);
 	sbtc_result *root = sbtc_result_new();
-	judge(root, &m, common.verbose);
+	judge(root, &cfg, &m, common.verbose);
 	measurement_free(&m);
 	return sbtc_finish(root);
 }
