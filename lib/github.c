@@ -163,75 +163,54 @@ static int parse_release(json_object *o, const char *where, sbtc_github_release 
 	return 0;
 }
 
-int sbtc_github_parse_releases(const char *body, size_t len, sbtc_github_releases *out, char *err, size_t errlen)
+static int releases_from_json(json_object *root, sbtc_github_releases *out, char *err, size_t errlen)
 {
-	json_object *root;
-	char e[300];
 	out->v = NULL;
 	out->n = 0;
-	if (sbtc_json_parse(body, len, &root, e, sizeof e) != 0) {
-		snprintf(err, errlen, "%s", e);
-		return -1;
-	}
 	if (!json_object_is_type(root, json_type_array)) {
 		snprintf(err, errlen, "expected an array of releases, got %s",
 			 root == NULL ? "null" : json_type_to_name(json_object_get_type(root)));
-		json_object_put(root);
 		return -1;
 	}
 	size_t n = json_object_array_length(root);
 	out->v = sbtc_xcalloc(n + 1, sizeof *out->v);
-	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char where[40];
 		snprintf(where, sizeof where, "release %zu", i);
 		if (parse_release(json_object_array_get_idx(root, i), where, &out->v[out->n], err, errlen) != 0) {
-			rc = -1;
-			break;
+			sbtc_github_releases_free(out);
+			return -1;
 		}
 		out->n++;
 	}
-	json_object_put(root);
-	if (rc != 0)
-		sbtc_github_releases_free(out);
-	return rc;
+	return 0;
 }
 
-int sbtc_github_parse_compare(const char *body, size_t len, sbtc_github_compare *out, char *err, size_t errlen)
+static const char *const COMPARE_NAMES[] = {"identical", "ahead", "behind", "diverged"};
+
+static int compare_from_json(json_object *root, sbtc_github_compare *out, char *err, size_t errlen)
 {
-	json_object *root;
-	char e[300];
 	const char *status;
 	int64_t ahead, behind;
-	if (sbtc_json_parse(body, len, &root, e, sizeof e) != 0) {
-		snprintf(err, errlen, "%s", e);
+	if (sbtc_json_get_string(root, "status", &status, err, errlen) != 0 ||
+	    sbtc_json_get_int64(root, "ahead_by", &ahead, err, errlen) != 0 ||
+	    sbtc_json_get_int64(root, "behind_by", &behind, err, errlen) != 0)
+		return -1;
+	if (ahead < 0 || behind < 0) {
+		snprintf(err, errlen, "negative ahead_by or behind_by");
 		return -1;
 	}
-	int rc = -1;
-	if (sbtc_json_get_string(root, "status", &status, e, sizeof e) != 0 ||
-	    sbtc_json_get_int64(root, "ahead_by", &ahead, e, sizeof e) != 0 ||
-	    sbtc_json_get_int64(root, "behind_by", &behind, e, sizeof e) != 0) {
-		snprintf(err, errlen, "%s", e);
-	} else if (ahead < 0 || behind < 0) {
-		snprintf(err, errlen, "negative ahead_by or behind_by");
-	} else {
-		static const char *const names[] = {"identical", "ahead", "behind", "diverged"};
-		for (int i = 0; i < 4; i++)
-			if (strcmp(status, names[i]) == 0) {
-				out->status = (sbtc_compare_status)i;
-				rc = 0;
-			}
-		if (rc != 0) {
-			char *clean = sbtc_sanitize(status, 60);
-			snprintf(err, errlen, "unknown compare status '%s'", clean);
-			free(clean);
-		} else {
+	for (int i = 0; i < 4; i++)
+		if (strcmp(status, COMPARE_NAMES[i]) == 0) {
+			out->status = (sbtc_compare_status)i;
 			out->ahead_by = ahead;
 			out->behind_by = behind;
+			return 0;
 		}
-	}
-	json_object_put(root);
-	return rc;
+	char *clean = sbtc_sanitize(status, 60);
+	snprintf(err, errlen, "unknown compare status '%s'", clean);
+	free(clean);
+	return -1;
 }
 
 /* What the cache keeps: the fields the check reads, not GitHub's whole answer (release
@@ -265,25 +244,35 @@ static char *compact_releases(const sbtc_github_releases *r)
 
 static char *compact_compare(const sbtc_github_compare *c)
 {
-	static const char *const names[] = {"identical", "ahead", "behind", "diverged"};
-	return sbtc_xasprintf("{\"status\":\"%s\",\"ahead_by\":%lld,\"behind_by\":%lld}", names[c->status],
+	return sbtc_xasprintf("{\"status\":\"%s\",\"ahead_by\":%lld,\"behind_by\":%lld}", COMPARE_NAMES[c->status],
 			      (long long)c->ahead_by, (long long)c->behind_by);
 }
 
-/* One kind of answer: how to read it and how to keep it. */
+/* One kind of answer: how to read it (GitHub's parsed document, or a body the cache
+ * kept) and how to keep it. */
 typedef struct {
-	int (*parse)(const char *body, size_t len, void *out, char *err, size_t errlen);
+	int (*from_json)(json_object *root, void *out, char *err, size_t errlen);
 	char *(*compact)(const void *out);
 	void (*release)(void *out);
 } answer_kind;
 
-static int parse_list_cb(const char *b, size_t l, void *o, char *e, size_t el)
+static int parse_body(const answer_kind *kind, const char *body, size_t len, void *out, char *err, size_t errlen)
 {
-	return sbtc_github_parse_releases(b, l, o, e, el);
+	json_object *root;
+	if (sbtc_json_parse(body, len, &root, err, errlen) != 0)
+		return -1;
+	int rc = kind->from_json(root, out, err, errlen);
+	json_object_put(root);
+	return rc;
 }
-static int parse_compare_cb(const char *b, size_t l, void *o, char *e, size_t el)
+
+static int releases_json_cb(json_object *root, void *o, char *e, size_t el)
 {
-	return sbtc_github_parse_compare(b, l, o, e, el);
+	return releases_from_json(root, o, e, el);
+}
+static int compare_json_cb(json_object *root, void *o, char *e, size_t el)
+{
+	return compare_from_json(root, o, e, el);
 }
 static char *compact_releases_cb(const void *o)
 {
@@ -302,8 +291,20 @@ static void free_nothing_cb(void *o)
 	(void)o;
 }
 
-static const answer_kind RELEASES = {parse_list_cb, compact_releases_cb, free_releases_cb};
-static const answer_kind COMPARE = {parse_compare_cb, compact_compare_cb, free_nothing_cb};
+static const answer_kind RELEASES = {releases_json_cb, compact_releases_cb, free_releases_cb};
+static const answer_kind COMPARE = {compare_json_cb, compact_compare_cb, free_nothing_cb};
+
+int sbtc_github_parse_releases(const char *body, size_t len, sbtc_github_releases *out, char *err, size_t errlen)
+{
+	out->v = NULL;
+	out->n = 0;
+	return parse_body(&RELEASES, body, len, out, err, errlen);
+}
+
+int sbtc_github_parse_compare(const char *body, size_t len, sbtc_github_compare *out, char *err, size_t errlen)
+{
+	return parse_body(&COMPARE, body, len, out, err, errlen);
+}
 
 /* GitHub's own words from an error body ({"message": "..."}), sanitised; "" if none. */
 static void github_message(const sbtc_http_response *resp, char *dst, size_t dstlen)
@@ -378,134 +379,172 @@ static sbtc_fetch_status judge_error(const sbtc_github *gh, const sbtc_http_resp
 	return SBTC_FETCH_ERROR;
 }
 
-static sbtc_fetch_status cached_get(const sbtc_github *gh, const char *path, const answer_kind *kind,
-				    const char *not_found, void *out, sbtc_github_source *src, char *err,
-				    size_t errlen)
+/* One cached exchange with GitHub under way. */
+typedef struct {
+	const sbtc_github *gh;
+	const answer_kind *kind;
+	void *out;
+	sbtc_github_source *src;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+	char *path, *key, *peer, *url, *not_found;
+	char *cached;        /* the cache's answer, when it has one that is not fresh */
+	size_t clen;
+	double age;
+	sbtc_http_opts o;
+	sbtc_json_answer ans;
+	sbtc_outcome hoc;
+} exchange;
+
+static void exchange_end(sbtc_acq *a, exchange *x)
 {
+	sbtc_then then = x->then;
+	void *ctx = x->ctx;
+	sbtc_json_answer_free(&x->ans);
+	free(x->cached);
+	free(x->path);
+	free(x->key);
+	free(x->peer);
+	free(x->url);
+	free(x->not_found);
+	free(x);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+/* GitHub answered (or not): the answer, else an older one from the cache. */
+static void exchange_answered(sbtc_acq *a, void *ctx)
+{
+	exchange *x = ctx;
+	const sbtc_github *gh = x->gh;
+	sbtc_outcome *oc = x->oc;
+	char cerr[300];
+	*oc = x->hoc;
+	if (x->hoc.status == SBTC_FETCH_OK) {
+		const sbtc_http_response *resp = &x->ans.resp;
+		if (resp->status == 200) {
+			char perr[300];
+			/* A 200 answer that is empty or not JSON ended in the acquisition already. */
+			if (x->kind->from_json(x->ans.doc, x->out, perr, sizeof perr) == 0) {
+				if (gh->cache != NULL && gh->cache->dir != NULL) {
+					char *compact = x->kind->compact(x->out);
+					if (compact != NULL && sbtc_cache_put(gh->cache, x->key, compact, strlen(compact),
+									      time(NULL), cerr, sizeof cerr) != 0)
+						snprintf(x->src->note, sizeof x->src->note, "%s", cerr);
+					free(compact);
+				}
+				sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+				exchange_end(a, x);
+				return;
+			}
+			sbtc_outcome_set(oc, SBTC_FETCH_BAD_ANSWER, "%s sent an answer I cannot read for %s: %s", x->peer,
+					 x->path, perr);
+		} else {
+			oc->status = judge_error(gh, resp, x->peer, x->not_found, oc->msg, sizeof oc->msg);
+			if (resp->status == 404) {
+				/* GitHub's authoritative "no such thing": no cached answer overrides it. */
+				exchange_end(a, x);
+				return;
+			}
+		}
+	}
+	/* GitHub could not answer: an older answer from the cache stands in. */
+	if (x->cached != NULL) {
+		if (x->age >= 0 && x->age <= gh->max_age &&
+		    parse_body(x->kind, x->cached, x->clen, x->out, cerr, sizeof cerr) == 0) {
+			x->src->from_cache = true;
+			x->src->stale = true;
+			x->src->age = x->age;
+			snprintf(x->src->why, sizeof x->src->why, "%s", oc->msg);
+			sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+			exchange_end(a, x);
+			return;
+		}
+		char d[32];
+		size_t l = strlen(oc->msg);
+		if (x->age < 0)
+			/* Its true age is unknown: it may be far older than --cache-max-age. */
+			snprintf(oc->msg + l, sizeof oc->msg - l, " (the cached answer is dated in the future, %s ahead "
+				 "of this host's clock, and not used)", sbtc_format_duration(-x->age, d, sizeof d));
+		else
+			snprintf(oc->msg + l, sizeof oc->msg - l, " (the cached answer, %s old, is too old to use)",
+				 sbtc_format_duration(x->age, d, sizeof d));
+	}
+	exchange_end(a, x);
+}
+
+static void cached_start(sbtc_acq *a, const sbtc_github *gh, char *path, char *not_found, const answer_kind *kind,
+			 void *out, sbtc_github_source *src, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	static const char *const headers[] = {"Accept: application/vnd.github+json",
+					      "X-GitHub-Api-Version: 2022-11-28", NULL};
 	memset(src, 0, sizeof *src);
+	memset(oc, 0, sizeof *oc);
+	exchange *x = sbtc_xcalloc(1, sizeof *x);
 	const char *api = gh->api ? gh->api : SBTC_GITHUB_API;
 	char *masked_api = sbtc_url_mask(api);
-	char *key = sbtc_url_join(masked_api, path);
 	char *origin = sbtc_url_origin(api);
-	char *peer = strcmp(api, SBTC_GITHUB_API) == 0 ? sbtc_xstrdup("GitHub") : sbtc_xasprintf("GitHub API %s", origin);
-	char *url = sbtc_url_join(api, path);
-	char *cached = NULL, cerr[300];
-	size_t clen = 0;
-	time_t fetched = 0;
-	double age = 0;
-	sbtc_fetch_status st;
-	time_t now = time(NULL);
+	*x = (exchange){.gh = gh, .kind = kind, .out = out, .src = src, .oc = oc, .then = then, .ctx = ctx,
+			.path = path, .not_found = not_found, .key = sbtc_url_join(masked_api, path),
+			.url = sbtc_url_join(api, path),
+			.peer = strcmp(api, SBTC_GITHUB_API) == 0 ? sbtc_xstrdup("GitHub")
+								   : sbtc_xasprintf("GitHub API %s", origin)};
+	free(masked_api);
+	free(origin);
 
 	if (gh->cache != NULL) {
-		int r = sbtc_cache_get(gh->cache, key, &cached, &clen, &fetched, cerr, sizeof cerr);
+		char cerr[300];
+		time_t fetched = 0;
+		int r = sbtc_cache_get(gh->cache, x->key, &x->cached, &x->clen, &fetched, cerr, sizeof cerr);
 		if (r < 0)
 			snprintf(src->note, sizeof src->note, "%s", cerr);
 		if (r == 1) {
-			age = difftime(now, fetched);
+			x->age = difftime(time(NULL), fetched);
 			/* An entry from the future (the clock went back) is never fresh. */
-			if (age >= 0 && age < gh->ttl) {
-				if (kind->parse(cached, clen, out, cerr, sizeof cerr) == 0) {
+			if (x->age >= 0 && x->age < gh->ttl) {
+				if (parse_body(kind, x->cached, x->clen, out, cerr, sizeof cerr) == 0) {
 					src->from_cache = true;
-					src->age = age;
-					st = SBTC_FETCH_OK;
-					goto out;
+					src->age = x->age;
+					sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+					exchange_end(a, x);
+					return;
 				}
 				snprintf(src->note, sizeof src->note, "cache entry for %s ignored: %s", path, cerr);
-				free(cached);
-				cached = NULL;
+				free(x->cached);
+				x->cached = NULL;
 			}
 		}
 	}
 
-	sbtc_http_opts o = gh->http;
-	const char *headers[] = {"Accept: application/vnd.github+json", "X-GitHub-Api-Version: 2022-11-28", NULL};
-	o.headers = headers;
-	o.bearer = gh->token;
-	o.max_body = SBTC_GITHUB_MAX_BODY;
-	o.peer = peer;
-	o.userpwd = NULL;
-	sbtc_http_response resp;
+	x->o = gh->http;
+	x->o.headers = headers;
+	x->o.bearer = gh->token;
+	x->o.max_body = SBTC_GITHUB_MAX_BODY;
+	x->o.peer = x->peer;
+	x->o.userpwd = NULL;
 	src->requests++;
-	st = sbtc_http_request("GET", url, NULL, NULL, &o, &resp, err, errlen);
-	if (st == SBTC_FETCH_OK) {
-		if (resp.status == 200) {
-			char perr[300];
-			if (kind->parse(resp.body, resp.len, out, perr, sizeof perr) == 0) {
-				if (gh->cache != NULL && gh->cache->dir != NULL) {
-					char *compact = kind->compact(out);
-					if (compact != NULL &&
-					    sbtc_cache_put(gh->cache, key, compact, strlen(compact), now, cerr, sizeof cerr) != 0)
-						snprintf(src->note, sizeof src->note, "%s", cerr);
-					free(compact);
-				}
-				sbtc_http_response_free(&resp);
-				st = SBTC_FETCH_OK;
-				goto out;
-			}
-			snprintf(err, errlen, "%s sent an answer I cannot read for %s: %s", peer, path, perr);
-			st = SBTC_FETCH_BAD_ANSWER;
-		} else {
-			st = judge_error(gh, &resp, peer, not_found, err, errlen);
-			if (resp.status == 404) {
-				/* GitHub's authoritative "no such thing": no cached answer overrides it. */
-				sbtc_http_response_free(&resp);
-				goto out;
-			}
-		}
-		sbtc_http_response_free(&resp);
-	}
-
-	/* GitHub could not answer: an older answer from the cache stands in. */
-	if (cached != NULL) {
-		if (age >= 0 && age <= gh->max_age && kind->parse(cached, clen, out, cerr, sizeof cerr) == 0) {
-			src->from_cache = true;
-			src->stale = true;
-			src->age = age;
-			snprintf(src->why, sizeof src->why, "%s", err);
-			st = SBTC_FETCH_OK;
-			goto out;
-		}
-		char d[32];
-		size_t l = strlen(err);
-		if (l < errlen && age < 0)
-			/* Its true age is unknown: it may be far older than --cache-max-age. */
-			snprintf(err + l, errlen - l, " (the cached answer is dated in the future, %s ahead of "
-				 "this host's clock, and not used)", sbtc_format_duration(-age, d, sizeof d));
-		else if (l < errlen)
-			snprintf(err + l, errlen - l, " (the cached answer, %s old, is too old to use)",
-				 sbtc_format_duration(age, d, sizeof d));
-	}
-out:
-	free(cached);
-	free(masked_api);
-	free(key);
-	free(origin);
-	free(peer);
-	free(url);
-	return st;
+	sbtc_http_get_json(a, x->url, &x->o, SBTC_JSON_ANY_STATUS, &x->ans, &x->hoc, exchange_answered, x);
 }
 
-sbtc_fetch_status sbtc_github_releases_get(const sbtc_github *gh, const char *repo, sbtc_github_releases *out,
-					   sbtc_github_source *src, char *err, size_t errlen)
+void sbtc_github_releases_start(sbtc_acq *a, const sbtc_github *gh, const char *repo, sbtc_github_releases *out,
+				sbtc_github_source *src, sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
-	char path[300], nf[300];
 	memset(out, 0, sizeof *out);
-	snprintf(path, sizeof path, "/repos/%s/releases?per_page=%d", repo, SBTC_GITHUB_PER_PAGE);
-	snprintf(nf, sizeof nf, "repository %s not found on GitHub", repo);
-	return cached_get(gh, path, &RELEASES, nf, out, src, err, errlen);
+	cached_start(a, gh, sbtc_xasprintf("/repos/%s/releases?per_page=%d", repo, SBTC_GITHUB_PER_PAGE),
+		     sbtc_xasprintf("repository %s not found on GitHub", repo), &RELEASES, out, src, oc, then, ctx);
 }
 
-sbtc_fetch_status sbtc_github_compare_get(const sbtc_github *gh, const char *repo, const char *base,
-					  const char *head, sbtc_github_compare *out, sbtc_github_source *src,
-					  char *err, size_t errlen)
+void sbtc_github_compare_start(sbtc_acq *a, const sbtc_github *gh, const char *repo, const char *base,
+			       const char *head, sbtc_github_compare *out, sbtc_github_source *src, sbtc_outcome *oc,
+			       sbtc_then then, void *ctx)
 {
-	char path[400], nf[400];
 	memset(out, 0, sizeof *out);
-	/* per_page=1: the answer lists commits; one is enough, the counts are what we read. */
-	snprintf(path, sizeof path, "/repos/%s/compare/%s...%s?per_page=1", repo, base, head);
 	char *ch = sbtc_sanitize(head, 60), *cb = sbtc_sanitize(base, 60);
-	snprintf(nf, sizeof nf, "commit %s or tag %s not found in %s", ch, cb, repo);
+	char *nf = sbtc_xasprintf("commit %s or tag %s not found in %s", ch, cb, repo);
 	free(ch);
 	free(cb);
-	return cached_get(gh, path, &COMPARE, nf, out, src, err, errlen);
+	/* per_page=1: the answer lists commits; one is enough, the counts are what we read. */
+	cached_start(a, gh, sbtc_xasprintf("/repos/%s/compare/%s...%s?per_page=1", repo, base, head), nf, &COMPARE,
+		     out, src, oc, then, ctx);
 }

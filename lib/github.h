@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "acquire.h"
 #include "cache.h"
 #include "http.h"
 
@@ -36,7 +37,7 @@ typedef struct {
 	bool from_cache;   /* served from the cache */
 	bool stale;        /* ...because GitHub could not be asked; why holds GitHub's reason */
 	double age;        /* seconds since the answer was fetched from GitHub */
-	char why[400];
+	char why[SBTC_FETCH_MSG_MAX];
 	char note[400];    /* a cache problem worth mentioning ("" when none) */
 	int requests;      /* requests sent to GitHub */
 } sbtc_github_source;
@@ -62,13 +63,16 @@ bool sbtc_github_repo_valid(const char *repo);
  * contains the token. */
 int sbtc_github_token(const char *file, char **token, char *err, size_t errlen);
 
-/* GET /repos/REPO/releases?per_page=100: every release, drafts and prereleases included
- * (the caller chooses). Failures: 404 -> ERROR "repository ... has no releases or does not
- * exist"; rate limit, unreachable, 5xx, garbage -> the cache if it has an answer younger
- * than max_age, else UNREACHABLE / ERROR / BAD_ANSWER / TIMEOUT with GitHub's reason. */
-sbtc_fetch_status sbtc_github_releases_get(const sbtc_github *gh, const char *repo,
-					   sbtc_github_releases *out, sbtc_github_source *src,
-					   char *err, size_t errlen);
+/* Started into an acquisition (acquire.h): GET /repos/REPO/releases?per_page=100, every
+ * release, drafts and prereleases included (the caller chooses). A cached answer younger
+ * than ttl ends the exchange at once, without a request (then is called before this
+ * returns). Failures: 404 -> ERROR "repository ... not found on GitHub"; rate limit,
+ * unreachable, 5xx, garbage, the deadline -> the cache if it has an answer younger than
+ * max_age (src says so, with GitHub's reason), else UNREACHABLE / ERROR / BAD_ANSWER /
+ * TIMEOUT with GitHub's reason in oc. gh must stay valid until sbtc_acq_run returns. */
+void sbtc_github_releases_start(sbtc_acq *a, const sbtc_github *gh, const char *repo,
+				sbtc_github_releases *out, sbtc_github_source *src, sbtc_outcome *oc,
+				sbtc_then then, void *ctx);
 void sbtc_github_releases_free(sbtc_github_releases *r);
 
 typedef enum {
@@ -84,11 +88,11 @@ typedef struct {
 	int64_t behind_by;
 } sbtc_github_compare;
 
-/* GET /repos/REPO/compare/BASE...HEAD: how head (a commit) relates to base (a tag).
- * 404: ERROR "commit ... not found in REPO". */
-sbtc_fetch_status sbtc_github_compare_get(const sbtc_github *gh, const char *repo, const char *base,
-					  const char *head, sbtc_github_compare *out,
-					  sbtc_github_source *src, char *err, size_t errlen);
+/* GET /repos/REPO/compare/BASE...HEAD: how head (a commit) relates to base (a tag),
+ * started and cached as the release list is. 404: ERROR "commit ... not found in REPO". */
+void sbtc_github_compare_start(sbtc_acq *a, const sbtc_github *gh, const char *repo, const char *base,
+			       const char *head, sbtc_github_compare *out, sbtc_github_source *src,
+			       sbtc_outcome *oc, sbtc_then then, void *ctx);
 
 /* The parsers, on a body GitHub sent or the cache kept: 0, or -1 with a message. */
 int sbtc_github_parse_releases(const char *body, size_t len, sbtc_github_releases *out, char *err,

@@ -2,7 +2,11 @@
 #include "prometheus_text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sanitize.h"
+#include "strbuf.h"
 
 bool sbtc_prom_label(const char *labels, const char *end, const char *label, char *dst, size_t dstlen)
 {
@@ -75,4 +79,82 @@ bool sbtc_prom_build_info_revision(const char *body, char *dst, size_t dstlen)
 		line = eol ? eol + 1 : NULL;
 	}
 	return found;
+}
+
+char *sbtc_prom_scrape_url(const char *url)
+{
+	/* The signer's exporter (metrics-exporter-prometheus behind stacks-sbtc/sbtc
+	 * signer/src/metrics.rs, setup_metrics()) answers on any path; a proxy in front of
+	 * it or another exporter may route only /metrics. */
+	const char *rest = strstr(url, "://");
+	rest = rest ? rest + 3 : url;
+	size_t alen = strcspn(rest, "/?#");
+	if (rest[alen] == '/')
+		return sbtc_xstrdup(url);
+	size_t head = (size_t)(rest + alen - url);
+	return sbtc_xasprintf("%.*s/metrics%s", (int)head, url, rest + alen);
+}
+
+sbtc_fetch_status sbtc_prom_build_info_answer(const sbtc_http_response *resp, const char *peer,
+					       sbtc_prom_build_info *out, sbtc_outcome *oc)
+{
+	out->revision[0] = '\0';
+	if (resp->status != 200) {
+		char *clean = sbtc_sanitize(resp->body ? resp->body : "", SBTC_REMOTE_TEXT_MAX);
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "%s answered HTTP %ld%s%s", peer, resp->status,
+				 clean[0] ? ": " : "", clean);
+		free(clean);
+		return oc->status;
+	}
+	if (resp->body == NULL || !sbtc_prom_build_info_revision(resp->body, out->revision, sizeof out->revision))
+		return sbtc_outcome_set(oc, SBTC_FETCH_BAD_ANSWER, "%s has no build_info metric with a revision label",
+					peer);
+	return sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+}
+
+/* One scrape under way. */
+typedef struct {
+	sbtc_http_opts o;
+	char *peer;
+	sbtc_http_response resp;
+	sbtc_outcome hoc;
+	sbtc_prom_build_info *out;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} scrape;
+
+static void scrape_done(sbtc_acq *a, void *ctx)
+{
+	scrape *s = ctx;
+	if (s->hoc.status == SBTC_FETCH_OK)
+		sbtc_prom_build_info_answer(&s->resp, s->peer, s->out, s->oc);
+	else
+		*s->oc = s->hoc;
+	sbtc_http_response_free(&s->resp);
+	sbtc_then then = s->then;
+	void *uctx = s->ctx;
+	free(s->peer);
+	free(s);
+	if (then != NULL)
+		then(a, uctx);
+}
+
+void sbtc_prom_build_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_prom_build_info *out,
+				sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	scrape *s = sbtc_xcalloc(1, sizeof *s);
+	s->o = *o;
+	s->o.max_body = SBTC_PROM_MAX_BODY;
+	s->peer = o->peer ? sbtc_xstrdup(o->peer) : sbtc_url_origin(url);
+	s->o.peer = s->peer;
+	s->out = out;
+	s->oc = oc;
+	s->then = then;
+	s->ctx = ctx;
+	out->revision[0] = '\0';
+	char *target = sbtc_prom_scrape_url(url);
+	sbtc_http_req req = {.method = "GET", .url = target, .opts = &s->o};
+	sbtc_acq_http(a, &req, &s->resp, &s->hoc, scrape_done, s);
+	free(target);
 }

@@ -32,7 +32,6 @@
 #define DEFAULT_CACHE_TTL "1h"
 #define DEFAULT_CACHE_MAX_AGE "7d"
 #define DEFAULT_CACHE_DIR_PREFIX "/var/tmp/check_sbtc_version-"
-#define METRICS_MAX_BODY (4u << 20)
 
 enum {
 	OPT_SIGNER_URL = SBTC_OPT_PLUGIN_FIRST,
@@ -272,7 +271,39 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	return -1;
 }
 
-/* ---- acquisition: what each component runs ------------------------------------------ */
+/* ---- configuration ------------------------------------------------------------------ */
+
+/* The defaults, as values (the option table shows them as text). */
+static void config_init(config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->cache_ttl = 3600;            /* DEFAULT_CACHE_TTL */
+	cfg->cache_max_age = 7 * 86400.0; /* DEFAULT_CACHE_MAX_AGE */
+	cfg->thresholds.warning = (sbtc_range){.set = true, .end = 3 * 86400.0};   /* DEFAULT_WARNING */
+	cfg->thresholds.critical = (sbtc_range){.set = true, .end = 28 * 86400.0}; /* DEFAULT_CRITICAL */
+}
+
+/* What the command line leaves to be worked out: which components are checked (those
+ * named, else those whose source was given). */
+static void config_finish(config *cfg, const sbtc_common_opts *common)
+{
+	cfg->http.verbose = common->verbose;
+	cfg->bitcoin.http = cfg->http;
+	/* Credentials select Bitcoin Core (its RPC needs them); a URL alone only says where,
+	 * so that a definition passing the default URL selects nothing. */
+	cfg->bitcoin_given = cfg->bitcoin.cookie_file || cfg->bitcoin.user || cfg->bitcoin.password_file;
+	if (!cfg->any_wanted) {
+		cfg->wanted[C_SIGNER] = cfg->signer_url || cfg->metrics_url || cfg->signer_version;
+		cfg->wanted[C_STACKS] = cfg->stacks_url || cfg->stacks_version;
+		cfg->wanted[C_BITCOIN] = cfg->bitcoin_given || cfg->bitcoin_version;
+	}
+	if (!cfg->wanted[C_SIGNER] && !cfg->wanted[C_STACKS] && !cfg->wanted[C_BITCOIN])
+		sbtc_usage_error(&info, "nothing to check: give --signer-url, --metrics-url or --signer-version, "
+				 "--stacks-url or --stacks-version, --bitcoin-cookie, --bitcoin-user or --bitcoin-version "
+				 "(or --component)");
+}
+
+/* ---- measurement: what each component runs, and what its project released ---------- */
 
 typedef struct {
 	char raw[200];      /* the version text as the component reported it (sanitised) */
@@ -283,127 +314,72 @@ typedef struct {
 	sbtc_version v;
 } running_version;
 
-/* The exporter's URL as a Prometheus scrape config takes it: a target without a path is
- * scraped at /metrics (Prometheus' default metrics_path); a URL with a path, even "/", is
- * used as given. (The signer's exporter, metrics-exporter-prometheus behind
- * signer/src/metrics.rs setup_metrics(), answers on any path; a proxy in front of it or
- * another exporter may route only /metrics.) */
-static char *metrics_scrape_url(const char *url)
+typedef struct {
+	comp_id id;
+	const config *cfg;
+	const sbtc_github *gh;
+	const char *given;     /* --COMPONENT-version, or NULL */
+	sbtc_http_opts http;   /* the component's endpoint: cfg->http with its peer named */
+	/* what the component runs */
+	union {
+		sbtc_signer_info signer;
+		sbtc_prom_build_info metrics;
+		sbtc_stacks_info stacks;
+		sbtc_bitcoin_netinfo bitcoin;
+	} answer;
+	sbtc_outcome run_oc;
+	running_version rv;
+	/* what its project released */
+	const char *repo;
+	sbtc_github_releases all;
+	sbtc_github_source rel_src;
+	sbtc_outcome rel_oc;
+	/* a commit: how it relates to the newest release (chained after both above) */
+	bool compare_started;
+	sbtc_github_compare cmp;
+	sbtc_github_source cmp_src;
+	sbtc_outcome cmp_oc;
+} component;
+
+typedef struct {
+	char *token;
+	sbtc_cache cache;
+	char cache_err[SBTC_FETCH_MSG_MAX]; /* why the cache directory is not used; "" when it is */
+	sbtc_github gh;
+	component c[NCOMP];
+} measurement;
+
+static void copy_clean(char *dst, size_t dstlen, const char *text)
 {
-	const char *rest = strstr(url, "://");
-	rest = rest ? rest + 3 : url;
-	size_t alen = strcspn(rest, "/?#");
-	if (rest[alen] == '/')
-		return sbtc_xstrdup(url);
-	size_t head = (size_t)(rest + alen - url);
-	return sbtc_xasprintf("%.*s/metrics%s", (int)head, url, rest + alen);
+	char *clean = sbtc_sanitize(text, dstlen - 1);
+	snprintf(dst, dstlen, "%s", clean);
+	free(clean);
 }
 
-static sbtc_fetch_status signer_from_metrics(const config *cfg, running_version *rv, char *err, size_t errlen)
+/* The version inside what a component reported (rv->raw); BAD_ANSWER when there is none. */
+static void read_version(component *c)
 {
-	sbtc_http_opts o = cfg->http;
-	o.max_body = METRICS_MAX_BODY;
-	char *origin = sbtc_url_origin(cfg->metrics_url);
-	char *peer = sbtc_xasprintf("signer's metrics exporter %s", origin);
-	o.peer = peer;
-	sbtc_http_response resp;
-	char *url = metrics_scrape_url(cfg->metrics_url);
-	sbtc_fetch_status st = sbtc_http_request("GET", url, NULL, NULL, &o, &resp, err, errlen);
-	free(url);
-	snprintf(rv->source, sizeof rv->source, "%s", peer);
-	if (st == SBTC_FETCH_OK) {
-		char rev[128];
-		if (resp.status != 200) {
-			char *clean = sbtc_sanitize(resp.body, 120);
-			snprintf(err, errlen, "%s answered HTTP %ld%s%s", peer, resp.status, clean[0] ? ": " : "", clean);
-			free(clean);
-			st = SBTC_FETCH_ERROR;
-		} else if (!sbtc_prom_build_info_revision(resp.body, rev, sizeof rev)) {
-			snprintf(err, errlen, "%s has no build_info metric with a revision label", peer);
-			st = SBTC_FETCH_BAD_ANSWER;
-		} else {
-			char *clean = sbtc_sanitize(rev, sizeof rv->raw - 1);
-			snprintf(rv->raw, sizeof rv->raw, "%s", clean);
-			free(clean);
-		}
-		sbtc_http_response_free(&resp);
-	}
-	free(origin);
-	free(peer);
-	return st;
-}
-
-/* Reads the running version of one component; 0 with rv filled, else a sub-result. */
-static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_version *rv, char *err, size_t errlen)
-{
-	memset(rv, 0, sizeof *rv);
-	sbtc_fetch_status st = SBTC_FETCH_OK;
-	const char *given = id == C_SIGNER ? cfg->signer_version : id == C_STACKS ? cfg->stacks_version
-									     : cfg->bitcoin_version;
-	if (given != NULL) {
-		char *clean = sbtc_sanitize(given, sizeof rv->raw - 1);
-		snprintf(rv->raw, sizeof rv->raw, "%s", clean);
-		free(clean);
-		snprintf(rv->source, sizeof rv->source, "--%s-version", COMP[id].name);
-	} else if (id == C_SIGNER && cfg->metrics_url != NULL) {
-		st = signer_from_metrics(cfg, rv, err, errlen);
-	} else if (id == C_SIGNER) {
-		sbtc_signer_info si;
-		const char *url = cfg->signer_url ? cfg->signer_url : SBTC_DEFAULT_SIGNER_URL;
-		char *origin = sbtc_url_origin(url);
-		snprintf(rv->source, sizeof rv->source, "signer API %s", origin);
-		free(origin);
-		st = sbtc_signer_info_get(url, &cfg->http, &si, err, errlen);
-		if (st == SBTC_FETCH_OK) {
-			if (!si.has_git_revision) {
-				snprintf(err, errlen, "%s: /info has no build_info.git_revision", rv->source);
-				st = SBTC_FETCH_BAD_ANSWER;
-			} else {
-				snprintf(rv->raw, sizeof rv->raw, "%s", si.git_revision);
-			}
-		}
-	} else if (id == C_STACKS) {
-		sbtc_stacks_info si;
-		const char *url = cfg->stacks_url ? cfg->stacks_url : SBTC_DEFAULT_STACKS_URL;
-		char *origin = sbtc_url_origin(url);
-		snprintf(rv->source, sizeof rv->source, "Stacks node %s", origin);
-		free(origin);
-		st = sbtc_stacks_info_get(url, "Stacks node", &cfg->http, &si, err, errlen);
-		if (st == SBTC_FETCH_OK)
-			snprintf(rv->raw, sizeof rv->raw, "%s", si.server_version);
-	} else {
-		sbtc_bitcoin_netinfo ni;
-		const char *url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL;
-		char *origin = sbtc_url_origin(url);
-		snprintf(rv->source, sizeof rv->source, "Bitcoin Core %s", origin);
-		free(origin);
-		st = sbtc_bitcoin_netinfo_get(&cfg->bitcoin, &ni, err, errlen);
-		if (st == SBTC_FETCH_OK)
-			snprintf(rv->raw, sizeof rv->raw, "%s", ni.subversion);
-	}
-	if (st != SBTC_FETCH_OK)
-		return st;
-
-	/* The version inside what was reported. */
+	running_version *rv = &c->rv;
+	comp_id id = c->id;
 	int rc;
 	char why[400];
 	/* "" and "main" as official images and builds without GIT_COMMIT report them
 	 * (stacks-sbtc/sbtc signer/build.rs, set_up_build_info()). */
-	if (id == C_SIGNER && given == NULL && sbtc_version_is_branch_name(rv->raw)) {
+	if (id == C_SIGNER && c->given == NULL && sbtc_version_is_branch_name(rv->raw)) {
 		rv->no_release = true;
-		return SBTC_FETCH_OK;
+		return;
 	}
 	if (id == C_SIGNER && sbtc_version_is_commit(rv->raw)) {
 		rv->is_commit = true;
 		sbtc_strlcpy(rv->commit, rv->raw, sizeof rv->commit); /* is_commit: at most 40 */
-		return SBTC_FETCH_OK;
+		return;
 	}
 	/* A source build's `git describe` (v1.3.3-5-gabc1234): its commit says more. */
 	if (id == C_SIGNER && sbtc_version_git_describe(rv->raw, rv->commit, sizeof rv->commit)) {
 		rv->is_commit = true;
-		return SBTC_FETCH_OK;
+		return;
 	}
-	if (id == C_STACKS && given == NULL)
+	if (id == C_STACKS && c->given == NULL)
 		rc = sbtc_version_from_stacks_server(rv->raw, &rv->v, why, sizeof why);
 	else if (id == C_BITCOIN && rv->raw[0] == '/')
 		rc = sbtc_version_from_bitcoin_subversion(rv->raw, &rv->v, why, sizeof why);
@@ -411,17 +387,12 @@ static sbtc_fetch_status get_running(const config *cfg, comp_id id, running_vers
 		rc = sbtc_version_parse_suffixed(rv->raw, &rv->v, why, sizeof why);
 	else
 		rc = sbtc_version_parse(rv->raw, &rv->v, why, sizeof why);
-	if (rc != 0) {
-		if (given != NULL)
-			snprintf(err, errlen, "%s: %s", rv->source, why);
-		else
-			snprintf(err, errlen, "%s reports a version I cannot read: %s", rv->source, why);
-		return SBTC_FETCH_BAD_ANSWER;
-	}
-	return SBTC_FETCH_OK;
+	if (rc != 0 && c->given != NULL)
+		sbtc_outcome_set(&c->run_oc, SBTC_FETCH_BAD_ANSWER, "%s: %s", rv->source, why);
+	else if (rc != 0)
+		sbtc_outcome_set(&c->run_oc, SBTC_FETCH_BAD_ANSWER, "%s reports a version I cannot read: %s", rv->source,
+				 why);
 }
-
-/* ---- evaluation --------------------------------------------------------------------- */
 
 typedef struct {
 	sbtc_version v;
@@ -454,6 +425,137 @@ static void select_releases(const sbtc_github_releases *all, bool signer_prefix,
 		out->n++;
 	}
 }
+
+/* A commit, once both its version and the release list are known: GitHub's compare says
+ * where it stands against the newest release. */
+static void compare_if_commit(sbtc_acq *a, component *c)
+{
+	if (c->compare_started || !c->run_oc.done || c->run_oc.status != SBTC_FETCH_OK || !c->rv.is_commit ||
+	    !c->rel_oc.done || c->rel_oc.status != SBTC_FETCH_OK)
+		return;
+	release_set rs;
+	select_releases(&c->all, false, &rs);
+	if (rs.newest != NULL) {
+		c->compare_started = true;
+		sbtc_github_compare_start(a, c->gh, c->repo, rs.newest->r->tag, c->rv.commit, &c->cmp, &c->cmp_src,
+					  &c->cmp_oc, NULL, NULL);
+	}
+	free(rs.c);
+}
+
+/* The version text in a component's answer; BAD_ANSWER when it holds none. */
+static void take_reported(component *c)
+{
+	if (c->id == C_SIGNER && c->cfg->metrics_url != NULL)
+		copy_clean(c->rv.raw, sizeof c->rv.raw, c->answer.metrics.revision);
+	else if (c->id == C_SIGNER && !c->answer.signer.has_git_revision)
+		sbtc_outcome_set(&c->run_oc, SBTC_FETCH_BAD_ANSWER, "%s: /info has no build_info.git_revision",
+				 c->rv.source);
+	else
+		snprintf(c->rv.raw, sizeof c->rv.raw, "%s",
+			 c->id == C_SIGNER  ? c->answer.signer.git_revision
+			 : c->id == C_STACKS ? c->answer.stacks.server_version
+					     : c->answer.bitcoin.subversion);
+}
+
+static void running_read(sbtc_acq *a, void *ctx)
+{
+	component *c = ctx;
+	if (c->run_oc.status == SBTC_FETCH_OK && c->given == NULL)
+		take_reported(c);
+	if (c->run_oc.status == SBTC_FETCH_OK)
+		read_version(c);
+	compare_if_commit(a, c);
+}
+
+static void releases_read(sbtc_acq *a, void *ctx)
+{
+	compare_if_commit(a, ctx);
+}
+
+/* Names where the running version comes from and starts asking. */
+static void start_running(sbtc_acq *a, component *c)
+{
+	const config *cfg = c->cfg;
+	const char *url = NULL, *what;
+	if (c->given != NULL) {
+		copy_clean(c->rv.raw, sizeof c->rv.raw, c->given);
+		snprintf(c->rv.source, sizeof c->rv.source, "--%s-version", COMP[c->id].name);
+		sbtc_outcome_set(&c->run_oc, SBTC_FETCH_OK, "%s", "");
+		running_read(a, c);
+		return;
+	}
+	if (c->id == C_SIGNER && cfg->metrics_url != NULL)
+		url = cfg->metrics_url, what = "signer's metrics exporter";
+	else if (c->id == C_SIGNER)
+		url = cfg->signer_url ? cfg->signer_url : SBTC_DEFAULT_SIGNER_URL, what = "signer API";
+	else if (c->id == C_STACKS)
+		url = cfg->stacks_url ? cfg->stacks_url : SBTC_DEFAULT_STACKS_URL, what = "Stacks node";
+	else
+		url = cfg->bitcoin.url ? cfg->bitcoin.url : SBTC_DEFAULT_BITCOIN_URL, what = "Bitcoin Core";
+	char *origin = sbtc_url_origin(url);
+	snprintf(c->rv.source, sizeof c->rv.source, "%s %s", what, origin);
+	free(origin);
+	if (c->id == C_SIGNER && cfg->metrics_url != NULL) {
+		c->http.peer = c->rv.source;
+		sbtc_prom_build_info_start(a, url, &c->http, &c->answer.metrics, &c->run_oc, running_read, c);
+	} else if (c->id == C_SIGNER) {
+		sbtc_signer_info_start(a, url, &c->http, &c->answer.signer, &c->run_oc, running_read, c);
+	} else if (c->id == C_STACKS) {
+		sbtc_stacks_info_start(a, url, "Stacks node", &c->http, &c->answer.stacks, &c->run_oc, running_read, c);
+	} else {
+		sbtc_bitcoin_netinfo_start(a, &cfg->bitcoin, &c->answer.bitcoin, &c->run_oc, running_read, c);
+	}
+}
+
+/* Asks every wanted component what it runs and GitHub what each project released, all at
+ * once; a commit's compare follows its release list. */
+static void measure(const config *cfg, measurement *m)
+{
+	char err[SBTC_FETCH_MSG_MAX];
+	memset(m, 0, sizeof *m);
+	if (sbtc_github_token(cfg->token_file, &m->token, err, sizeof err) != 0)
+		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	/* The cache: a directory that cannot be trusted is left alone and said so. */
+	char *default_dir = sbtc_xasprintf(DEFAULT_CACHE_DIR_PREFIX "%ju", (uintmax_t)geteuid());
+	if (sbtc_cache_open(&m->cache, cfg->cache_dir ? cfg->cache_dir : default_dir, err, sizeof err) != 0)
+		snprintf(m->cache_err, sizeof m->cache_err, "%s", err);
+	free(default_dir);
+	m->gh = (sbtc_github){
+		.api = cfg->github_api ? cfg->github_api : SBTC_GITHUB_API,
+		.token = m->token,
+		.http = {.verbose = cfg->http.verbose, .cacert = cfg->github_cacert},
+		.cache = &m->cache,
+		.ttl = cfg->cache_ttl,
+		.max_age = cfg->cache_max_age,
+	};
+	const char *given[NCOMP] = {cfg->signer_version, cfg->stacks_version, cfg->bitcoin_version};
+	sbtc_acq *a = sbtc_acq_new();
+	for (int id = 0; id < NCOMP; id++) {
+		component *c = &m->c[id];
+		*c = (component){.id = (comp_id)id, .cfg = cfg, .gh = &m->gh, .given = given[id], .http = cfg->http,
+				 .repo = cfg->repo[id] ? cfg->repo[id] : COMP[id].repo};
+		if (!cfg->wanted[id])
+			continue;
+		sbtc_github_releases_start(a, &m->gh, c->repo, &c->all, &c->rel_src, &c->rel_oc, releases_read, c);
+		start_running(a, c);
+	}
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+}
+
+static void measurement_free(measurement *m)
+{
+	for (int id = 0; id < NCOMP; id++)
+		sbtc_github_releases_free(&m->c[id].all);
+	sbtc_cache_close(&m->cache);
+	if (m->token != NULL) {
+		memset(m->token, 0, strlen(m->token));
+		free(m->token);
+	}
+}
+
+/* ---- evaluation --------------------------------------------------------------------- */
 
 /* "12 days ago", "1 day ago", "5h 3m ago". */
 static char *ago(double seconds, char *dst, size_t dstlen)
@@ -688,41 +790,42 @@ done:
 }
 
 /* A commit: GitHub's compare says where it stands against the newest release. */
-static verdict judge_commit(const config *cfg, const sbtc_github *gh, comp_id id, const char *repo,
-			    const running_version *rv, const release_set *rs, time_t now, sbtc_result *comp,
+static verdict judge_commit(const component *c, const release_set *rs, time_t now, sbtc_result *comp,
 			    sbtc_strbuf *text)
 {
+	const config *cfg = c->cfg;
+	const running_version *rv = &c->rv;
+	comp_id id = c->id;
 	verdict out = {SBTC_OK, 0, 0};
 	const candidate *newest = rs->newest;
-	char short_commit[13], pub[64], err[700];
+	char short_commit[13], pub[64];
 	snprintf(short_commit, sizeof short_commit, "%.12s", rv->commit);
 	char *tag = sbtc_sanitize(newest->r->tag, 60);
 	published_text(newest->r, now, pub, sizeof pub);
-	sbtc_github_compare cmp;
-	sbtc_github_source src;
-	sbtc_fetch_status st = sbtc_github_compare_get(gh, repo, newest->r->tag, rv->commit, &cmp, &src, err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
+	const sbtc_github_compare *cmp = &c->cmp;
+	const sbtc_github_source *src = &c->cmp_src;
+	if (c->cmp_oc.status != SBTC_FETCH_OK) {
 		sbtc_strbuf_printf(text, "%s commit %s: cannot compare it with %s: %s", COMP[id].label, short_commit, tag,
-				   err);
-		out.state = st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN;
+				   c->cmp_oc.msg);
+		out.state = c->cmp_oc.status == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN;
 		out.releases_behind = out.behind = NAN;
 		free(tag);
 		return out;
 	}
-	if (src.stale) {
+	if (src->stale) {
 		char d[32];
 		sbtc_result_add(comp, SBTC_OK, "compare from the cache, %s old: %s",
-				sbtc_format_duration(src.age, d, sizeof d), src.why);
+				sbtc_format_duration(src->age, d, sizeof d), src->why);
 	}
-	if (src.note[0])
-		sbtc_result_add(comp, SBTC_OK, "%s", src.note);
-	switch (cmp.status) {
+	if (src->note[0])
+		sbtc_result_add(comp, SBTC_OK, "%s", src->note);
+	switch (cmp->status) {
 	case SBTC_COMPARE_IDENTICAL:
 		sbtc_strbuf_printf(text, "%s commit %s is the newest release %s (%s)", COMP[id].label, short_commit, tag, pub);
 		break;
 	case SBTC_COMPARE_AHEAD:
 		sbtc_strbuf_printf(text, "%s commit %s is %lld commits ahead of the newest release %s (%s)",
-				   COMP[id].label, short_commit, (long long)cmp.ahead_by, tag, pub);
+				   COMP[id].label, short_commit, (long long)cmp->ahead_by, tag, pub);
 		break;
 	case SBTC_COMPARE_BEHIND:
 	case SBTC_COMPARE_DIVERGED:
@@ -731,9 +834,9 @@ static verdict judge_commit(const config *cfg, const sbtc_github *gh, comp_id id
 		out.releases_behind = NAN;
 		out.behind = newest->r->published >= 0 ? fmax(0, difftime(now, newest->r->published)) : NAN;
 		sbtc_strbuf_printf(text, "%s commit %s is %lld commits behind the newest release %s (%s)",
-				   COMP[id].label, short_commit, (long long)cmp.behind_by, tag, pub);
-		if (cmp.status == SBTC_COMPARE_DIVERGED)
-			sbtc_strbuf_printf(text, " and has %lld commits of its own", (long long)cmp.ahead_by);
+				   COMP[id].label, short_commit, (long long)cmp->behind_by, tag, pub);
+		if (cmp->status == SBTC_COMPARE_DIVERGED)
+			sbtc_strbuf_printf(text, " and has %lld commits of its own", (long long)cmp->ahead_by);
 		out.state = isnan(out.behind) ? SBTC_UNKNOWN : sbtc_thresholds_eval(&cfg->thresholds, out.behind);
 		if (out.state == SBTC_OK)
 			sbtc_strbuf_printf(text, " (within the grace of -w %s)", grace_text(cfg));
@@ -768,140 +871,103 @@ static void add_perf(sbtc_result *r, const config *cfg, comp_id id, double relea
 	sbtc_perf_add(r, label, isnan(behind) ? NAN : round(behind), "s", &cfg->thresholds, 0, NAN);
 }
 
-static void check_component(sbtc_result *root, const config *cfg, const sbtc_github *gh, comp_id id,
-			    int verbose, time_t now)
+/* Where the release list came from, when that is worth saying. */
+static void source_lines(sbtc_result *comp, const component *c, int verbose)
 {
-	char err[800];
-	running_version rv;
-	sbtc_fetch_status st = get_running(cfg, id, &rv, err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	const sbtc_github_source *src = &c->rel_src;
+	char d[32];
+	if (src->from_cache && src->stale)
+		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old: %s", c->repo,
+				sbtc_format_duration(src->age, d, sizeof d), src->why);
+	else if (src->from_cache && verbose >= 1)
+		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old", c->repo,
+				sbtc_format_duration(src->age, d, sizeof d));
+	if (src->note[0])
+		sbtc_result_add(comp, SBTC_OK, "%s", src->note);
+}
+
+static void judge_component(sbtc_result *root, const component *c, int verbose, time_t now)
+{
+	const config *cfg = c->cfg;
+	const running_version *rv = &c->rv;
+	comp_id id = c->id;
+	if (c->run_oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(c->run_oc.status), "%s", c->run_oc.msg);
 		add_perf(root, cfg, id, NAN, NAN);
 		return;
 	}
-	const char *repo = cfg->repo[id] ? cfg->repo[id] : COMP[id].repo;
-	sbtc_github_releases all;
-	sbtc_github_source src;
-	st = sbtc_github_releases_get(gh, repo, &all, &src, err, sizeof err);
-	char revision[sizeof rv.raw + 16];
-	snprintf(revision, sizeof revision, "revision '%s'", rv.raw);
-	const char *shown = rv.no_release ? revision : rv.is_commit ? rv.raw : rv.v.text;
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result *r = sbtc_result_add(root, st == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state() : SBTC_UNKNOWN,
-						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, repo, err);
-		if (src.note[0])
-			sbtc_result_add(r, SBTC_OK, "%s", src.note);
+	char revision[sizeof rv->raw + 16];
+	snprintf(revision, sizeof revision, "revision '%s'", rv->raw);
+	const char *shown = rv->no_release ? revision : rv->is_commit ? rv->raw : rv->v.text;
+	if (c->rel_oc.status != SBTC_FETCH_OK) {
+		sbtc_result *r = sbtc_result_add(root, c->rel_oc.status == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state()
+											      : SBTC_UNKNOWN,
+						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, c->repo,
+						 c->rel_oc.msg);
+		if (c->rel_src.note[0])
+			sbtc_result_add(r, SBTC_OK, "%s", c->rel_src.note);
 		add_perf(root, cfg, id, NAN, NAN);
 		return;
 	}
 	release_set rs;
-	select_releases(&all, rv.is_commit ? false : rv.v.signer_prefix, &rs);
+	select_releases(&c->all, rv->is_commit ? false : rv->v.signer_prefix, &rs);
 	sbtc_result *comp = sbtc_result_add(root, SBTC_OK, "%s", COMP[id].label);
-	if (src.from_cache && src.stale) {
-		char d[32];
-		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old: %s", repo,
-				sbtc_format_duration(src.age, d, sizeof d), src.why);
-	} else if (src.from_cache && verbose >= 1) {
-		char d[32];
-		sbtc_result_add(comp, SBTC_OK, "releases of %s from the cache, %s old", repo,
-				sbtc_format_duration(src.age, d, sizeof d));
-	}
-	if (src.note[0])
-		sbtc_result_add(comp, SBTC_OK, "%s", src.note);
+	source_lines(comp, c, verbose);
 	if (rs.newest == NULL) {
 		sbtc_result_set(comp, SBTC_UNKNOWN, "%s %s: %s lists no stable release (%zu releases, %zu drafts, "
-				"prereleases or tags that are not versions)", COMP[id].label, shown, repo, all.n, rs.ignored);
+				"prereleases or tags that are not versions)", COMP[id].label, shown, c->repo, c->all.n,
+				rs.ignored);
 		add_perf(root, cfg, id, NAN, NAN);
-	} else {
-		sbtc_strbuf text = SBTC_STRBUF_INIT;
-		verdict v;
-		if (rv.no_release)
-			v = judge_no_release(id, &rv, &rs, now, &text);
-		else if (rv.is_commit)
-			v = judge_commit(cfg, gh, id, repo, &rv, &rs, now, comp, &text);
-		else if (id == C_BITCOIN && !cfg->bitcoin_latest)
-			v = judge_bitcoin_maintained(cfg, &rv, &rs, all.n, now, &text);
-		else
-			v = judge_version(cfg, id, &rv, &rs, all.n, now, NULL, &text);
-		sbtc_result_set(comp, v.state, "%s", sbtc_strbuf_str(&text));
-		sbtc_strbuf_free(&text);
-		if (verbose >= 1 && rs.newest->r->html_url[0]) {
-			char *url = sbtc_sanitize(rs.newest->r->html_url, 200);
-			sbtc_result_add(comp, SBTC_OK, "newest release: %s", url);
-			free(url);
-		}
-		if (verbose >= 2)
-			sbtc_result_add(comp, SBTC_OK, "%s reported by %s; %zu stable releases of %s considered, %zu "
-					"ignored", rv.raw, rv.source, rs.n, repo, rs.ignored);
-		add_perf(root, cfg, id, v.releases_behind, v.behind);
+		free(rs.c);
+		return;
 	}
+	sbtc_strbuf text = SBTC_STRBUF_INIT;
+	verdict v;
+	if (rv->no_release)
+		v = judge_no_release(id, rv, &rs, now, &text);
+	else if (rv->is_commit)
+		v = judge_commit(c, &rs, now, comp, &text);
+	else if (id == C_BITCOIN && !cfg->bitcoin_latest)
+		v = judge_bitcoin_maintained(cfg, rv, &rs, c->all.n, now, &text);
+	else
+		v = judge_version(cfg, id, rv, &rs, c->all.n, now, NULL, &text);
+	sbtc_result_set(comp, v.state, "%s", sbtc_strbuf_str(&text));
+	sbtc_strbuf_free(&text);
+	if (verbose >= 1 && rs.newest->r->html_url[0]) {
+		char *url = sbtc_sanitize(rs.newest->r->html_url, 200);
+		sbtc_result_add(comp, SBTC_OK, "newest release: %s", url);
+		free(url);
+	}
+	if (verbose >= 2)
+		sbtc_result_add(comp, SBTC_OK, "%s reported by %s; %zu stable releases of %s considered, %zu "
+				"ignored", rv->raw, rv->source, rs.n, c->repo, rs.ignored);
+	add_perf(root, cfg, id, v.releases_behind, v.behind);
 	free(rs.c);
-	sbtc_github_releases_free(&all);
+}
+
+static void judge(sbtc_result *root, const config *cfg, const measurement *m, int verbose)
+{
+	if (m->cache_err[0])
+		sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", m->cache_err);
+	time_t now = time(NULL);
+	for (int id = 0; id < NCOMP; id++)
+		if (cfg->wanted[id])
+			judge_component(root, &m->c[id], verbose, now);
+	sbtc_perf_add_time(root);
 }
 
 int main(int argc, char **argv)
 {
 	config cfg;
-	memset(&cfg, 0, sizeof cfg);
 	sbtc_common_opts common;
-	char err[600];
-
-	if (sbtc_quantity_parse(DEFAULT_CACHE_TTL, SBTC_UNIT_DURATION, &cfg.cache_ttl, err, sizeof err) != 0 ||
-	    sbtc_quantity_parse(DEFAULT_CACHE_MAX_AGE, SBTC_UNIT_DURATION, &cfg.cache_max_age, err, sizeof err) != 0 ||
-	    sbtc_range_parse(DEFAULT_WARNING, SBTC_UNIT_DURATION, &cfg.thresholds.warning, err, sizeof err) != 0 ||
-	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.thresholds.critical, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	config_init(&cfg);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
-	/* Credentials select Bitcoin Core (its RPC needs them); a URL alone only says where,
-	 * so that a definition passing the default URL selects nothing. */
-	cfg.bitcoin_given = cfg.bitcoin.cookie_file || cfg.bitcoin.user || cfg.bitcoin.password_file;
-	cfg.http.verbose = common.verbose;
-	cfg.bitcoin.http = cfg.http;
+	config_finish(&cfg, &common);
 
-	/* Which components: those named, else those whose source was given. */
-	if (!cfg.any_wanted) {
-		cfg.wanted[C_SIGNER] = cfg.signer_url || cfg.metrics_url || cfg.signer_version;
-		cfg.wanted[C_STACKS] = cfg.stacks_url || cfg.stacks_version;
-		cfg.wanted[C_BITCOIN] = cfg.bitcoin_given || cfg.bitcoin_version;
-	}
-	if (!cfg.wanted[C_SIGNER] && !cfg.wanted[C_STACKS] && !cfg.wanted[C_BITCOIN])
-		sbtc_usage_error(&info, "nothing to check: give --signer-url, --metrics-url or --signer-version, "
-				 "--stacks-url or --stacks-version, --bitcoin-cookie, --bitcoin-user or --bitcoin-version "
-				 "(or --component)");
-
-	char *token = NULL;
-	if (sbtc_github_token(cfg.token_file, &token, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
-
-	/* The cache: a directory that cannot be trusted is left alone and said so. */
+	measurement m;
+	measure(&cfg, &m);
 	sbtc_result *root = sbtc_result_new();
-	char *default_dir = sbtc_xasprintf(DEFAULT_CACHE_DIR_PREFIX "%ju", (uintmax_t)geteuid());
-	sbtc_cache cache;
-	if (sbtc_cache_open(&cache, cfg.cache_dir ? cfg.cache_dir : default_dir, err, sizeof err) != 0)
-		sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", err);
-	free(default_dir);
-
-	sbtc_github gh = {
-		.api = cfg.github_api ? cfg.github_api : SBTC_GITHUB_API,
-		.token = token,
-		.http = {.verbose = common.verbose, .cacert = cfg.github_cacert},
-		.cache = &cache,
-		.ttl = cfg.cache_ttl,
-		.max_age = cfg.cache_max_age,
-	};
-
-	/* Acquisition and evaluation, component by component. */
-	time_t now = time(NULL);
-	for (int id = 0; id < NCOMP; id++)
-		if (cfg.wanted[id])
-			check_component(root, &cfg, &gh, (comp_id)id, common.verbose, now);
-	sbtc_perf_add_time(root);
-
-	sbtc_cache_close(&cache);
-	if (token != NULL) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
-	/* Presentation. */
+	judge(root, &cfg, &m, common.verbose);
+	measurement_free(&m);
 	return sbtc_finish(root);
 }

@@ -399,6 +399,49 @@ class Commits(VersionCase):
         self.assertEqual(len(self.api_requests()), n, "the second run must be answered from the cache")
 
 
+class Concurrency(VersionCase):
+    """Every source of a run is asked at once under the one deadline: one that stalls costs
+    only itself, and the other components are judged with their lines and perfdata."""
+
+    def line(self, r, start):
+        lines = [l for l in r.long_text if l.lstrip().startswith(start)]
+        self.assertEqual(len(lines), 1, r)
+        return lines[0]
+
+    def test_stalled_repository_costs_only_itself(self):
+        self.gh.set(mood="stall", stall_repos=["stacks-network/stacks-core"], stall_seconds=30)
+        start = time.monotonic()
+        r = self.check("--signer-version", "v1.3.3", "--stacks-version", "3.1.0.0.12",
+                       "--bitcoin-version", "v29.1", "-t", "5")
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 5.5, r)
+        # the worst news that was judged leads (WARNING over the stalled one's UNKNOWN)
+        self.assertState(r, 1, "Bitcoin Core v29.1, newest of 29.x v29.2 published 22 days ago")
+        self.assertIn("newest release of stacks-network/stacks-core unknown: no answer from GitHub API %s within "
+                      "the deadline of 5 s" % self.gh.url, self.line(r, "[UNKNOWN] Stacks node 3.1.0.0.12"))
+        self.line(r, "[OK] signer v1.3.3 is the newest release")
+        self.assertBehind(r, "signer", 0, 0)
+        self.assertBehind(r, "bitcoin", 1, 22 * DAY)
+        self.assertIsNone(r.perfdata["stacks_behind"].value, r)
+        self.assertEqual(sorted(q["path"] for q in self.api_requests()),
+                         ["/repos/bitcoin/bitcoin/releases", "/repos/stacks-network/stacks-core/releases",
+                          "/repos/stacks-sbtc/sbtc/releases"])
+
+    def test_stalled_signer_api_costs_only_itself(self):
+        with SignerApiFixture(mood="stall", stall_seconds=30) as s:
+            start = time.monotonic()
+            r = self.check("--signer-url", s.url, "--stacks-version", "3.1.0.0.12", "--bitcoin-version", "v29.2",
+                           "-t", "5")
+            elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 5.5, r)
+        self.assertState(r, 1, "Stacks node 3.1.0.0.12, newest 3.1.0.0.13 published 10 days ago")
+        self.assertIn("within the deadline of 5 s", self.line(r, "[UNKNOWN] no answer from signer %s" % s.url))
+        self.assertIn("Bitcoin Core v29.2 is the newest release of 29.x", self.line(r, "[OK] Bitcoin Core"))
+        self.assertBehind(r, "stacks", 1, 10 * DAY)
+        self.assertBehind(r, "bitcoin", 0, 0)
+        self.assertIsNone(r.perfdata["signer_behind"].value, r)
+
+
 class Failures(VersionCase):
 
     @under_valgrind
@@ -427,7 +470,7 @@ class Failures(VersionCase):
             ("forbidden", "answered HTTP 403: Resource not accessible by integration"),
             ("http-500", "answered HTTP 500: Server Error"),
             ("http-502", "answered HTTP 502"),
-            ("garbage", "sent an answer I cannot read"),
+            ("garbage", "sent an answer that is not JSON"),  # lib/acquire.c's one wording
             ("wrong-shape", "expected an array of releases, got object"),
             ("reset", "GitHub API %s" % self.gh.url),
         ]
@@ -906,7 +949,8 @@ class Sources(VersionCase):
             r = self.check("--signer-url", s.url, "-t", "2")
             self.assertLess(time.monotonic() - start, 8, r)
             self.assertState(r, 3, "within the deadline of 2 s")
-            self.assertEqual(self.api_requests(), [])
+            # the release list is asked at the same time (and kept for the next run)
+            self.assertEqual([q["path"] for q in self.api_requests()], ["/repos/stacks-sbtc/sbtc/releases"])
 
     def test_bitcoin_core_subversion(self):
         cookie_dir = os.path.join(self.tmp, "btc")

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/prometheus_text.c: the revision label of the signer exporter's
  * build_info sample (Prometheus text exposition format: name{label="value",...} value,
- * label values escaped with \\, \" and \n). The exporter's side is covered by
- * tests/integration/test_version.py (test_metrics_exporter). */
+ * label values escaped with \\, \" and \n), the URL a scrape asks, and how an answer is
+ * judged. The exporter's side is covered by tests/integration/test_version.py
+ * (test_metrics_exporter). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,6 +106,60 @@ static void test_label(void **unused)
 	assert_false(sbtc_prom_label(tail, tail + strlen(tail), "a", v, sizeof v));
 }
 
+static void test_scrape_url(void **unused)
+{
+	(void)unused;
+	/* Prometheus' default metrics_path for a target without a path; a path is kept */
+	static const char *const cases[][2] = {
+		{"http://127.0.0.1:9184", "http://127.0.0.1:9184/metrics"},
+		{"http://127.0.0.1:9184/", "http://127.0.0.1:9184/"},
+		{"http://127.0.0.1:9184/metrics", "http://127.0.0.1:9184/metrics"},
+		{"https://h.example/custom/path", "https://h.example/custom/path"},
+		{"http://h:1?x=1", "http://h:1/metrics?x=1"},
+		{"http://u:p@h:1#f", "http://u:p@h:1/metrics#f"},
+		{"http://[::1]:9184", "http://[::1]:9184/metrics"},
+	};
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		char *u = sbtc_prom_scrape_url(cases[i][0]);
+		assert_string_equal(u, cases[i][1]);
+		free(u);
+	}
+}
+
+static void test_answer(void **unused)
+{
+	(void)unused;
+	sbtc_prom_build_info bi;
+	sbtc_outcome oc;
+	char ok_body[] = "build_info{app=\"signer\",revision=\"v1.3.3\"} 1\n";
+	sbtc_http_response resp = {.status = 200, .body = ok_body, .len = sizeof ok_body - 1};
+	assert_int_equal(sbtc_prom_build_info_answer(&resp, "exporter", &bi, &oc), SBTC_FETCH_OK);
+	assert_true(oc.done);
+	assert_string_equal(oc.msg, "");
+	assert_string_equal(bi.revision, "v1.3.3");
+
+	char none[] = "# nothing here\nup 1\n";
+	resp = (sbtc_http_response){.status = 200, .body = none, .len = sizeof none - 1};
+	assert_int_equal(sbtc_prom_build_info_answer(&resp, "exporter", &bi, &oc), SBTC_FETCH_BAD_ANSWER);
+	assert_string_equal(oc.msg, "exporter has no build_info metric with a revision label");
+	assert_string_equal(bi.revision, "");
+
+	char empty[] = "";
+	resp = (sbtc_http_response){.status = 200, .body = empty, .len = 0};
+	assert_int_equal(sbtc_prom_build_info_answer(&resp, "exporter", &bi, &oc), SBTC_FETCH_BAD_ANSWER);
+
+	/* another status: the peer's words, cleaned of what a terminal or Nagios would read */
+	char err_body[] = "Service Unavailable|\x1b[31m";
+	resp = (sbtc_http_response){.status = 503, .body = err_body, .len = sizeof err_body - 1};
+	assert_int_equal(sbtc_prom_build_info_answer(&resp, "exporter", &bi, &oc), SBTC_FETCH_ERROR);
+	assert_non_null(strstr(oc.msg, "exporter answered HTTP 503: Service Unavailable"));
+	assert_null(strchr(oc.msg, '|'));
+	assert_null(strchr(oc.msg, '\x1b'));
+	resp = (sbtc_http_response){.status = 404, .body = empty, .len = 0};
+	assert_int_equal(sbtc_prom_build_info_answer(&resp, "exporter", &bi, &oc), SBTC_FETCH_ERROR);
+	assert_string_equal(oc.msg, "exporter answered HTTP 404");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +167,8 @@ int main(void)
 		cmocka_unit_test(test_namespaced_and_choice),
 		cmocka_unit_test(test_escapes_and_cut),
 		cmocka_unit_test(test_label),
+		cmocka_unit_test(test_scrape_url),
+		cmocka_unit_test(test_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
