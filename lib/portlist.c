@@ -146,7 +146,7 @@ void sbtc_portset_format(const sbtc_portset *s, sbtc_strbuf *b)
 			sbtc_strbuf_printf(b, "%u", p);
 		else
 			sbtc_strbuf_printf(b, "%u-%u", p, q);
-		p = q < 65535 ? sbtc_portset_next(s, q + 1) : 0;
+		p = sbtc_portset_next(s, q + 1);
 	}
 }
 

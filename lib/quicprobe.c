@@ -299,9 +299,11 @@ int sbtc_quic_probe(const struct sockaddr *addr, socklen_t addrlen, const sbtc_p
 	if (ports->count == 0)
 		return 0;
 	r->v = sbtc_xcalloc(ports->count, sizeof *r->v);
-	for (unsigned p = sbtc_portset_next(ports, 1); p != 0 && r->n < ports->count;
-	     p = p < 65535 ? sbtc_portset_next(ports, p + 1) : 0)
+	SBTC_PORTSET_FOREACH(p, ports) {
+		if (r->n == ports->count)
+			break;
 		r->v[r->n++].port = (uint16_t)p;
+	}
 	if (port_timeout <= 0)
 		port_timeout = 1;
 

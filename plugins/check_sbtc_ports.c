@@ -429,8 +429,7 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 	sbtc_format_duration(cfg->port_timeout, pt, sizeof pt);
 	if (cfg->port_timeout < 1)
 		snprintf(pt, sizeof pt, "%gs", cfg->port_timeout);
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+	SBTC_PORTSET_FOREACH(p, &cfg->require) {
 		/* Not asked before the deadline: the deadline's own line says so. */
 		if (r->state[p] == SBTC_PORT_OPEN || r->state[p] == SBTC_PORT_UNSCANNED)
 			continue;
@@ -515,8 +514,7 @@ static int remote(const config *cfg)
 	/* Acquisition: the listed ports and the required ones. */
 	sbtc_portset *asked = sbtc_xmalloc(sizeof *asked);
 	*asked = cfg->ports;
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
+	SBTC_PORTSET_FOREACH(p, &cfg->require)
 		sbtc_portset_add(asked, p);
 	sbtc_scan_opts so = {.port_timeout = cfg->port_timeout, .max_parallel = cfg->max_parallel};
 	sbtc_scan_result *r = sbtc_xmalloc(sizeof *r);
@@ -530,8 +528,7 @@ static int remote(const config *cfg)
 	if (rc == 0 && !r->deadline_hit) {
 		sbtc_portset *again = sbtc_xmalloc(sizeof *again);
 		sbtc_portset_clear(again);
-		for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-		     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
+		SBTC_PORTSET_FOREACH(p, &cfg->require)
 			if (r->state[p] == SBTC_PORT_FILTERED)
 				sbtc_portset_add(again, p);
 		if (again->count > 0 && sbtc_deadline_remaining() > cfg->port_timeout)
@@ -711,8 +708,7 @@ static int local(const config *cfg)
 	if (n_unexpected > LIST_MAX)
 		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more ports outside --allow reachable from the network",
 				n_unexpected - LIST_MAX);
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+	SBTC_PORTSET_FOREACH(p, &cfg->require) {
 		bool any = false, loop = false;
 		const sbtc_published_port *blocked = NULL;
 		for (size_t i = 0; pub_ok && i < pub.n && !any; i++) {
