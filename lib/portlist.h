@@ -18,6 +18,8 @@ typedef struct {
 
 void sbtc_portset_clear(sbtc_portset *s);
 void sbtc_portset_add(sbtc_portset *s, unsigned port);
+/* Adds the ports lo to hi (both included; ports outside 1-65535 are left out). */
+void sbtc_portset_add_range(sbtc_portset *s, unsigned lo, unsigned hi);
 bool sbtc_portset_has(const sbtc_portset *s, unsigned port);
 /* The next member >= from, or 0 when there is none (from 65536 on: 0). */
 unsigned sbtc_portset_next(const sbtc_portset *s, unsigned from);
