@@ -217,11 +217,7 @@ static int scan(const struct sockaddr *addr, socklen_t addrlen, const uint16_t *
 		double wait = timeout;
 		if (head < next)
 			wait = pr[head].started + timeout - now;
-		double left = sbtc_deadline_remaining();
-		if (wait > left)
-			wait = left;
-		int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-		int ne = epoll_wait(ep, events, EVENTS_MAX, ms);
+		int ne = epoll_wait(ep, events, EVENTS_MAX, sbtc_deadline_wait_ms(wait));
 		if (ne < 0) {
 			if (errno == EINTR)
 				continue;

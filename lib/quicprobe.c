@@ -255,12 +255,7 @@ static int probe_batch(const struct sockaddr *addr, socklen_t addrlen, probe *ps
 			*deadline_hit = true;
 			break;
 		}
-		double wait = next - now;
-		double left = sbtc_deadline_remaining();
-		if (wait > left)
-			wait = left;
-		int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-		int ne = poll(pfd, (nfds_t)np, ms);
+		int ne = poll(pfd, (nfds_t)np, sbtc_deadline_wait_ms(next - now));
 		if (ne < 0) {
 			if (errno == EINTR)
 				continue;

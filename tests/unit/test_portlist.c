@@ -156,6 +156,14 @@ static void test_foreach(void **unused)
 	sbtc_portset_clear(&s);
 	SBTC_PORTSET_FOREACH(p, &s)
 		fail_msg("the empty set has member %u", p);
+
+	/* Ranges built by code: ports outside 1-65535 are left out, as parse leaves them. */
+	sbtc_portset_add_range(&s, 0, 3);
+	sbtc_portset_add_range(&s, 65534, 70000);
+	sbtc_portset_add_range(&s, 9, 8);
+	assert_int_equal(s.count, 5);
+	assert_true(sbtc_portset_has(&s, 1) && sbtc_portset_has(&s, 3) && sbtc_portset_has(&s, 65535));
+	assert_false(sbtc_portset_has(&s, 0) || sbtc_portset_has(&s, 8) || sbtc_portset_has(&s, 9));
 }
 
 static void test_services(void **unused)
