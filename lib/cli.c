@@ -14,6 +14,7 @@
 #include "extra_opts.h"
 #include "sanitize.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 static const sbtc_option common_options[] = {
 	{"help", 'h', SBTC_ARG_NONE, NULL, 'h', "Print this help and exit (state UNKNOWN).", NULL},
@@ -77,21 +78,12 @@ static void option_synopsis(sbtc_strbuf *b, const sbtc_option *o)
 	sbtc_strbuf_putc(b, '\n');
 }
 
-/* Columns taken by n bytes of UTF-8 text: every byte but the continuation bytes. */
-static size_t columns(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
 /* Where to break text (n bytes) so that its first part fits in avail columns: the last
  * blank that allows it, else the first blank at all (a word longer than the line stands
  * alone), else n. */
 static size_t break_at(const char *text, size_t n, size_t avail)
 {
-	if (columns(text, n) <= avail)
+	if (sbtc_utf8_columns(text, n) <= avail)
 		return n;
 	size_t best = 0, cols = 1;
 	for (size_t i = 1; i < n; i++) {
@@ -102,7 +94,7 @@ static size_t break_at(const char *text, size_t n, size_t avail)
 			if (cols > avail)
 				break;
 		}
-		cols += ((unsigned char)text[i] & 0xC0) != 0x80;
+		cols += !sbtc_utf8_is_continuation((unsigned char)text[i]);
 	}
 	return best > 0 ? best : n;
 }
@@ -145,7 +137,7 @@ static size_t hanging_indent(const char *line, size_t n)
 	size_t gap = i;
 	while (i < n && line[i] == ' ')
 		i++;
-	return (i - gap >= 2 && i < n && i < 24) ? columns(line, i) : lead;
+	return (i - gap >= 2 && i < n && i < 24) ? sbtc_utf8_columns(line, i) : lead;
 }
 
 /* Fills text after indent (see sbtc_cli_help in cli.h): a block is a paragraph of prose

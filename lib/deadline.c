@@ -207,6 +207,16 @@ long sbtc_deadline_remaining_ms(void)
 	return ms > 0 ? ms : 1;
 }
 
+int sbtc_deadline_wait_ms(double seconds)
+{
+	double left = sbtc_deadline_remaining();
+	if (seconds > left)
+		seconds = left;
+	if (seconds > 86400)
+		seconds = 86400; /* -t is at most a day: far inside an int of milliseconds */
+	return seconds <= 0 ? 0 : (int)(seconds * 1000.0) + 1;
+}
+
 bool sbtc_deadline_expired(void)
 {
 	return g_started && sbtc_deadline_remaining() <= 0;

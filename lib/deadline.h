@@ -27,6 +27,10 @@ void sbtc_deadline_set_message(sbtc_deadline_message_fn fn);
 double sbtc_deadline_remaining(void);
 /* The same in whole milliseconds, at least 1 while time is left, 0 when passed. */
 long sbtc_deadline_remaining_ms(void);
+/* How long poll() or epoll_wait() may wait for something due in seconds: never past the
+ * deadline; whole milliseconds rounded up, so that the wait ends after it is due, not
+ * just before; 0 when it is due or the deadline has passed. */
+int sbtc_deadline_wait_ms(double seconds);
 bool sbtc_deadline_expired(void);
 sbtc_state sbtc_deadline_timeout_state(void);
 /* The -t value, for messages ("timed out after 10 s"). */

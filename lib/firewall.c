@@ -212,6 +212,16 @@ static verdict iptables_rule_verdict(const char *line, size_t n)
 	return v;
 }
 
+bool sbtc_fw_save_line(const char **p, const char *end, unsigned *lineno, const char **line, size_t *n)
+{
+	while (sbtc_next_line(p, end, line, n)) {
+		(*lineno)++;
+		if (*n > 0 && (*line)[0] != '#')
+			return true;
+	}
+	return false;
+}
+
 int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_policy *out, char *err, size_t errlen)
 {
 	sbtc_fw_family *f = ipv6 ? &out->v6 : &out->v4;
@@ -226,10 +236,7 @@ int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_poli
 	unsigned lineno = 0;
 	const char *line;
 	size_t n;
-	while (sbtc_next_line(&p, end, &line, &n)) {
-		lineno++;
-		if (n == 0 || line[0] == '#')
-			continue;
+	while (sbtc_fw_save_line(&p, end, &lineno, &line, &n)) {
 		if (line[0] == '*') {
 			in_filter = n == 7 && memcmp(line, "*filter", 7) == 0;
 			continue;

@@ -31,6 +31,11 @@ int sbtc_fw_parse_nft(const char *text, size_t len, sbtc_fw_policy *out, char *e
  * table means the kernel's default, accept. Returns 0 or -1 with a message. */
 int sbtc_fw_parse_iptables(const char *text, size_t len, bool ipv6, sbtc_fw_policy *out, char *err, size_t errlen);
 
+/* The next line of iptables-save output from *p to end that is neither blank nor a
+ * comment: *line and *n as sbtc_next_line gives them, *lineno its number (counted from
+ * 0 by the caller, every line). False at the end. */
+bool sbtc_fw_save_line(const char **p, const char *end, unsigned *lineno, const char **line, size_t *n);
+
 /* The "nftables" array of `nft -j list ruleset` output, and the parsed document that holds
  * it (the caller frees *root with json_object_put). Returns 0, or -1 with a message. */
 struct json_object;

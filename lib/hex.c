@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* Written out rather than using isxdigit() so that the result never depends on the
  * locale. */
 int sbtc_hex_digit(unsigned char c)
@@ -67,11 +69,7 @@ int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, 
 	}
 
 	/* One extra byte so that an empty string still yields a non-NULL buffer. */
-	buf = malloc(ndigits / 2 + 1);
-	if (buf == NULL) {
-		set_err(err, errlen, "out of memory decoding hex");
-		return -1;
-	}
+	buf = sbtc_xmalloc(ndigits / 2 + 1);
 	for (i = 0; i < ndigits / 2; i++) {
 		int hi = sbtc_hex_digit((unsigned char)text[start + 2 * i]);
 		int lo = sbtc_hex_digit((unsigned char)text[start + 2 * i + 1]);

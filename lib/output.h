@@ -64,7 +64,10 @@ sbtc_state sbtc_result_state(const sbtc_result *r);
 void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *uom,
 		   const sbtc_thresholds *t, double min, double max);
 
-/* Adds the 'time' perfdata: seconds since the deadline started, to the microsecond. */
+/* Adds a duration as perfdata: label=seconds, in s, to the microsecond ("bitcoin_time"
+ * for the seconds one source took). */
+void sbtc_perf_add_seconds(sbtc_result *r, const char *label, double seconds);
+/* Adds the 'time' perfdata: seconds since the deadline started. */
 void sbtc_perf_add_time(sbtc_result *r);
 
 /* Renders the tree as the plugin's whole output (ends with a newline); malloc'd. */

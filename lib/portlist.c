@@ -19,6 +19,12 @@ void sbtc_portset_add(sbtc_portset *s, unsigned port)
 	s->count++;
 }
 
+void sbtc_portset_add_range(sbtc_portset *s, unsigned lo, unsigned hi)
+{
+	for (unsigned q = lo; q <= hi && q <= 65535; q++)
+		sbtc_portset_add(s, q);
+}
+
 bool sbtc_portset_has(const sbtc_portset *s, unsigned port)
 {
 	if (port == 0 || port > 65535)
@@ -119,8 +125,7 @@ int sbtc_portset_parse(sbtc_portset *s, const char *text, const char *what, char
 			sbtc_portset_clear(s);
 			return -1;
 		}
-		for (unsigned q = lo; q <= hi; q++)
-			sbtc_portset_add(s, q);
+		sbtc_portset_add_range(s, lo, hi);
 		if (comma == NULL)
 			break;
 		p = comma + 1;
@@ -146,7 +151,7 @@ void sbtc_portset_format(const sbtc_portset *s, sbtc_strbuf *b)
 			sbtc_strbuf_printf(b, "%u", p);
 		else
 			sbtc_strbuf_printf(b, "%u-%u", p, q);
-		p = q < 65535 ? sbtc_portset_next(s, q + 1) : 0;
+		p = sbtc_portset_next(s, q + 1);
 	}
 }
 

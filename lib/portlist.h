@@ -18,9 +18,15 @@ typedef struct {
 
 void sbtc_portset_clear(sbtc_portset *s);
 void sbtc_portset_add(sbtc_portset *s, unsigned port);
+/* Adds the ports lo to hi (both included; ports outside 1-65535 are left out). */
+void sbtc_portset_add_range(sbtc_portset *s, unsigned lo, unsigned hi);
 bool sbtc_portset_has(const sbtc_portset *s, unsigned port);
-/* The next member >= from, or 0 when there is none (iterate from 1). */
+/* The next member >= from, or 0 when there is none (from 65536 on: 0). */
 unsigned sbtc_portset_next(const sbtc_portset *s, unsigned from);
+/* Every member of the set s, in ascending order:
+ *     SBTC_PORTSET_FOREACH(port, &set) { ... } */
+#define SBTC_PORTSET_FOREACH(p, s) \
+	for (unsigned p = sbtc_portset_next((s), 1); p != 0; p = sbtc_portset_next((s), p + 1))
 
 /* Parses a comma-separated list of ports and ranges ("22, 4122", "1-65535", "8000-8100").
  * Blanks around items are ignored; "" and "none" give the empty set; "all" is 1-65535.

@@ -217,11 +217,7 @@ static int scan(const struct sockaddr *addr, socklen_t addrlen, const uint16_t *
 		double wait = timeout;
 		if (head < next)
 			wait = pr[head].started + timeout - now;
-		double left = sbtc_deadline_remaining();
-		if (wait > left)
-			wait = left;
-		int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-		int ne = epoll_wait(ep, events, EVENTS_MAX, ms);
+		int ne = epoll_wait(ep, events, EVENTS_MAX, sbtc_deadline_wait_ms(wait));
 		if (ne < 0) {
 			if (errno == EINTR)
 				continue;
@@ -333,9 +329,10 @@ static int scan_all(const struct sockaddr *addr, socklen_t addrlen, const sbtc_p
 		sh[w].parallel = parallel / nw + (w < parallel % nw ? 1 : 0);
 	}
 	size_t i = 0;
-	for (unsigned p = sbtc_portset_next(ports, 1); p != 0 && i < n;
-	     p = p < 65535 ? sbtc_portset_next(ports, p + 1) : 0, i++) {
-		unsigned w = (unsigned)(i % nw);
+	SBTC_PORTSET_FOREACH(p, ports) {
+		if (i == n)
+			break;
+		unsigned w = (unsigned)(i++ % nw);
 		list[(size_t)w * per + sh[w].nports++] = (uint16_t)p;
 	}
 	for (unsigned w = 0; w < nw; w++)

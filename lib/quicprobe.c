@@ -255,12 +255,7 @@ static int probe_batch(const struct sockaddr *addr, socklen_t addrlen, probe *ps
 			*deadline_hit = true;
 			break;
 		}
-		double wait = next - now;
-		double left = sbtc_deadline_remaining();
-		if (wait > left)
-			wait = left;
-		int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-		int ne = poll(pfd, (nfds_t)np, ms);
+		int ne = poll(pfd, (nfds_t)np, sbtc_deadline_wait_ms(next - now));
 		if (ne < 0) {
 			if (errno == EINTR)
 				continue;
@@ -299,9 +294,11 @@ int sbtc_quic_probe(const struct sockaddr *addr, socklen_t addrlen, const sbtc_p
 	if (ports->count == 0)
 		return 0;
 	r->v = sbtc_xcalloc(ports->count, sizeof *r->v);
-	for (unsigned p = sbtc_portset_next(ports, 1); p != 0 && r->n < ports->count;
-	     p = p < 65535 ? sbtc_portset_next(ports, p + 1) : 0)
+	SBTC_PORTSET_FOREACH(p, ports) {
+		if (r->n == ports->count)
+			break;
 		r->v[r->n++].port = (uint16_t)p;
+	}
 	if (port_timeout <= 0)
 		port_timeout = 1;
 

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #if defined(__GNUC__) || defined(__clang__)
 #define SBTC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -179,12 +181,10 @@ static int c_locale_strtod(const char *s, double *out)
  * [e[-+]digits]; the rest is ignored, as Perl ignores it) multiplied by factor, with a
  * single rounding: the decimal digits are multiplied as text before strtod, so "1.1h"
  * is exactly 3960 s where 1.1 * 3600 in doubles gives 3960.0000000000005. Returns -1
- * when memory or the C locale is not available. */
+ * when the C locale is not available. */
 static int read_scaled(const char *s, size_t len, uint64_t factor, double *out)
 {
-	char *buf = malloc(CARRY_ROOM + len + 32);
-	if (buf == NULL)
-		return -1;
+	char *buf = sbtc_xmalloc(CARRY_ROOM + len + 32);
 	size_t i = 0;
 	bool neg = false;
 	if (i < len && (s[i] == '+' || s[i] == '-'))
@@ -393,7 +393,7 @@ static int parse_token(char *tok, size_t len, sbtc_unit unit, number *n, const c
 		rc = read_scaled(tok, numlen, factor, &n->value);
 	}
 	if (rc != 0) {
-		set_error(err, errlen, "range", text, "out of memory or no C locale");
+		set_error(err, errlen, "range", text, "no C locale");
 		return -1;
 	}
 	if (!isfinite(n->value)) {
@@ -428,11 +428,7 @@ int sbtc_range_parse(const char *text, sbtc_unit unit, sbtc_range *out, char *er
 	}
 
 	size_t textlen = strlen(text);
-	char *s = malloc(textlen + 1);
-	if (s == NULL) {
-		set_error(err, errlen, "range", text, "out of memory");
-		return -1;
-	}
+	char *s = sbtc_xmalloc(textlen + 1);
 	size_t len = 0;
 	for (size_t i = 0; i < textlen; i++)
 		if (!is_perl_space((unsigned char)text[i]))
@@ -656,7 +652,7 @@ int sbtc_quantity_parse(const char *text, sbtc_unit unit, double *out, char *err
 
 	double v;
 	if (read_scaled(num, numlen, factor, &v) != 0) {
-		set_error(err, errlen, kind, text, "out of memory or no C locale");
+		set_error(err, errlen, kind, text, "no C locale");
 		return -1;
 	}
 	if (!isfinite(v)) {

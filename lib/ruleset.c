@@ -585,10 +585,7 @@ int sbtc_ruleset_parse_iptables(const char *text, size_t len, bool ipv6, const c
 	int family = ipv6 ? 6 : 4;
 	const char *line;
 	size_t n;
-	while (sbtc_next_line(&p, end, &line, &n)) {
-		lineno++;
-		if (n == 0 || line[0] == '#')
-			continue;
+	while (sbtc_fw_save_line(&p, end, &lineno, &line, &n)) {
 		char where[80];
 		snprintf(where, sizeof where, "%s, line %u", tool, lineno);
 		if (memchr(line, '\0', n) != NULL) {

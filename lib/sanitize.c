@@ -57,7 +57,7 @@ void sbtc_sanitize_append(sbtc_strbuf *b, const char *text, size_t len, size_t m
 	} else {
 		/* Cut on a character boundary, leaving room for the ellipsis. */
 		size_t keep = max - (sizeof ellipsis - 1);
-		while (keep > 0 && ((unsigned char)tmp.data[keep] & 0xc0) == 0x80)
+		while (keep > 0 && sbtc_utf8_is_continuation((unsigned char)tmp.data[keep]))
 			keep--;
 		while (keep > 0 && tmp.data[keep - 1] == ' ')
 			keep--;

@@ -78,6 +78,25 @@ static bool same_endpoint(const sbtc_socket *a, const sbtc_socket *b)
 {
 	return a->tcp == b->tcp && a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
 }
+/* A decimal field of /proc/net (n < DECIMAL_MAX bytes): 0, or -1 with a message that
+ * names it and its line. */
+#define DECIMAL_MAX 24
+static int decimal_field(const char *f, size_t n, const char *what, unsigned lineno, unsigned long *out, char *err,
+			 size_t errlen)
+{
+	char num[DECIMAL_MAX];
+	char *ep;
+	memcpy(num, f, n);
+	num[n] = '\0';
+	errno = 0;
+	*out = strtoul(num, &ep, 10);
+	if (*ep != '\0' || errno != 0 || !isdigit((unsigned char)num[0])) {
+		snprintf(err, errlen, "line %u: bad %s '%s'", lineno, what, num);
+		return -1;
+	}
+	return 0;
+}
+
 
 int sbtc_sockets_parse(const char *text, size_t len, bool tcp, int family, sbtc_socket_list *list, char *err,
 		       size_t errlen)
@@ -131,28 +150,14 @@ int sbtc_sockets_parse(const char *text, size_t len, bool tcp, int family, sbtc_
 			snprintf(err, errlen, "line %u: bad state '%.*s'", lineno, (int)(fn[3] > 20 ? 20 : fn[3]), f[3]);
 			return -1;
 		}
-		char num[24];
-		char *ep;
-		if (fn[7] >= sizeof num || fn[9] >= sizeof num) {
+		if (fn[7] >= DECIMAL_MAX || fn[9] >= DECIMAL_MAX) {
 			snprintf(err, errlen, "line %u: bad uid or inode", lineno);
 			return -1;
 		}
-		memcpy(num, f[7], fn[7]);
-		num[fn[7]] = '\0';
-		errno = 0;
-		unsigned long uid = strtoul(num, &ep, 10);
-		if (*ep != '\0' || errno != 0 || !isdigit((unsigned char)num[0])) {
-			snprintf(err, errlen, "line %u: bad uid '%s'", lineno, num);
+		unsigned long uid, inode;
+		if (decimal_field(f[7], fn[7], "uid", lineno, &uid, err, errlen) != 0 ||
+		    decimal_field(f[9], fn[9], "inode", lineno, &inode, err, errlen) != 0)
 			return -1;
-		}
-		memcpy(num, f[9], fn[9]);
-		num[fn[9]] = '\0';
-		errno = 0;
-		unsigned long inode = strtoul(num, &ep, 10);
-		if (*ep != '\0' || errno != 0 || !isdigit((unsigned char)num[0])) {
-			snprintf(err, errlen, "line %u: bad inode '%s'", lineno, num);
-			return -1;
-		}
 		if (tcp ? st != TCP_LISTEN : (st != UDP_UNCONNECTED || rport != 0))
 			continue;
 		s.uid = (unsigned)uid;

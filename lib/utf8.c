@@ -51,3 +51,11 @@ size_t sbtc_utf8_invalid_at(const unsigned char *s, size_t len)
 	}
 	return len;
 }
+
+size_t sbtc_utf8_columns(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += !sbtc_utf8_is_continuation((unsigned char)s[i]);
+	return c;
+}

@@ -14,6 +14,16 @@
  * by a NUL) or n is 0. */
 size_t sbtc_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Whether c continues a character (10xxxxxx) rather than starting one. */
+static inline int sbtc_utf8_is_continuation(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+/* Characters (columns, for text without wide characters) in n bytes of UTF-8: every
+ * byte but the continuation bytes. */
+size_t sbtc_utf8_columns(const char *s, size_t n);
+
 /* Index of the first byte of s[0..len) that is not part of well-formed UTF-8, or len. */
 size_t sbtc_utf8_invalid_at(const unsigned char *s, size_t len);
 

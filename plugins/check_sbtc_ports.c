@@ -25,13 +25,16 @@
 #include "sockets.h"
 #include "strbuf.h"
 
-#define DEFAULT_ALLOW "22,4122"
-#define DEFAULT_REQUIRE "4122"
-#define DEFAULT_QUIC_PORT 4122
-#define DEFAULT_PORT_TIMEOUT "1s"
-#define DEFAULT_MAX_PARALLEL 8192
 #define TEXT_OF_(x) #x
 #define TEXT_OF(x) TEXT_OF_(x) /* the digits of a number macro, for --help */
+#define SSH_PORT 22
+#define SIGNER_P2P_PORT 4122 /* TCP, and QUIC on UDP when so configured */
+/* The defaults: config_init builds them from the numbers, --help shows these texts. */
+#define DEFAULT_ALLOW TEXT_OF(SSH_PORT) "," TEXT_OF(SIGNER_P2P_PORT)
+#define DEFAULT_REQUIRE TEXT_OF(SIGNER_P2P_PORT)
+#define DEFAULT_PORT_TIMEOUT_SECONDS 1
+#define DEFAULT_PORT_TIMEOUT TEXT_OF(DEFAULT_PORT_TIMEOUT_SECONDS) "s"
+#define DEFAULT_MAX_PARALLEL 8192
 /* How many ports or sockets a message names before it says "and N more". */
 #define LIST_MAX 20
 
@@ -415,9 +418,85 @@ static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_qui
 	return open;
 }
 
-static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_result *r, const char *host,
-			  size_t asked, double took, const sbtc_quic_result *q)
+/* What remote mode measured: the host's address, its TCP ports, its QUIC ports. */
+typedef struct {
+	bool resolved;
+	char host[400];        /* "name (address)" */
+	char err[600];         /* why the host could not be resolved or scanned */
+	int scan_rc;           /* 0, or -1 with err */
+	sbtc_portset *asked;   /* the listed ports and the required ones */
+	sbtc_scan_result *scan;
+	double took;           /* seconds the TCP scan took */
+	bool quic_failed;
+	char quic_err[600];
+	sbtc_quic_result quic;
+} remote_measured;
+
+/* What the judgement found that the summary names. */
+typedef struct {
+	bool judged;           /* the scan was judged (it ran) */
+	size_t n_allowed;      /* open and allowed TCP ports */
+	size_t n_quic;         /* UDP ports that answer QUIC */
+	sbtc_strbuf quic_open; /* "4122/udp, ..." */
+} remote_verdict;
+
+static void measure_remote(const config *cfg, remote_measured *m)
 {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	memset(m, 0, sizeof *m);
+	if (resolve(cfg, &addr, &addrlen, m->host, sizeof m->host, m->err, sizeof m->err) != 0)
+		return;
+	m->resolved = true;
+
+	/* The listed ports and the required ones. */
+	m->asked = sbtc_xmalloc(sizeof *m->asked);
+	*m->asked = cfg->ports;
+	SBTC_PORTSET_FOREACH(p, &cfg->require)
+		sbtc_portset_add(m->asked, p);
+	sbtc_scan_opts so = {.port_timeout = cfg->port_timeout, .max_parallel = cfg->max_parallel};
+	m->scan = sbtc_xmalloc(sizeof *m->scan);
+	char what[500];
+	snprintf(what, sizeof what, "scanning %zu ports of %s", m->asked->count, m->host);
+	sbtc_deadline_activity(what);
+	double t0 = sbtc_now_monotonic();
+	m->scan_rc = sbtc_portscan((struct sockaddr *)&addr, addrlen, m->asked, &so, m->scan, m->err, sizeof m->err);
+	/* A required port that did not answer gets a second probe: one lost packet must not
+	 * page anyone. */
+	if (m->scan_rc == 0 && !m->scan->deadline_hit) {
+		sbtc_portset *again = sbtc_xmalloc(sizeof *again);
+		sbtc_portset_clear(again);
+		SBTC_PORTSET_FOREACH(p, &cfg->require)
+			if (m->scan->state[p] == SBTC_PORT_FILTERED)
+				sbtc_portset_add(again, p);
+		if (again->count > 0 && sbtc_deadline_remaining() > cfg->port_timeout)
+			m->scan_rc = sbtc_portscan_again((struct sockaddr *)&addr, addrlen, again, &so, m->scan, m->err,
+							 sizeof m->err);
+		free(again);
+	}
+	m->took = sbtc_now_monotonic() - t0;
+
+	/* The QUIC ports, over UDP, in the time the TCP scan left. */
+	if (m->scan_rc == 0 && cfg->quic.count > 0) {
+		snprintf(what, sizeof what, "probing %zu UDP ports of %s for QUIC", cfg->quic.count, m->host);
+		sbtc_deadline_activity(what);
+		m->quic_failed = sbtc_quic_probe((struct sockaddr *)&addr, addrlen, &cfg->quic, cfg->port_timeout,
+						 &m->quic, m->quic_err, sizeof m->quic_err) != 0;
+	}
+}
+
+static void remote_measured_free(remote_measured *m)
+{
+	sbtc_quic_result_free(&m->quic);
+	free(m->scan);
+	free(m->asked);
+}
+
+static void judge_scan(sbtc_result *root, const config *cfg, const remote_measured *m, remote_verdict *v)
+{
+	const sbtc_scan_result *r = m->scan;
+	const char *host = m->host;
+	size_t asked = m->asked->count;
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	size_t n_unexpected = ports_append(&b, r, SBTC_PORT_OPEN, cfg, unexpected);
 	if (n_unexpected > 0)
@@ -429,8 +508,7 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 	sbtc_format_duration(cfg->port_timeout, pt, sizeof pt);
 	if (cfg->port_timeout < 1)
 		snprintf(pt, sizeof pt, "%gs", cfg->port_timeout);
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+	SBTC_PORTSET_FOREACH(p, &cfg->require) {
 		/* Not asked before the deadline: the deadline's own line says so. */
 		if (r->state[p] == SBTC_PORT_OPEN || r->state[p] == SBTC_PORT_UNSCANNED)
 			continue;
@@ -465,105 +543,57 @@ static void evaluate_scan(sbtc_result *root, const config *cfg, const sbtc_scan_
 				"%s refuses %zu port%s (closed) instead of dropping them: no default-deny firewall",
 				host, refused, refused == 1 ? "" : "s");
 
-	size_t n_allowed = ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
-	if (n_allowed > 0)
+	v->n_allowed = ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
+	if (v->n_allowed > 0)
 		sbtc_result_add(root, SBTC_OK, "open and allowed: %s", sbtc_strbuf_str(&b));
 	sbtc_strbuf_free(&b);
 
-	sbtc_strbuf quic_open = SBTC_STRBUF_INIT;
-	size_t n_quic = evaluate_quic(root, cfg, q, host, &quic_open);
+	v->n_quic = evaluate_quic(root, cfg, &m->quic, host, &v->quic_open);
 
 	char t[32];
-	snprintf(t, sizeof t, "%.2f s", took);
+	snprintf(t, sizeof t, "%.2f s", m->took);
 	sbtc_result_add(root, SBTC_OK, "scanned %zu TCP ports of %s in %s, up to %u at once: %zu open, %zu closed, %zu filtered",
 			asked - r->unscanned, host, t, r->parallel, r->open, r->closed, r->filtered);
-
-	if (sbtc_result_state(root) == SBTC_OK) {
-		if (n_allowed > 0)
-			ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
-		const char *quic_note = n_quic > 0 ? "; QUIC answers on " : "";
-		const char *quic_ports = n_quic > 0 ? sbtc_strbuf_str(&quic_open) : "";
-		if (n_allowed > 0)
-			sbtc_result_set_summary(root, "%s: only allowed ports open: %s; %zu closed, %zu filtered%s%s", host,
-						sbtc_strbuf_str(&b), r->closed, r->filtered, quic_note, quic_ports);
-		else
-			sbtc_result_set_summary(root, "%s: no port open; %zu closed, %zu filtered%s%s", host, r->closed,
-						r->filtered, quic_note, quic_ports);
-		sbtc_strbuf_free(&b);
-	}
-	sbtc_strbuf_free(&quic_open);
 
 	sbtc_perf_add(root, "open", (double)r->open, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "unexpected_open", (double)n_unexpected, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "closed", (double)r->closed, "", NULL, 0, (double)asked);
 	sbtc_perf_add(root, "filtered", (double)r->filtered, "", NULL, 0, (double)asked);
-	sbtc_perf_add(root, "quic_open", (double)n_quic, "", NULL, 0, (double)q->n);
+	sbtc_perf_add(root, "quic_open", (double)v->n_quic, "", NULL, 0, (double)m->quic.n);
+	v->judged = true;
 }
 
-static int remote(const config *cfg)
+static void judge_remote(sbtc_result *root, const config *cfg, const remote_measured *m, remote_verdict *v)
 {
-	sbtc_result *root = sbtc_result_new();
-	char host[400], err[600];
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	if (resolve(cfg, &addr, &addrlen, host, sizeof host, err, sizeof err) != 0) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "%s", err);
-		sbtc_perf_add_time(root);
-		return sbtc_finish(root);
+	if (!m->resolved) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "%s", m->err);
+		return;
 	}
+	if (m->quic_failed)
+		sbtc_result_add(root, SBTC_UNKNOWN, "cannot probe %s for QUIC: %s", m->host, m->quic_err);
+	if (m->scan_rc < 0)
+		sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", m->host, m->err);
+	else if (m->scan_rc == 0 && !m->quic_failed)
+		judge_scan(root, cfg, m, v);
+}
 
-	/* Acquisition: the listed ports and the required ones. */
-	sbtc_portset *asked = sbtc_xmalloc(sizeof *asked);
-	*asked = cfg->ports;
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
-		sbtc_portset_add(asked, p);
-	sbtc_scan_opts so = {.port_timeout = cfg->port_timeout, .max_parallel = cfg->max_parallel};
-	sbtc_scan_result *r = sbtc_xmalloc(sizeof *r);
-	char what[500];
-	snprintf(what, sizeof what, "scanning %zu ports of %s", asked->count, host);
-	sbtc_deadline_activity(what);
-	double t0 = sbtc_now_monotonic();
-	int rc = sbtc_portscan((struct sockaddr *)&addr, addrlen, asked, &so, r, err, sizeof err);
-	/* A required port that did not answer gets a second probe: one lost packet must not
-	 * page anyone. */
-	if (rc == 0 && !r->deadline_hit) {
-		sbtc_portset *again = sbtc_xmalloc(sizeof *again);
-		sbtc_portset_clear(again);
-		for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-		     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0)
-			if (r->state[p] == SBTC_PORT_FILTERED)
-				sbtc_portset_add(again, p);
-		if (again->count > 0 && sbtc_deadline_remaining() > cfg->port_timeout)
-			rc = sbtc_portscan_again((struct sockaddr *)&addr, addrlen, again, &so, r, err, sizeof err);
-		free(again);
+/* When all is well, the status line names what is open. */
+static void present_remote(sbtc_result *root, const config *cfg, const remote_measured *m, const remote_verdict *v)
+{
+	if (!v->judged)
+		return;
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	const char *quic_note = v->n_quic > 0 ? "; QUIC answers on " : "";
+	const char *quic_ports = v->n_quic > 0 ? sbtc_strbuf_str(&v->quic_open) : "";
+	if (v->n_allowed > 0) {
+		ports_append(&b, m->scan, SBTC_PORT_OPEN, cfg, permitted);
+		sbtc_result_set_ok_summary(root, "%s: only allowed ports open: %s; %zu closed, %zu filtered%s%s", m->host,
+					   sbtc_strbuf_str(&b), m->scan->closed, m->scan->filtered, quic_note, quic_ports);
+	} else {
+		sbtc_result_set_ok_summary(root, "%s: no port open; %zu closed, %zu filtered%s%s", m->host,
+					   m->scan->closed, m->scan->filtered, quic_note, quic_ports);
 	}
-	double took = sbtc_now_monotonic() - t0;
-
-	/* The QUIC ports, over UDP, in the time the TCP scan left. */
-	sbtc_quic_result q = {0};
-	if (rc == 0 && cfg->quic.count > 0) {
-		snprintf(what, sizeof what, "probing %zu UDP ports of %s for QUIC", cfg->quic.count, host);
-		sbtc_deadline_activity(what);
-		if (sbtc_quic_probe((struct sockaddr *)&addr, addrlen, &cfg->quic, cfg->port_timeout, &q, err,
-				    sizeof err) != 0) {
-			sbtc_result_add(root, SBTC_UNKNOWN, "cannot probe %s for QUIC: %s", host, err);
-			rc = 1;
-		}
-	}
-
-	/* Evaluation. */
-	if (rc < 0)
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", host, err);
-	else if (rc == 0)
-		evaluate_scan(root, cfg, r, host, asked->count, took, &q);
-	sbtc_quic_result_free(&q);
-	free(r);
-	free(asked);
-
-	/* Presentation. */
-	sbtc_perf_add_time(root);
-	return sbtc_finish(root);
+	sbtc_strbuf_free(&b);
 }
 
 /* "postgres listens on 0.0.0.0:5432 (PostgreSQL)". */
@@ -624,42 +654,63 @@ static const sbtc_published_port *socket_published(const sbtc_published *pub, co
 	return sbtc_published_find(pub, s->family == AF_INET ? 4 : 6, s->tcp, s->port);
 }
 
-static int local(const config *cfg)
-{
-	sbtc_result *root = sbtc_result_new();
-	sbtc_socket_list list = {0};
-	char err[600];
-
-	/* Acquisition: the sockets, the input policy, Docker's published ports. */
-	sbtc_deadline_activity("reading /proc/net");
-	if (sbtc_sockets_read("/proc/net", &list, err, sizeof err) != 0) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", err);
-		sbtc_perf_add_time(root);
-		sbtc_socket_list_free(&list);
-		return sbtc_finish(root);
-	}
-	sbtc_deadline_activity("finding the sockets' processes in /proc");
-	size_t denied = sbtc_sockets_owners("/proc", &list);
+/* What local mode measured: the listening sockets and their owners, the firewall's
+ * input policy, Docker's published ports. */
+typedef struct {
+	bool listed;
+	char err[600];          /* why the sockets could not be listed */
+	sbtc_socket_list list;
+	size_t denied;          /* sockets whose owner this user cannot see */
+	bool pol_ok, pub_ok;
 	sbtc_fw_policy pol;
 	sbtc_published pub;
-	memset(&pub, 0, sizeof pub);
-	char fw_err[700] = "", pub_err[700] = "";
-	bool pol_ok = false, pub_ok = false;
-	if (cfg->firewall) {
-		pol_ok = sbtc_fw_read(&cfg->tools, &pol, fw_err, sizeof fw_err) == 0;
-		if (pol_ok) {
-			sbtc_deadline_activity("reading Docker's published ports");
-			pub_ok = sbtc_published_read(&cfg->tools, &pub, pub_err, sizeof pub_err) == 0;
-		}
-	}
+	char fw_err[700], pub_err[700];
+} local_measured;
 
-	/* Evaluation: what faces the network. Published ports first, so that the summary
-	 * names PORT/PROTO. */
+typedef struct {
+	size_t n_unexpected;     /* sockets and published ports outside --allow */
+	size_t n_pub_unexpected; /* of them, published ports */
+} local_verdict;
+
+static void measure_local(const config *cfg, local_measured *m)
+{
+	memset(m, 0, sizeof *m);
+	sbtc_deadline_activity("reading /proc/net");
+	if (sbtc_sockets_read("/proc/net", &m->list, m->err, sizeof m->err) != 0)
+		return;
+	m->listed = true;
+	sbtc_deadline_activity("finding the sockets' processes in /proc");
+	m->denied = sbtc_sockets_owners("/proc", &m->list);
+	if (!cfg->firewall)
+		return;
+	m->pol_ok = sbtc_fw_read(&cfg->tools, &m->pol, m->fw_err, sizeof m->fw_err) == 0;
+	if (m->pol_ok) {
+		sbtc_deadline_activity("reading Docker's published ports");
+		m->pub_ok = sbtc_published_read(&cfg->tools, &m->pub, m->pub_err, sizeof m->pub_err) == 0;
+	}
+}
+
+static void local_measured_free(local_measured *m)
+{
+	sbtc_socket_list_free(&m->list);
+	sbtc_published_free(&m->pub);
+}
+
+/* What faces the network. Published ports first, so that the summary names PORT/PROTO. */
+static void judge_local(sbtc_result *root, const config *cfg, const local_measured *m, local_verdict *v)
+{
+	if (!m->listed) {
+		sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", m->err);
+		return;
+	}
+	const sbtc_socket_list *lst = &m->list;
+	const sbtc_published *pub = &m->pub;
+	bool pub_ok = m->pub_ok, pol_ok = m->pol_ok;
 	size_t exposed = 0, n_unexpected = 0, n_pub_unexpected = 0, n_published = 0;
 	sbtc_strbuf ok = SBTC_STRBUF_INIT, dropped = SBTC_STRBUF_INIT;
 	size_t n_ok = 0, n_dropped = 0;
-	for (size_t i = 0; pub_ok && i < pub.n; i++) {
-		const sbtc_published_port *pp = &pub.v[i];
+	for (size_t i = 0; pub_ok && i < pub->n; i++) {
+		const sbtc_published_port *pp = &pub->v[i];
 		if (pp->loopback_only)
 			continue;
 		n_published++;
@@ -688,11 +739,11 @@ static int local(const config *cfg)
 		sbtc_strbuf_free(&b);
 	}
 	size_t n_loopback = 0;
-	for (size_t i = 0; i < list.n; i++) {
-		const sbtc_socket *s = &list.v[i];
+	for (size_t i = 0; i < lst->n; i++) {
+		const sbtc_socket *s = &lst->v[i];
 		if (sbtc_socket_loopback(s))
 			n_loopback++;
-		if (sbtc_socket_loopback(s) || (pub_ok && socket_published(&pub, s) != NULL))
+		if (sbtc_socket_loopback(s) || (pub_ok && socket_published(pub, s) != NULL))
 			continue;
 		exposed++;
 		sbtc_strbuf b = SBTC_STRBUF_INIT;
@@ -711,12 +762,11 @@ static int local(const config *cfg)
 	if (n_unexpected > LIST_MAX)
 		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more ports outside --allow reachable from the network",
 				n_unexpected - LIST_MAX);
-	for (unsigned p = sbtc_portset_next(&cfg->require, 1); p != 0;
-	     p = p < 65535 ? sbtc_portset_next(&cfg->require, p + 1) : 0) {
+	SBTC_PORTSET_FOREACH(p, &cfg->require) {
 		bool any = false, loop = false;
 		const sbtc_published_port *blocked = NULL;
-		for (size_t i = 0; pub_ok && i < pub.n && !any; i++) {
-			const sbtc_published_port *pp = &pub.v[i];
+		for (size_t i = 0; pub_ok && i < pub->n && !any; i++) {
+			const sbtc_published_port *pp = &pub->v[i];
 			if (!pp->tcp || pp->port != p || pp->loopback_only)
 				continue;
 			if (pp->exposed)
@@ -724,10 +774,10 @@ static int local(const config *cfg)
 			else
 				blocked = pp;
 		}
-		for (size_t i = 0; i < list.n && !any; i++) {
-			if (!list.v[i].tcp || list.v[i].port != p || (pub_ok && socket_published(&pub, &list.v[i])))
+		for (size_t i = 0; i < lst->n && !any; i++) {
+			if (!lst->v[i].tcp || lst->v[i].port != p || (pub_ok && socket_published(pub, &lst->v[i])))
 				continue;
-			if (sbtc_socket_loopback(&list.v[i]))
+			if (sbtc_socket_loopback(&lst->v[i]))
 				loop = true;
 			else
 				any = true;
@@ -753,68 +803,99 @@ static int local(const config *cfg)
 	sbtc_strbuf_free(&ok);
 	sbtc_strbuf_free(&dropped);
 	sbtc_result_add(root, SBTC_OK, "%zu listening sockets, %zu on loopback only, %zu on other addresses%s",
-			list.n, n_loopback, list.n - n_loopback,
-			denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : "");
-	if (pub_ok && pub.nat_found)
+			lst->n, n_loopback, lst->n - n_loopback,
+			m->denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : "");
+	if (pub_ok && pub->nat_found)
 		sbtc_result_add(root, SBTC_OK, "Docker publishes %zu port%s on non-loopback addresses (rules read with %s)",
-				n_published, n_published == 1 ? "" : "s", pub.source);
-	if (n_pub_unexpected > 0)
-		sbtc_result_set_summary(root, "%zu port%s outside --allow reachable from the network: %s%s", n_unexpected,
-					    n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
-					    n_unexpected > 1 ? ", ..." : "");
-	else if (n_unexpected > 0)
-		sbtc_result_set_summary(root, "%zu socket%s outside --allow on non-loopback addresses: %s%s", n_unexpected,
-					    n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
-					    n_unexpected > 1 ? ", ..." : "");
+				n_published, n_published == 1 ? "" : "s", pub->source);
 
 	/* The firewall. */
 	if (cfg->firewall && !pol_ok)
-		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", fw_err);
+		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", m->fw_err);
 	else if (cfg->firewall)
-		evaluate_firewall(root, &pol, pub_ok && pub.nat_found);
+		evaluate_firewall(root, &m->pol, pub_ok && m->pub.nat_found);
 	if (cfg->firewall && pol_ok && !pub_ok)
-		sbtc_result_add(root, SBTC_UNKNOWN, "Docker's published ports not readable: %s", pub_err);
+		sbtc_result_add(root, SBTC_UNKNOWN, "Docker's published ports not readable: %s", m->pub_err);
 
-	sbtc_perf_add(root, "listening", (double)list.n, "", NULL, 0, NAN);
+	sbtc_perf_add(root, "listening", (double)lst->n, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "exposed", (double)exposed, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "unexpected", (double)n_unexpected, "", NULL, 0, NAN);
 	sbtc_perf_add(root, "published", (double)n_published, "", NULL, 0, NAN);
-	sbtc_socket_list_free(&list);
-	sbtc_published_free(&pub);
-
-	/* Presentation. */
-	sbtc_perf_add_time(root);
-	return sbtc_finish(root);
+	v->n_unexpected = n_unexpected;
+	v->n_pub_unexpected = n_pub_unexpected;
 }
 
-int main(int argc, char **argv)
+/* Where something outside --allow faces the network, the status line says what. */
+static void present_local(sbtc_result *root, const local_verdict *v)
 {
-	config *cfg = sbtc_xcalloc(1, sizeof *cfg);
-	sbtc_common_opts common;
-	char err[600];
+	if (v->n_pub_unexpected > 0)
+		sbtc_result_set_summary(root, "%zu port%s outside --allow reachable from the network: %s%s", v->n_unexpected,
+					    v->n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
+					    v->n_unexpected > 1 ? ", ..." : "");
+	else if (v->n_unexpected > 0)
+		sbtc_result_set_summary(root, "%zu socket%s outside --allow on non-loopback addresses: %s%s", v->n_unexpected,
+					    v->n_unexpected == 1 ? "" : "s", sbtc_result_text(sbtc_result_child(root, 0)),
+					    v->n_unexpected > 1 ? ", ..." : "");
+}
 
+/* The defaults, as values. */
+static void config_init(config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
 	cfg->family = AF_UNSPEC;
+	sbtc_portset_add_range(&cfg->ports, 1, 65535);
+	sbtc_portset_add(&cfg->allow, SSH_PORT);
+	sbtc_portset_add(&cfg->allow, SIGNER_P2P_PORT);
+	sbtc_portset_add(&cfg->require, SIGNER_P2P_PORT);
 	cfg->drop_check = true;
-	cfg->firewall = true;
+	cfg->port_timeout = DEFAULT_PORT_TIMEOUT_SECONDS;
 	cfg->max_parallel = DEFAULT_MAX_PARALLEL;
-	if (sbtc_portset_parse(&cfg->ports, "1-65535", "--ports", err, sizeof err) != 0 ||
-	    sbtc_portset_parse(&cfg->allow, DEFAULT_ALLOW, "--allow", err, sizeof err) != 0 ||
-	    sbtc_portset_parse(&cfg->require, DEFAULT_REQUIRE, "--require", err, sizeof err) != 0 ||
-	    sbtc_quantity_parse(DEFAULT_PORT_TIMEOUT, SBTC_UNIT_DURATION, &cfg->port_timeout, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
-	sbtc_cli_parse(&info, argc, argv, &common, handle_option, cfg);
-	cfg->verbose = common.verbose;
+	cfg->firewall = true;
+}
+
+/* What depends on several options. */
+static void config_finish(config *cfg, const sbtc_common_opts *common)
+{
+	cfg->verbose = common->verbose;
 	/* The signer's P2P port is probed for QUIC too when it is required. */
-	if (!cfg->quic_given && sbtc_portset_has(&cfg->require, DEFAULT_QUIC_PORT))
-		sbtc_portset_add(&cfg->quic, DEFAULT_QUIC_PORT);
+	if (!cfg->quic_given && sbtc_portset_has(&cfg->require, SIGNER_P2P_PORT))
+		sbtc_portset_add(&cfg->quic, SIGNER_P2P_PORT);
 	if (cfg->local && cfg->host != NULL)
 		sbtc_usage_error(&info, "give either -H HOST (remote scan) or --local, not both");
 	if (!cfg->local && cfg->host == NULL)
 		sbtc_usage_error(&info, "give -H HOST to scan a host, or --local to check this host");
 	if (cfg->host != NULL && cfg->host[0] == '\0')
 		sbtc_usage_error(&info, "-H needs a host name or address");
+}
 
-	int rc = cfg->local ? local(cfg) : remote(cfg);
+int main(int argc, char **argv)
+{
+	config *cfg = sbtc_xmalloc(sizeof *cfg);
+	sbtc_common_opts common;
+	config_init(cfg);
+	sbtc_cli_parse(&info, argc, argv, &common, handle_option, cfg);
+	config_finish(cfg, &common);
+
+	sbtc_result *root = sbtc_result_new();
+	if (cfg->local) {
+		local_measured *m = sbtc_xmalloc(sizeof *m);
+		local_verdict v = {0};
+		measure_local(cfg, m);
+		judge_local(root, cfg, m, &v);
+		present_local(root, &v);
+		local_measured_free(m);
+		free(m);
+	} else {
+		remote_measured *m = sbtc_xmalloc(sizeof *m);
+		remote_verdict v = {.quic_open = SBTC_STRBUF_INIT};
+		measure_remote(cfg, m);
+		judge_remote(root, cfg, m, &v);
+		present_remote(root, cfg, m, &v);
+		sbtc_strbuf_free(&v.quic_open);
+		remote_measured_free(m);
+		free(m);
+	}
 	free(cfg);
-	return rc;
+	sbtc_perf_add_time(root);
+	return sbtc_finish(root);
 }

@@ -20,7 +20,11 @@
 
 #include "child.h"
 #include "cli.h"
+#include "bitcoin.h"
 #include "deadline.h"
+#include "dkg.h"
+#include "http.h"
+#include "range.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -911,6 +915,47 @@ static void test_group_usage_errors(void **unused)
 		       GROUPED_USAGE);
 }
 
+/* The lib's groups: a group's options never share a long name or a short one with each
+ * other or with the shared options, and the registry's default written in --help is the
+ * value its init sets. */
+static void test_lib_groups(void **unused)
+{
+	(void)unused;
+	const sbtc_option_group *groups[] = {&sbtc_http_tls_group, &sbtc_bitcoin_group, &sbtc_registry_group};
+	static const char *const shared[] = {"help", "version", "verbose", "timeout", "output-format", "extra-opts"};
+	for (size_t g = 0; g < N_ELEMS(groups); g++) {
+		assert_non_null(groups[g]->handle);
+		for (size_t i = 0; i < groups[g]->noptions; i++) {
+			const sbtc_option *o = &groups[g]->options[i];
+			for (size_t k = 0; k < N_ELEMS(shared); k++)
+				assert_string_not_equal(o->long_name, shared[k]);
+			for (size_t h = 0; h < N_ELEMS(groups); h++)
+				for (size_t j = 0; j < groups[h]->noptions; j++)
+					if (h != g || j != i)
+						assert_string_not_equal(o->long_name, groups[h]->options[j].long_name);
+		}
+	}
+
+	sbtc_registry_opts reg;
+	sbtc_registry_group.init(&reg);
+	double grace;
+	char err[200];
+	assert_int_equal(sbtc_quantity_parse(SBTC_DEFAULT_ROTATION_GRACE, SBTC_UNIT_DURATION, &grace, err, sizeof err), 0);
+	assert_true(reg.rotation_grace == grace);
+	assert_int_equal(reg.network, SBTC_NETWORK_MAINNET);
+	assert_int_equal(sbtc_registry_group.finish(&reg, err, sizeof err), 0);
+	assert_non_null(reg.sender);
+	assert_int_equal(sbtc_registry_group.handle(&reg, SBTC_OPT_NETWORK, "moon", err, sizeof err), -1);
+	assert_non_null(strstr(err, "--network"));
+
+	sbtc_http_opts http;
+	memset(&http, 0, sizeof http);
+	assert_int_equal(sbtc_http_tls_group.handle(&http, SBTC_OPT_INSECURE, NULL, err, sizeof err), 0);
+	assert_int_equal(sbtc_http_tls_group.handle(&http, SBTC_OPT_CACERT, "/ca.pem", err, sizeof err), 0);
+	assert_true(http.insecure);
+	assert_string_equal(http.cacert, "/ca.pem");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_group_help_order),
 		cmocka_unit_test(test_group_dispatch),
 		cmocka_unit_test(test_group_usage_errors),
+		cmocka_unit_test(test_lib_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

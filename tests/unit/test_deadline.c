@@ -186,6 +186,7 @@ static void test_remaining(void **unused)
 	/* Not started: effectively unbounded, never expired. */
 	assert_false(sbtc_deadline_expired());
 	assert_true(sbtc_deadline_remaining() > 1e6);
+	assert_int_equal(sbtc_deadline_wait_ms(1.5), 1501);
 }
 
 static void child_remaining(const void *unused)
@@ -199,6 +200,10 @@ static void child_remaining(const void *unused)
 	int ok = left > 2.0 && left < 3.0 && ms > 2000 && ms <= 3000 && !sbtc_deadline_expired() &&
 		 sbtc_deadline_timeout_state() == SBTC_UNKNOWN && sbtc_deadline_seconds() == 3 &&
 		 sbtc_elapsed() >= 0 && sbtc_elapsed() < 1;
+	/* A wait is rounded up to whole milliseconds and never outlasts the deadline. */
+	int w1 = sbtc_deadline_wait_ms(0.0101), w2 = sbtc_deadline_wait_ms(60), w3 = sbtc_deadline_wait_ms(0),
+	    w4 = sbtc_deadline_wait_ms(-1);
+	ok = ok && w1 == 11 && w2 > 2000 && w2 <= 3001 && w3 == 0 && w4 == 0;
 	exit(ok ? 0 : 1);
 }
 

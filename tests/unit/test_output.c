@@ -219,6 +219,13 @@ static void test_result_set_and_add(void **unused)
 	assert_true(sbtc_result_perf(r, 22)->value >= 0);
 	assert_true(sbtc_result_perf(r, 22)->min == 0);
 	assert_true(isnan(sbtc_result_perf(r, 22)->max));
+
+	/* A source's own time, to the microsecond. */
+	sbtc_perf_add_seconds(r, "stacks_time", 1.2345674);
+	assert_string_equal(sbtc_result_perf(r, 23)->label, "stacks_time");
+	assert_string_equal(sbtc_result_perf(r, 23)->uom, "s");
+	assert_true(sbtc_result_perf(r, 23)->value == 1.234567);
+	assert_true(sbtc_result_perf(r, 23)->min == 0);
 	sbtc_result_free(r);
 }
 

@@ -137,6 +137,35 @@ static void test_membership_and_next(void **unused)
 	free(s);
 }
 
+/* SBTC_PORTSET_FOREACH visits every member once, in order, up to 65535. */
+static void test_foreach(void **unused)
+{
+	(void)unused;
+	static sbtc_portset s;
+	char err[200];
+	unsigned seen[8], n = 0;
+	assert_int_equal(sbtc_portset_parse(&s, "1,22,8000-8002,65534-65535", "--ports", err, sizeof err), 0);
+	SBTC_PORTSET_FOREACH(p, &s) {
+		assert_true(n < 8);
+		seen[n++] = p;
+	}
+	static const unsigned want[] = {1, 22, 8000, 8001, 8002, 65534, 65535};
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	assert_memory_equal(seen, want, sizeof want);
+	assert_int_equal(sbtc_portset_next(&s, 65536), 0);
+	sbtc_portset_clear(&s);
+	SBTC_PORTSET_FOREACH(p, &s)
+		fail_msg("the empty set has member %u", p);
+
+	/* Ranges built by code: ports outside 1-65535 are left out, as parse leaves them. */
+	sbtc_portset_add_range(&s, 0, 3);
+	sbtc_portset_add_range(&s, 65534, 70000);
+	sbtc_portset_add_range(&s, 9, 8);
+	assert_int_equal(s.count, 5);
+	assert_true(sbtc_portset_has(&s, 1) && sbtc_portset_has(&s, 3) && sbtc_portset_has(&s, 65535));
+	assert_false(sbtc_portset_has(&s, 0) || sbtc_portset_has(&s, 8) || sbtc_portset_has(&s, 9));
+}
+
 static void test_services(void **unused)
 {
 	(void)unused;
@@ -168,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_parse_and_format),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_membership_and_next),
+		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_services),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
