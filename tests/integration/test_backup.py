@@ -747,6 +747,38 @@ class VerifyKey(BackupCase):
                 self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 2 s" % url)
                 self.assertNotIn("pg_restore", r.first_line)
 
+    def test_a_stalled_node_costs_only_itself(self):
+        # The node takes the request and stalls past -t 4: the check ends at its deadline,
+        # with the backup's own lines (age, size, format) and their perfdata, and the
+        # node's line saying that it did not answer in time.
+        self.node.set(mood="stall", stall_seconds=15)
+        for name, what in (("signer.dump", "pg_dump custom format, whole"),
+                           ("signer.sql", "plain SQL dump, whole")):
+            with self.subTest(name=name):
+                path = self.put(self.current.paths[name], age=HOUR)
+                start = time.monotonic()
+                r = self.verify(path, "-t", "4", timeout=20)
+                elapsed = time.monotonic() - start
+                self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 4 s" % self.node.url)
+                self.assertLess(elapsed, 4.5, r)
+                self.assertTrue(any("newest backup %s is 1h 0m old" % name in l for l in r.long_text), r)
+                self.assertTrue(any(re.search(r"\bsize \d", l) for l in r.long_text), r)
+                self.assertTrue(any(what in l for l in r.long_text), r)
+                self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
+    def test_a_stalled_node_leaves_the_live_database_judged(self):
+        # With --dbconn and --stacks-url, a node that stalls past the deadline costs only its
+        # own line: the live database answered, and the plain dump's shares, read with the
+        # dump, are judged against it.
+        self.node.set(mood="stall", stall_seconds=15)
+        path = self.put(self.current.paths["signer.sql"], age=HOUR)
+        r = self.verify(path, "-d", self.db.conninfo(), "-t", "4", timeout=20)
+        self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 4 s" % self.node.url)
+        self.assertTrue(any("the newest verified share of database %s at 127.0.0.1:%d, %s, is the newest verified "
+                            "share in the backup" % (self.db.dbname, self.cluster.port, short(CUR)) in l
+                            for l in r.long_text), r)
+        self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
     def test_every_format_holds_the_key_on_chain(self):
         for name in ("signer.dump", "signer-z0.dump", "signer.tar", "signer.dir", "signer.sql", "signer.sql.gz",
                      "signer.sql.zst", "signer.sql.lz4"):
