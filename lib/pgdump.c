@@ -110,50 +110,58 @@ typedef struct {
 	int int_size, off_size;
 } rd;
 
-static bool rd_read(rd *r, void *dst, size_t n)
+/* The start of a read or a skip of n bytes: refused past the limit (the stream then
+ * ends there); what the head still holds of them is taken (copied to dst unless NULL),
+ * and *from_head says how much. */
+static bool rd_begin(rd *r, uint64_t n, uint8_t *dst, uint64_t *from_head)
 {
-	if (r->st != SBTC_SRC_OK)
-		return false;
-	if ((uint64_t)n > r->limit) {
-		r->st = SBTC_SRC_EOF;
-		return false;
-	}
-	size_t from_head = 0;
-	if (r->head_pos < r->head_len) {
-		from_head = r->head_len - r->head_pos;
-		if (from_head > n)
-			from_head = n;
-		memcpy(dst, r->head + r->head_pos, from_head);
-		r->head_pos += from_head;
-	}
-	if (from_head < n) {
-		sbtc_src_status st = sbtc_src_read_full(r->src, (uint8_t *)dst + from_head, n - from_head);
-		if (st != SBTC_SRC_OK) {
-			r->st = st;
-			return false;
-		}
-	}
-	r->pos += n;
-	if (r->limit != UINT64_MAX)
-		r->limit -= n;
-	return true;
-}
-
-static bool rd_skip(rd *r, uint64_t n)
-{
+	*from_head = 0;
 	if (r->st != SBTC_SRC_OK)
 		return false;
 	if (n > r->limit) {
 		r->st = SBTC_SRC_EOF;
 		return false;
 	}
-	uint64_t from_head = 0;
 	if (r->head_pos < r->head_len) {
-		from_head = r->head_len - r->head_pos;
-		if (from_head > n)
-			from_head = n;
-		r->head_pos += (size_t)from_head;
+		*from_head = r->head_len - r->head_pos;
+		if (*from_head > n)
+			*from_head = n;
+		if (dst != NULL)
+			memcpy(dst, r->head + r->head_pos, (size_t)*from_head);
+		r->head_pos += (size_t)*from_head;
 	}
+	return true;
+}
+
+/* The end of a read or a skip of n bytes that all came. */
+static bool rd_done(rd *r, uint64_t n)
+{
+	r->pos += n;
+	if (r->limit != UINT64_MAX)
+		r->limit -= n;
+	return true;
+}
+
+static bool rd_read(rd *r, void *dst, size_t n)
+{
+	uint64_t from_head;
+	if (!rd_begin(r, n, dst, &from_head))
+		return false;
+	if (from_head < n) {
+		sbtc_src_status st = sbtc_src_read_full(r->src, (uint8_t *)dst + from_head, n - (size_t)from_head);
+		if (st != SBTC_SRC_OK) {
+			r->st = st;
+			return false;
+		}
+	}
+	return rd_done(r, n);
+}
+
+static bool rd_skip(rd *r, uint64_t n)
+{
+	uint64_t from_head;
+	if (!rd_begin(r, n, NULL, &from_head))
+		return false;
 	if (from_head < n) {
 		uint64_t before = sbtc_src_offset(r->src);
 		sbtc_src_status st = sbtc_src_skip(r->src, n - from_head);
@@ -163,10 +171,7 @@ static bool rd_skip(rd *r, uint64_t n)
 			return false;
 		}
 	}
-	r->pos += n;
-	if (r->limit != UINT64_MAX)
-		r->limit -= n;
-	return true;
+	return rd_done(r, n);
 }
 
 /* At the clean end of the stream? (Consumes nothing when not.) */
