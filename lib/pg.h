@@ -9,9 +9,14 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-#include "http.h" /* sbtc_fetch_status */
+#include <stdbool.h>
 
-/* Connects with conninfo (keyword/value string or URI; NULL or "" uses libpq's
+#include "fetch.h"
+
+/* The synchronous forms (used by check_sbtc_backup) are one-exchange acquisitions on
+ * a database session of lib/acquire.c, which implements them.
+ *
+ * Connects with conninfo (keyword/value string or URI; NULL or "" uses libpq's
  * environment and defaults), names the connection application_name (unless the
  * conninfo does), and opens a read-only transaction. Returns the connection, or NULL
  * with *status (UNREACHABLE for refused/auth failures, TIMEOUT) and a one-line message. */
@@ -31,5 +36,35 @@ char *sbtc_pg_mask(const char *msg, const char *conninfo, const char *password);
 
 /* "dbname at host:port" (or on its socket) of a connection, for messages. */
 void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen);
+
+/* ---- the pieces of a database session (lib/acquire.c) ---- */
+
+/* A conninfo libpq cannot parse: -1 with "invalid --dbconn: ..." (passwords masked). */
+int sbtc_pg_conninfo_check(const char *conninfo, char *err, size_t errlen);
+
+/* "WHAT: <first line of libpq's message>", passwords of conninfo and the connection masked. */
+void sbtc_pg_error(PGconn *conn, const char *conninfo, const char *what, char *err, size_t errlen);
+
+/* The statements that open the read-only transaction, with statement_timeout and
+ * lock_timeout set to ms (what is left of the deadline). */
+void sbtc_pg_setup_sql(long ms, char *dst, size_t dstlen);
+
+/* The results of one statement, read as they arrive. */
+typedef struct {
+	PGresult *last;
+	bool failed;
+	sbtc_fetch_status status;
+	char err[SBTC_FETCH_MSG_MAX];
+} sbtc_pg_results;
+
+/* Takes the results libpq holds without waiting; true once all are in. */
+bool sbtc_pg_results_take(PGconn *conn, sbtc_pg_results *acc);
+/* The statement's result (PQclear it), or NULL with status and message: the first
+ * failing statement's ("database query failed: ... (SQLSTATE 42P01)"; 57014, our own
+ * statement_timeout, is TIMEOUT). */
+PGresult *sbtc_pg_results_end(sbtc_pg_results *acc, sbtc_fetch_status *status, char *err, size_t errlen);
+
+/* Asks the server to cancel what the connection runs (on the deadline). */
+void sbtc_pg_cancel(PGconn *conn);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* See fake_curl.h. Only the calls lib/http.c makes are defined; curl_global_init and the
- * header lists stay libcurl's. */
+/* See fake_curl.h. Only the calls lib/acquire.c makes are defined; curl_global_init and
+ * the header lists stay libcurl's. The multi handle performs its one transfer at once. */
 #define CURL_DISABLE_TYPECHECK 1
 #include "fake_curl.h"
 
@@ -20,6 +20,10 @@ static struct {
 	long status;
 	const char *body;
 	size_t len, chunk;
+	void *priv;
+	int added, performed;
+	CURLMsg msg;
+	int msg_ready;
 } g;
 
 static char g_handle;
@@ -35,7 +39,7 @@ void fake_curl_answer(long status, const void *body, size_t len, size_t chunk)
 CURL *curl_easy_init(void)
 {
 	if (g.in_use)
-		abort(); /* lib/http.c holds one handle at a time */
+		abort(); /* a fuzz target asks one thing at a time */
 	g.in_use = 1;
 	g.write_fn = g.header_fn = NULL;
 	g.write_data = g.header_data = NULL;
@@ -64,6 +68,9 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 		break;
 	case CURLOPT_MAXFILESIZE_LARGE:
 		g.max = va_arg(ap, curl_off_t);
+		break;
+	case CURLOPT_PRIVATE:
+		g.priv = va_arg(ap, void *);
 		break;
 	default:
 		break;
@@ -118,6 +125,9 @@ CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 	case CURLINFO_TOTAL_TIME:
 		*va_arg(ap, double *) = 0.001;
 		break;
+	case CURLINFO_PRIVATE:
+		*va_arg(ap, char **) = g.priv;
+		break;
 	default:
 		rc = CURLE_BAD_FUNCTION_ARGUMENT;
 		break;
@@ -136,4 +146,74 @@ void curl_easy_cleanup(CURL *h)
 const char *curl_easy_strerror(CURLcode rc)
 {
 	return rc == CURLE_OK ? "No error" : "fake libcurl error";
+}
+
+static char g_multi;
+
+CURLM *curl_multi_init(void)
+{
+	return &g_multi;
+}
+
+CURLMcode curl_multi_add_handle(CURLM *m, CURL *h)
+{
+	if (m != &g_multi || h != &g_handle || g.added)
+		abort();
+	g.added = 1;
+	g.performed = 0;
+	g.msg_ready = 0;
+	return CURLM_OK;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM *m, CURL *h)
+{
+	if (m != &g_multi || h != &g_handle)
+		abort();
+	g.added = 0;
+	g.msg_ready = 0;
+	return CURLM_OK;
+}
+
+CURLMcode curl_multi_perform(CURLM *m, int *running)
+{
+	if (m != &g_multi)
+		abort();
+	if (g.added && !g.performed) {
+		g.performed = 1;
+		g.msg.msg = CURLMSG_DONE;
+		g.msg.easy_handle = &g_handle;
+		g.msg.data.result = curl_easy_perform(&g_handle);
+		g.msg_ready = 1;
+	}
+	*running = 0;
+	return CURLM_OK;
+}
+
+CURLMsg *curl_multi_info_read(CURLM *m, int *left)
+{
+	if (m != &g_multi)
+		abort();
+	*left = 0;
+	if (!g.msg_ready)
+		return NULL;
+	g.msg_ready = 0;
+	return &g.msg;
+}
+
+CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd extra[], unsigned n, int ms, int *numfds)
+{
+	(void)extra;
+	(void)n;
+	(void)ms;
+	if (m != &g_multi)
+		abort();
+	*numfds = 0;
+	return CURLM_OK;
+}
+
+CURLMcode curl_multi_cleanup(CURLM *m)
+{
+	if (m != &g_multi)
+		abort();
+	return CURLM_OK;
 }

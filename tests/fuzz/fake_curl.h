@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A stand-in for the few libcurl calls lib/http.c makes, for fuzz targets that reach a
- * parser through sbtc_http_request: the executable's definitions win over libcurl's, so
+/* A stand-in for the few libcurl calls lib/acquire.c makes, for fuzz targets that reach
+ * a parser through an HTTP exchange: the executable's definitions win over libcurl's, so
  * no socket is opened and the answer (status and body) is whatever the target sets. */
 #ifndef SBTC_FAKE_CURL_H
 #define SBTC_FAKE_CURL_H
