@@ -511,7 +511,8 @@ typedef enum { PG_CONNECTING, PG_SETUP, PG_READY, PG_FAILED } pg_phase;
 struct sbtc_pg_session {
 	sbtc_pg_session *next;
 	PGconn *conn;
-	bool borrowed;   /* a connection of the caller's (sbtc_pg_query): not finished here */
+	bool borrowed;   /* a connection of the caller's (sbtc_acq_pg_adopt): not finished here */
+	bool reblock;    /* ... made non-blocking here, and blocking again when freed */
 	char *conninfo;
 	pg_phase phase;
 	PostgresPollingStatusType poll;
@@ -612,9 +613,20 @@ sbtc_pg_session *sbtc_acq_pg_connect(sbtc_acq *a, const char *conninfo, const ch
 	return s;
 }
 
+sbtc_pg_session *sbtc_acq_pg_adopt(sbtc_acq *a, PGconn *conn)
+{
+	sbtc_pg_session *s = pg_session_new(a, NULL, NULL, NULL);
+	s->conn = conn;
+	s->borrowed = true;
+	s->phase = PG_READY;
+	/* Blocking, the loop would still work, only wait on a send the deadline cannot stop. */
+	s->reblock = !PQisnonblocking(conn) && PQsetnonblocking(conn, 1) == 0;
+	return s;
+}
+
 PGconn *sbtc_pg_session_conn(const sbtc_pg_session *s)
 {
-	return s != NULL && (s->phase == PG_READY || (s->phase == PG_SETUP)) ? s->conn : NULL;
+	return s != NULL && (s->phase == PG_READY || s->phase == PG_SETUP) ? s->conn : NULL;
 }
 
 void sbtc_acq_pg_query(sbtc_pg_session *s, const char *sql, int nparams, const char *const *params,
@@ -829,6 +841,9 @@ static void pg_free_all(sbtc_acq *a)
 		}
 		if (s->conn != NULL && !s->borrowed)
 			PQfinish(s->conn);
+		if (s->reblock && PQsetnonblocking(s->conn, 0) != 0) {
+			/* the caller's next call finds the connection as it is */
+		}
 		free(s->conninfo);
 		free(s);
 	}
@@ -982,21 +997,9 @@ PGresult *sbtc_pg_query(PGconn *conn, const char *sql, int nparams, const char *
 	sbtc_acq *a = sbtc_acq_new();
 	sbtc_outcome oc;
 	PGresult *res = NULL;
-	sbtc_pg_session *s = pg_session_new(a, NULL, NULL, NULL);
-	s->conn = conn;
-	s->borrowed = true;
-	s->phase = PG_READY;
-	bool was_nonblocking = PQisnonblocking(conn);
-	if (!was_nonblocking && PQsetnonblocking(conn, 1) != 0) {
-		sbtc_pg_error(conn, NULL, "cannot use the database connection", oc.msg, sizeof oc.msg);
-		oc.status = SBTC_FETCH_UNREACHABLE;
-	} else {
-		sbtc_acq_pg_query(s, sql, nparams, params, &res, &oc, NULL, NULL);
-		sbtc_acq_run(a);
-		if (!was_nonblocking && PQsetnonblocking(conn, 0) != 0) {
-			/* a later blocking call reports the broken connection itself */
-		}
-	}
+	sbtc_pg_session *s = sbtc_acq_pg_adopt(a, conn);
+	sbtc_acq_pg_query(s, sql, nparams, params, &res, &oc, NULL, NULL);
+	sbtc_acq_run(a);
 	sbtc_acq_free(a);
 	*status = oc.status;
 	snprintf(err, errlen, "%s", oc.msg);

@@ -99,6 +99,10 @@ typedef struct sbtc_pg_session sbtc_pg_session;
 sbtc_pg_session *sbtc_acq_pg_connect(sbtc_acq *a, const char *conninfo, const char *application_name,
 				     sbtc_outcome *oc, sbtc_then then, void *ctx);
 
+/* A session on a connection the caller made (sbtc_pg_connect) and keeps: statements run
+ * in the loop, and sbtc_acq_free leaves the connection open. */
+sbtc_pg_session *sbtc_acq_pg_adopt(sbtc_acq *a, PGconn *conn);
+
 /* The connection once connected (for sbtc_pg_describe); NULL before, or after failure. */
 PGconn *sbtc_pg_session_conn(const sbtc_pg_session *s);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acquire.h"
 #include "human.h"
 #include "pg.h"
 #include "range.h"
@@ -92,34 +93,9 @@ static bool bytea_key(const char *text, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
 	return key[0] == 0x02 || key[0] == 0x03;
 }
 
-sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen)
+/* The shares' rows (shares_sql's columns) into out, newest first. */
+static void read_rows(const PGresult *r, sbtc_dkg_shares *out)
 {
-	sbtc_fetch_status st;
-	memset(out, 0, sizeof *out);
-
-	PGresult *r = sbtc_pg_query(conn, catalog_sql, 0, NULL, &st, err, errlen);
-	if (r == NULL)
-		return st;
-	bool has_table = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	out->has_status = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-	out->now = strtod(PQgetvalue(r, 0, 2), NULL);
-	PQclear(r);
-	if (!has_table) {
-		snprintf(err, errlen,
-			 "table sbtc_signer.dkg_shares does not exist (is this the signer's database, and may "
-			 "this role see the schema?)");
-		return SBTC_FETCH_ERROR;
-	}
-
-	/* bytea as hex whatever the server's default. */
-	r = sbtc_pg_query(conn, "SET LOCAL bytea_output = 'hex'", 0, NULL, &st, err, errlen);
-	if (r == NULL)
-		return st;
-	PQclear(r);
-	r = sbtc_pg_query(conn, out->has_status ? shares_sql : shares_pre0012_sql, 0, NULL, &st, err,
-			  errlen);
-	if (r == NULL)
-		return st;
 	int rows = PQntuples(r);
 	out->v = sbtc_xcalloc((size_t)rows + 1, sizeof *out->v);
 	for (int i = 0; i < rows; i++) {
@@ -138,9 +114,92 @@ sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, s
 		s->created_at = PQgetisnull(r, i, 2) ? 0 : strtod(PQgetvalue(r, i, 2), NULL);
 		out->n++;
 	}
-	PQclear(r);
 	sbtc_dkg_sort(out);
-	return SBTC_FETCH_OK;
+}
+
+/* The load as a chain on the session: the catalog and the bytea format go out at once;
+ * the catalog's answer picks the shares' statement. */
+typedef struct {
+	sbtc_pg_session *s;
+	PGresult *catalog, *set, *rows;
+	sbtc_outcome catalog_oc, set_oc, rows_oc;
+	sbtc_dkg_shares *out;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} load_job;
+
+static void load_end(sbtc_acq *a, load_job *j, const sbtc_outcome *how)
+{
+	sbtc_outcome_set(j->oc, how->status, "%s", how->msg);
+	PQclear(j->catalog);
+	PQclear(j->set);
+	PQclear(j->rows);
+	sbtc_then then = j->then;
+	void *ctx = j->ctx;
+	free(j);
+	if (then != NULL)
+		then(a, ctx);
+}
+
+static void rows_read(sbtc_acq *a, void *ctx)
+{
+	load_job *j = ctx;
+	if (j->set_oc.status != SBTC_FETCH_OK) {
+		load_end(a, j, &j->set_oc);
+		return;
+	}
+	if (j->rows_oc.status == SBTC_FETCH_OK)
+		read_rows(j->rows, j->out);
+	load_end(a, j, &j->rows_oc);
+}
+
+static void catalog_read(sbtc_acq *a, void *ctx)
+{
+	load_job *j = ctx;
+	if (j->catalog_oc.status != SBTC_FETCH_OK) {
+		load_end(a, j, &j->catalog_oc);
+		return;
+	}
+	bool has_table = strcmp(PQgetvalue(j->catalog, 0, 0), "t") == 0;
+	j->out->has_status = strcmp(PQgetvalue(j->catalog, 0, 1), "t") == 0;
+	j->out->now = strtod(PQgetvalue(j->catalog, 0, 2), NULL);
+	if (!has_table) {
+		sbtc_outcome no;
+		sbtc_outcome_set(&no, SBTC_FETCH_ERROR,
+				 "table sbtc_signer.dkg_shares does not exist (is this the signer's database, and may "
+				 "this role see the schema?)");
+		load_end(a, j, &no);
+		return;
+	}
+	sbtc_acq_pg_query(j->s, j->out->has_status ? shares_sql : shares_pre0012_sql, 0, NULL, &j->rows, &j->rows_oc,
+			  rows_read, j);
+}
+
+void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	load_job *j = sbtc_xcalloc(1, sizeof *j);
+	memset(out, 0, sizeof *out);
+	oc->done = false;
+	j->s = s;
+	j->out = out;
+	j->oc = oc;
+	j->then = then;
+	j->ctx = ctx;
+	sbtc_acq_pg_query(s, catalog_sql, 0, NULL, &j->catalog, &j->catalog_oc, catalog_read, j);
+	/* bytea as hex whatever the server's default. */
+	sbtc_acq_pg_query(s, "SET LOCAL bytea_output = 'hex'", 0, NULL, &j->set, &j->set_oc, NULL, NULL);
+}
+
+sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen)
+{
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_outcome oc;
+	sbtc_dkg_load_start(sbtc_acq_pg_adopt(a, conn), out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	snprintf(err, errlen, "%s", oc.msg);
+	return oc.status;
 }
 
 void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c)
@@ -179,12 +238,6 @@ static const sbtc_dkg_share *find_key(const sbtc_dkg_shares *s, const uint8_t *k
 	return NULL;
 }
 
-/* The key as it appears in messages: short, or whole at -v. */
-static const char *key_text(const uint8_t *key, int verbose, char *dst, size_t dstlen)
-{
-	return verbose > 0 ? sbtc_key_hex(key, dst, dstlen) : sbtc_key_short(key, dst, dstlen);
-}
-
 sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 			      const sbtc_registry_key *onchain, double rotation_grace,
 			      const char *where, int verbose)
@@ -198,7 +251,7 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 				       "the registry holds no aggregate key yet (its initial value 0x00): "
 				       "nothing to compare %s with", where);
 
-	key_text(onchain->key, verbose, k1, sizeof k1);
+	sbtc_key_text(onchain->key, verbose, k1, sizeof k1);
 
 	if (!s->has_status) {
 		/* Before 0012 nothing was verified: the newest share is what the signer uses. */
@@ -209,7 +262,7 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 					       where, c.total);
 		sbtc_format_duration(s->now - hit->created_at, age, sizeof age);
 		if (hit != &s->v[0]) {
-			key_text(s->v[0].key, verbose, k2, sizeof k2);
+			sbtc_key_text(s->v[0].key, verbose, k2, sizeof k2);
 			return sbtc_result_add(parent, SBTC_WARNING,
 					       "on-chain key %s is an older share of %s (created %s ago); newer "
 					       "share %s is not on chain",
@@ -228,7 +281,7 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 	const sbtc_dkg_share *hit = find_key(s, onchain->key, true);
 	if (hit == NULL) {
 		const sbtc_dkg_share *any = find_key(s, onchain->key, false);
-		key_text(c.newest_verified->key, verbose, k2, sizeof k2);
+		sbtc_key_text(c.newest_verified->key, verbose, k2, sizeof k2);
 		if (any != NULL)
 			return sbtc_result_add(parent, SBTC_CRITICAL,
 					       "on-chain key %s is in %s only as %s %s share: it cannot sign for "
@@ -251,7 +304,7 @@ sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 	double pending = s->now - c.newest_verified->created_at;
 	sbtc_format_duration(pending, age, sizeof age);
 	sbtc_format_duration(rotation_grace, grace, sizeof grace);
-	key_text(c.newest_verified->key, verbose, k2, sizeof k2);
+	sbtc_key_text(c.newest_verified->key, verbose, k2, sizeof k2);
 	sbtc_state st = pending > rotation_grace ? SBTC_CRITICAL : SBTC_WARNING;
 	return sbtc_result_add(parent, st,
 			       "key rotation pending for %s (grace %s): on-chain key %s is an older verified "

@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acquire.h"
 #include "cli.h"
 #include "http.h"
 #include "output.h"
+#include "registry.h"
 #include "stacks.h"
 
 /* What a schema without dkg_shares_status means. Migration 0012__dkg_verification_extensions
@@ -66,6 +68,9 @@ int sbtc_share_status_parse(const char *text);
  * table is ERROR ("is this the signer's database?"); one without dkg_shares_status is
  * loaded with has_status false. */
 sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen);
+/* The same on a session of an acquisition (statements queue until it is connected; a
+ * failed connect fails the load with its outcome). then is called once the load ends. */
+void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome *oc, sbtc_then then, void *ctx);
 
 /* Sorts newest first (created_at, then key, both descending, so the order is total). */
 void sbtc_dkg_sort(sbtc_dkg_shares *s);

@@ -82,18 +82,66 @@ static char *body_excerpt(const sbtc_http_response *r)
 	return sbtc_sanitize(r->body, 160);
 }
 
-sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
-					const sbtc_contract_id *contract,
-					const char *function, const char *sender,
-					const sbtc_http_opts *o, clarity_value **out, char *err,
-					size_t errlen)
-{
-	sbtc_strbuf path = SBTC_STRBUF_INIT;
-	char inner[400];
-	sbtc_http_response resp;
-	sbtc_fetch_status st;
-	json_object *doc = NULL;
+typedef struct {
+	sbtc_http_opts ho;
+	char *peer, *url, *body, *function;
+	sbtc_json_answer ans;
+	clarity_value **out;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} call_read_job;
 
+/* The call-read answer: {"okay":true,"result":"0x..."} or {"okay":false,"cause":"..."}
+ * (stackslib/src/net/api/callreadonly.rs, CallReadOnlyResponse). */
+static void call_read_judge(call_read_job *j)
+{
+	char inner[400];
+	json_object *doc = j->ans.doc;
+	bool okay;
+	const char *result;
+	if (j->oc->status != SBTC_FETCH_OK)
+		return;
+	if (sbtc_json_get_bool(doc, "okay", &okay, inner, sizeof inner) != 0) {
+		sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected call-read answer: %s", j->peer, inner);
+	} else if (!okay) {
+		const char *cause = NULL;
+		if (sbtc_json_get_string_opt(doc, "cause", SBTC_JSON_ABSENT_OK, &cause, inner, sizeof inner) < 0)
+			cause = NULL;
+		char *clean = sbtc_sanitize(cause ? cause : "no cause given", SBTC_REMOTE_TEXT_MAX);
+		sbtc_outcome_set(j->oc, SBTC_FETCH_ERROR, "%s refused call-read %s: %s", j->peer, j->function, clean);
+		free(clean);
+	} else if (sbtc_json_get_string(doc, "result", &result, inner, sizeof inner) != 0) {
+		sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s: unexpected call-read answer: %s", j->peer, inner);
+	} else if (clarity_decode_hex(result, j->out, inner, sizeof inner) != 0) {
+		sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s: cannot decode the Clarity value of %s: %s", j->peer,
+				 j->function, inner);
+	}
+}
+
+static void call_read_done(sbtc_acq *a, void *ctx)
+{
+	call_read_job *j = ctx;
+	call_read_judge(j);
+	sbtc_json_answer_free(&j->ans);
+	sbtc_then then = j->then;
+	void *then_ctx = j->ctx;
+	free(j->peer);
+	free(j->url);
+	free(j->body);
+	free(j->function);
+	free(j);
+	if (then != NULL)
+		then(a, then_ctx);
+}
+
+void sbtc_stacks_call_read_start(sbtc_acq *a, const char *node_url, const char *role,
+				 const sbtc_contract_id *contract, const char *function, const char *sender,
+				 const sbtc_http_opts *o, clarity_value **out, sbtc_outcome *oc, sbtc_then then,
+				 void *ctx)
+{
+	call_read_job *j = sbtc_xcalloc(1, sizeof *j);
+	sbtc_strbuf path = SBTC_STRBUF_INIT;
 	*out = NULL;
 	sbtc_strbuf_puts(&path, "v2/contracts/call-read/");
 	percent_encode(&path, contract->address);
@@ -101,150 +149,40 @@ sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
 	percent_encode(&path, contract->name);
 	sbtc_strbuf_putc(&path, '/');
 	percent_encode(&path, function);
-	char *url = sbtc_url_join(node_url, sbtc_strbuf_str(&path));
+	j->url = sbtc_url_join(node_url, sbtc_strbuf_str(&path));
 	sbtc_strbuf_free(&path);
 	char *origin = sbtc_url_origin(node_url);
-	char *masked = sbtc_xasprintf("%s %s", role, origin);
+	j->peer = sbtc_xasprintf("%s %s", role, origin);
 	free(origin);
-	sbtc_http_opts ho = *o;
-	ho.peer = masked;
+	j->ho = *o;
+	j->ho.peer = j->peer;
+	j->function = sbtc_xstrdup(function);
+	j->out = out;
+	j->oc = oc;
+	j->then = then;
+	j->ctx = ctx;
 
 	json_object *req = json_object_new_object();
 	json_object_object_add(req, "sender", json_object_new_string(sender));
 	json_object_object_add(req, "arguments", json_object_new_array());
-	const char *body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-
-	st = sbtc_http_request("POST", url, "application/json", body, &ho, &resp, err, errlen);
+	j->body = sbtc_xstrdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
-	free(url);
-	if (st != SBTC_FETCH_OK)
-		goto out;
-
-	if (resp.status != 200) {
-		char *ex = body_excerpt(&resp);
-		snprintf(err, errlen, "%s answered HTTP %ld to call-read %s: %s", masked,
-			 resp.status, function, ex);
-		free(ex);
-		st = SBTC_FETCH_ERROR;
-		goto out_resp;
-	}
-	if (sbtc_json_parse(resp.body, resp.len, &doc, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: call-read answer is %s", masked, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_resp;
-	}
-	bool okay;
-	if (sbtc_json_get_bool(doc, "okay", &okay, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: unexpected call-read answer: %s", masked, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_doc;
-	}
-	if (!okay) {
-		const char *cause = NULL;
-		if (sbtc_json_get_string_opt(doc, "cause", SBTC_JSON_ABSENT_OK, &cause, inner, sizeof inner) < 0)
-			cause = NULL;
-		char *clean = sbtc_sanitize(cause ? cause : "no cause given", SBTC_REMOTE_TEXT_MAX);
-		snprintf(err, errlen, "%s refused call-read %s: %s", masked, function, clean);
-		free(clean);
-		st = SBTC_FETCH_ERROR;
-		goto out_doc;
-	}
-	const char *result;
-	if (sbtc_json_get_string(doc, "result", &result, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: unexpected call-read answer: %s", masked, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_doc;
-	}
-	if (clarity_decode_hex(result, out, inner, sizeof inner) != 0) {
-		snprintf(err, errlen, "%s: cannot decode the Clarity value of %s: %s", masked,
-			 function, inner);
-		st = SBTC_FETCH_BAD_ANSWER;
-		goto out_doc;
-	}
-	st = SBTC_FETCH_OK;
-out_doc:
-	json_object_put(doc);
-out_resp:
-	sbtc_http_response_free(&resp);
-out:
-	free(masked);
-	return st;
+	sbtc_http_post_json(a, j->url, j->body, &j->ho, 0, &j->ans, oc, call_read_done, j);
 }
 
-sbtc_fetch_status sbtc_registry_key_from_value(const clarity_value *v, sbtc_registry_key *out,
-					       char *err, size_t errlen)
+sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
+					const sbtc_contract_id *contract,
+					const char *function, const char *sender,
+					const sbtc_http_opts *o, clarity_value **out, char *err,
+					size_t errlen)
 {
-	char desc[120];
-	const clarity_value *inner = v;
-	memset(out, 0, sizeof *out);
-	/* The function returns a bare buffer; tolerate (ok ...) and (some ...) wrappers. */
-	while (inner != NULL && (inner->type == CLARITY_OK || inner->type == CLARITY_SOME) && inner->count == 1)
-		inner = inner->items[0];
-	if (inner != NULL && inner->type == CLARITY_ERR) {
-		clarity_describe(v, desc, sizeof desc);
-		snprintf(err, errlen, "the registry returned an error: %s", desc);
-		return SBTC_FETCH_ERROR;
-	}
-	if (inner == NULL || inner->type != CLARITY_BUFFER) {
-		clarity_describe(v, desc, sizeof desc);
-		snprintf(err, errlen, "expected (buff 33) from the registry, got %s", desc);
-		return SBTC_FETCH_BAD_ANSWER;
-	}
-	if (inner->len == 1 && inner->bytes[0] == 0x00) {
-		out->has_key = false;
-		return SBTC_FETCH_OK;
-	}
-	if (inner->len != SBTC_AGGREGATE_KEY_LEN) {
-		snprintf(err, errlen, "expected a 33-byte aggregate key from the registry, got (buff %zu)",
-			 inner->len);
-		return SBTC_FETCH_BAD_ANSWER;
-	}
-	if (inner->bytes[0] != 0x02 && inner->bytes[0] != 0x03) {
-		snprintf(err, errlen,
-			 "the registry's 33-byte value starts with 0x%02x, not 0x02 or 0x03: not a compressed public key",
-			 inner->bytes[0]);
-		return SBTC_FETCH_BAD_ANSWER;
-	}
-	out->has_key = true;
-	memcpy(out->key, inner->bytes, SBTC_AGGREGATE_KEY_LEN);
-	return SBTC_FETCH_OK;
-}
-
-sbtc_fetch_status sbtc_registry_aggregate_key(const char *node_url, const char *role,
-					      const sbtc_contract_id *registry,
-					      const char *sender, const sbtc_http_opts *o,
-					      sbtc_registry_key *out, char *err, size_t errlen)
-{
-	clarity_value *v = NULL;
-	char inner[500];
-	sbtc_fetch_status st = sbtc_stacks_call_read(node_url, role, registry, "get-current-aggregate-pubkey",
-						     sender, o, &v, err, errlen);
-	if (st != SBTC_FETCH_OK)
-		return st;
-	st = sbtc_registry_key_from_value(v, out, inner, sizeof inner);
-	clarity_free(v);
-	if (st != SBTC_FETCH_OK) {
-		char *origin = sbtc_url_origin(node_url);
-		snprintf(err, errlen, "%s %s: %s", role, origin, inner);
-		free(origin);
-	}
-	return st;
-}
-
-char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen)
-{
-	char full[2 * SBTC_AGGREGATE_KEY_LEN + 1];
-	sbtc_hex_encode(key, SBTC_AGGREGATE_KEY_LEN, full);
-	sbtc_strlcpy(dst, full, dstlen);
-	return dst;
-}
-
-char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen)
-{
-	char full[2 * SBTC_AGGREGATE_KEY_LEN + 1];
-	sbtc_hex_encode(key, SBTC_AGGREGATE_KEY_LEN, full);
-	snprintf(dst, dstlen, "%.10s...%s", full, full + 2 * SBTC_AGGREGATE_KEY_LEN - 6);
-	return dst;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_outcome oc;
+	sbtc_stacks_call_read_start(a, node_url, role, contract, function, sender, o, out, &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	snprintf(err, errlen, "%s", oc.msg);
+	return oc.status;
 }
 
 /* GET path on a node; OK with the parsed document, or a status and a message naming the

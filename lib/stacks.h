@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The Stacks node's RPC as the checks use it: read-only contract calls, and the sBTC
- * registry's current aggregate key. */
+ * registries and networks (the registry's key itself: registry.h). */
 #ifndef SBTC_STACKS_H
 #define SBTC_STACKS_H
 
@@ -42,36 +42,18 @@ int sbtc_principal_check(const char *text, const char *what, char *err, size_t e
  * the node as role and origin ("Stacks node http://127.0.0.1:20443"). On success the
  * decoded result is in *out (clarity_free it). A node that refuses, fails (HTTP error,
  * okay:false) gives UNREACHABLE/ERROR; an answer that is not the documented shape gives
- * BAD_ANSWER; each with a message naming the node and what was wrong. */
+ * BAD_ANSWER; each with a message naming the node and what was wrong (the HTTP
+ * failures worded by sbtc_http_post_json). The start form runs in an acquisition; the
+ * other is an acquisition of that one exchange. */
+void sbtc_stacks_call_read_start(sbtc_acq *a, const char *node_url, const char *role,
+				 const sbtc_contract_id *contract, const char *function, const char *sender,
+				 const sbtc_http_opts *o, clarity_value **out, sbtc_outcome *oc, sbtc_then then,
+				 void *ctx);
 sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
 					const sbtc_contract_id *contract,
 					const char *function, const char *sender,
 					const sbtc_http_opts *o, clarity_value **out, char *err,
 					size_t errlen);
-
-#define SBTC_AGGREGATE_KEY_LEN 33
-
-typedef struct {
-	bool has_key; /* false: the registry still holds its initial one-byte 0x00 */
-	uint8_t key[SBTC_AGGREGATE_KEY_LEN];
-} sbtc_registry_key;
-
-/* Interprets the answer of get-current-aggregate-pubkey: a (buff 33) compressed key,
- * also inside (ok ...) or (some ...), or the initial 0x00. Anything else is BAD_ANSWER
- * ("expected (buff 33), got (buff 32)"); (err ...) is ERROR. */
-sbtc_fetch_status sbtc_registry_key_from_value(const clarity_value *v, sbtc_registry_key *out,
-					       char *err, size_t errlen);
-
-/* Both steps: call get-current-aggregate-pubkey on the registry and interpret it. */
-sbtc_fetch_status sbtc_registry_aggregate_key(const char *node_url, const char *role,
-					      const sbtc_contract_id *registry,
-					      const char *sender, const sbtc_http_opts *o,
-					      sbtc_registry_key *out, char *err, size_t errlen);
-
-/* "03d8c43448...0aa967": enough to tell keys apart on a status line. dst >= 24 bytes. */
-char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
-/* The whole key in hex. dst >= 67 bytes. */
-char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
 
 /* GET /v2/info: what block_lag and version read of it. */
 typedef struct {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acquire.h"
 #include "cli.h"
 #include "deadline.h"
 #include "dkg.h"
@@ -16,6 +17,7 @@
 #include "output.h"
 #include "pg.h"
 #include "range.h"
+#include "registry.h"
 #include "stacks.h"
 
 typedef struct {
@@ -99,25 +101,74 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	return -1;
 }
 
-/* Asks one node for the registry's key; adds its sub-result. Returns true with *key set
- * when the node answered usably. */
-static bool fetch_key(sbtc_result *root, const config *cfg, const char *url, const char *role,
-		      int verbose, sbtc_registry_key *key)
+/* ---- measure: every source asked at once, plain structs filled ---- */
+
+typedef struct {
+	const char *url, *role;
+	sbtc_registry_key key;
+	sbtc_outcome oc;
+} node_view;
+
+typedef struct {
+	node_view node, reference;
+	bool asked_reference;
+	sbtc_outcome connect_oc, load_oc;
+	char where[200];          /* the database as messages name it, once connected */
+	sbtc_pg_session *session;
+	sbtc_dkg_shares shares;   /* loaded when load_oc is OK */
+} measurement;
+
+static void db_connected(sbtc_acq *a, void *ctx)
 {
-	char err[700], k[80];
-	sbtc_fetch_status st = sbtc_registry_aggregate_key(url, role, &cfg->registry.contract, cfg->registry.sender, &cfg->http, key,
-							   err, sizeof err);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	(void)a;
+	measurement *m = ctx;
+	PGconn *conn = sbtc_pg_session_conn(m->session);
+	if (conn != NULL)
+		sbtc_pg_describe(conn, m->where, sizeof m->where);
+}
+
+/* The node, the reference node and the database in one acquisition: the node's call
+ * runs while the database connects. */
+static void measure(const config *cfg, measurement *m)
+{
+	memset(m, 0, sizeof *m);
+	sbtc_acq *a = sbtc_acq_new();
+	m->node.url = cfg->stacks_url;
+	m->node.role = "Stacks node";
+	sbtc_registry_aggregate_key_start(a, m->node.url, m->node.role, &cfg->registry.contract, cfg->registry.sender,
+					  &cfg->http, &m->node.key, &m->node.oc, NULL, NULL);
+	if (cfg->reference_url != NULL) {
+		m->asked_reference = true;
+		m->reference.url = cfg->reference_url;
+		m->reference.role = "reference node";
+		sbtc_registry_aggregate_key_start(a, m->reference.url, m->reference.role, &cfg->registry.contract,
+						  cfg->registry.sender, &cfg->http, &m->reference.key, &m->reference.oc,
+						  NULL, NULL);
+	}
+	m->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &m->connect_oc, db_connected, m);
+	sbtc_dkg_load_start(m->session, &m->shares, &m->load_oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	m->session = NULL;
+}
+
+/* ---- judge: the sub-results, in the order the sources are named ---- */
+
+/* One node's line; true when it answered usably. */
+static bool judge_node(sbtc_result *root, const config *cfg, const node_view *n, int verbose)
+{
+	char k[80];
+	if (n->oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(n->oc.status), "%s", n->oc.msg);
 		return false;
 	}
-	char *masked = sbtc_url_origin(url);
-	if (key->has_key)
-		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", role, masked,
+	char *masked = sbtc_url_origin(n->url);
+	if (n->key.has_key)
+		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", n->role, masked,
 				cfg->registry.contract.address, cfg->registry.contract.name,
-				verbose ? sbtc_key_hex(key->key, k, sizeof k) : sbtc_key_short(key->key, k, sizeof k));
+				sbtc_key_text(n->key.key, verbose, k, sizeof k));
 	else
-		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", role, masked,
+		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", n->role, masked,
 				cfg->registry.contract.address, cfg->registry.contract.name);
 	free(masked);
 	return true;
@@ -132,9 +183,9 @@ static void compare_reference(sbtc_result *root, const config *cfg, const sbtc_r
 	if (same)
 		return;
 	if (primary->has_key)
-		verbose ? sbtc_key_hex(primary->key, a, sizeof a) : sbtc_key_short(primary->key, a, sizeof a);
+		sbtc_key_text(primary->key, verbose, a, sizeof a);
 	if (ref->has_key)
-		verbose ? sbtc_key_hex(ref->key, b, sizeof b) : sbtc_key_short(ref->key, b, sizeof b);
+		sbtc_key_text(ref->key, verbose, b, sizeof b);
 	char *m1 = sbtc_url_origin(cfg->stacks_url), *m2 = sbtc_url_origin(cfg->reference_url);
 	sbtc_result_add(root, SBTC_CRITICAL,
 			"nodes disagree on the registry's key: %s reports %s, reference %s reports %s", m1, a, m2,
@@ -143,21 +194,17 @@ static void compare_reference(sbtc_result *root, const config *cfg, const sbtc_r
 	free(m2);
 }
 
-/* Loads the shares; adds the database's sub-result. Returns true when shares were read. */
-static bool load_shares(sbtc_result *root, const config *cfg, sbtc_dkg_shares *shares)
+/* The database's line and perfdata; true when shares were read. */
+static bool judge_shares(sbtc_result *root, const measurement *m)
 {
-	char err[700], where[200], age[32];
-	sbtc_fetch_status st;
-	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &st, err, sizeof err);
-	if (conn == NULL) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "%s", err);
+	char age[32];
+	const sbtc_dkg_shares *shares = &m->shares;
+	if (m->connect_oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(m->connect_oc.status), "%s", m->connect_oc.msg);
 		return false;
 	}
-	sbtc_pg_describe(conn, where, sizeof where);
-	st = sbtc_dkg_load(conn, shares, err, sizeof err);
-	PQfinish(conn);
-	if (st != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(st), "database %s: %s", where, err);
+	if (m->load_oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(m->load_oc.status), "database %s: %s", m->where, m->load_oc.msg);
 		return false;
 	}
 	sbtc_dkg_counts c;
@@ -167,16 +214,16 @@ static bool load_shares(sbtc_result *root, const config *cfg, sbtc_dkg_shares *s
 		r = sbtc_result_add(root, SBTC_WARNING,
 				    "database %s " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no verification status; "
 				    SBTC_DKG_PRE0012_FIX,
-				    where, shares->n);
+				    m->where, shares->n);
 	} else if (c.newest_verified != NULL) {
 		sbtc_format_duration(shares->now - c.newest_verified->created_at, age, sizeof age);
 		r = sbtc_result_add(root, SBTC_OK,
 				    "database %s: %zu verified, %zu unverified, %zu failed shares; newest verified "
 				    "created %s ago",
-				    where, c.verified, c.unverified, c.failed, age);
+				    m->where, c.verified, c.unverified, c.failed, age);
 	} else {
 		r = sbtc_result_add(root, SBTC_OK, "database %s: %zu verified, %zu unverified, %zu failed shares",
-				    where, c.verified, c.unverified, c.failed);
+				    m->where, c.verified, c.unverified, c.failed);
 	}
 	if (shares->malformed > 0)
 		sbtc_result_add(r, SBTC_WARNING, "%zu rows with an aggregate_key that is not a 33-byte compressed "
@@ -195,41 +242,46 @@ static bool load_shares(sbtc_result *root, const config *cfg, sbtc_dkg_shares *s
 	return true;
 }
 
+/* Every line, then the verdict, which leads the status line whenever it is the worst news. */
+static sbtc_result *judge(const config *cfg, const measurement *m, int verbose)
+{
+	sbtc_result *root = sbtc_result_new();
+	bool have_onchain = judge_node(root, cfg, &m->node, verbose);
+	if (m->asked_reference && judge_node(root, cfg, &m->reference, verbose) && have_onchain)
+		compare_reference(root, cfg, &m->node.key, &m->reference.key, verbose);
+	bool have_shares = judge_shares(root, m);
+	if (have_onchain && have_shares) {
+		sbtc_result *verdict = sbtc_dkg_verdict(root, &m->shares, &m->node.key, cfg->registry.rotation_grace,
+							"the database", verbose);
+		if (sbtc_result_state(verdict) == sbtc_result_state(root))
+			sbtc_result_set_summary(root, "%s", sbtc_result_text(verdict));
+	}
+	sbtc_perf_add_time(root);
+	return root;
+}
+
+static void config_init(config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->stacks_url = SBTC_DEFAULT_STACKS_URL;
+	sbtc_registry_opts_init(&cfg->registry);
+}
+
 int main(int argc, char **argv)
 {
-	config cfg = {
-		.stacks_url = SBTC_DEFAULT_STACKS_URL,
-	};
+	config cfg;
 	sbtc_common_opts common;
 	char err[600];
+	measurement m;
 
-	sbtc_registry_opts_init(&cfg.registry);
+	config_init(&cfg);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
 	if (sbtc_registry_opts_finish(&cfg.registry, err, sizeof err) != 0)
 		sbtc_usage_error(&info, "%s", err);
 	cfg.http.verbose = common.verbose;
 
-	/* Acquisition: the chain's view, then the database's. */
-	sbtc_result *root = sbtc_result_new();
-	sbtc_registry_key onchain, reference;
-	bool have_onchain = fetch_key(root, &cfg, cfg.stacks_url, "Stacks node", common.verbose, &onchain);
-	if (cfg.reference_url != NULL &&
-	    fetch_key(root, &cfg, cfg.reference_url, "reference node", common.verbose, &reference) && have_onchain)
-		compare_reference(root, &cfg, &onchain, &reference, common.verbose);
-	sbtc_dkg_shares shares;
-	bool have_shares = load_shares(root, &cfg, &shares);
-
-	/* Evaluation: the verdict leads the status line whenever it is the worst news. */
-	if (have_onchain && have_shares) {
-		sbtc_result *verdict = sbtc_dkg_verdict(root, &shares, &onchain, cfg.registry.rotation_grace,
-							"the database", common.verbose);
-		if (sbtc_result_state(verdict) == sbtc_result_state(root))
-			sbtc_result_set_summary(root, "%s", sbtc_result_text(verdict));
-	}
-	if (have_shares)
-		sbtc_dkg_shares_free(&shares);
-	sbtc_perf_add_time(root);
-
-	/* Presentation. */
+	measure(&cfg, &m);
+	sbtc_result *root = judge(&cfg, &m, common.verbose);
+	sbtc_dkg_shares_free(&m.shares);
 	return sbtc_finish(root);
 }

@@ -384,8 +384,8 @@ class NodeFailures(AggregateKeyCase):
     @under_valgrind
     def test_http_500(self):
         r = self.mood("http-500")
-        self.assertState(r, 2, "Stacks node %s answered HTTP 500 to call-read "
-                               "get-current-aggregate-pubkey: Failed to load canonical burnchain tip"
+        # one wording for every source's HTTP status (lib/acquire.h, sbtc_http_post_json)
+        self.assertState(r, 2, "Stacks node %s answered HTTP 500: Failed to load canonical burnchain tip"
                          % self.node.url)
 
     def test_http_404_400_408(self):
@@ -411,7 +411,7 @@ class NodeFailures(AggregateKeyCase):
 
     def test_not_json(self):
         r = self.mood("garbage")
-        self.assertState(r, 3, "call-read answer is not JSON")
+        self.assertState(r, 3, "Stacks node %s sent an answer that is not JSON: " % self.node.url)
 
     def test_missing_result(self):
         r = self.mood("missing-result")
@@ -445,6 +445,19 @@ class NodeFailures(AggregateKeyCase):
                          % self.node.url)
         self.assertLess(r.elapsed, 3, r)
         self.assertGreater(r.elapsed, 1.5, r)
+
+    def test_stalled_node_costs_only_itself(self):
+        # The node and the database are asked at once: the stalled node gets its own
+        # timeout line, and the database's line and perfdata are there.
+        r = self.mood("stall", "-t", "3", stall_seconds=30)
+        self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 3 s" % self.node.url)
+        self.assertLess(r.elapsed, 3.5, r)
+        self.assertIn("[UNKNOWN] no answer from Stacks node %s within the deadline of 3 s" % self.node.url,
+                      r.stdout)
+        self.assertRegex(r.stdout, r"\[OK\] database \S+ at 127\.0\.0\.1:\d+: 1 verified, 0 unverified, "
+                                   r"0 failed shares")
+        self.assertShareCounts(r, 1, 0, 0)
+        self.assertIn("newest_verified_age", r.perfdata)
 
     def test_stall_with_timeout_state_critical(self):
         r = self.mood("slow-headers", "-t", "2:CRITICAL", stall_seconds=30)

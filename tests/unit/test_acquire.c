@@ -524,6 +524,80 @@ static void test_http_request(void **unused)
 	assert_non_null(strstr(err, "within the deadline of 1 s"));
 }
 
+/* ---- PostgreSQL in the same loop (no server needed: a refused port, a silent one) ---- */
+
+static void test_pg_refused_fails_every_statement(void **unused)
+{
+	(void)unused;
+	char conninfo[100], want[200];
+	int port = closed_port();
+	snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=x connect_timeout=5", port);
+	sbtc_outcome coc, qoc;
+	PGresult *res = (PGresult *)1;
+	seen cs = {0, 0}, qs = {0, 0};
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_pg_session *s = sbtc_acq_pg_connect(a, conninfo, "test_acquire", &coc, note, &cs);
+	sbtc_acq_pg_query(s, "SELECT 1", 0, NULL, &res, &qoc, note, &qs);
+	sbtc_acq_run(a);
+	snprintf(want, sizeof want, "cannot connect to the database: connection to server at \"127.0.0.1\", port %d "
+		 "failed: Connection refused", port);
+	assert_int_equal(coc.status, SBTC_FETCH_UNREACHABLE);
+	assert_string_equal(coc.msg, want);
+	assert_int_equal(qoc.status, SBTC_FETCH_UNREACHABLE);
+	assert_string_equal(qoc.msg, want);
+	assert_null(res);
+	assert_int_equal(cs.calls, 1);
+	assert_int_equal(qs.calls, 1);
+	assert_null(sbtc_pg_session_conn(s));
+	sbtc_acq_free(a);
+}
+
+static void test_pg_invalid_conninfo(void **unused)
+{
+	(void)unused;
+	sbtc_outcome oc;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_acq_pg_connect(a, "host=db password=S3cretPw hots=x", "test_acquire", &oc, NULL, NULL);
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	assert_int_equal(oc.status, SBTC_FETCH_USAGE);
+	assert_non_null(strstr(oc.msg, "invalid --dbconn: "));
+	assert_null(strstr(oc.msg, "S3cretPw"));
+}
+
+/* A database that accepts the connection and says nothing stalls only itself: the HTTP
+ * source beside it ends at once, the database at the deadline. */
+static void test_pg_stalled_beside_http(void **unused)
+{
+	(void)unused;
+	char conninfo[100], want[200];
+	snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=signer sslmode=disable", g_port);
+	sbtc_http_opts o = {.peer = NULL};
+	sbtc_json_answer ans;
+	sbtc_outcome coc, qoc, hoc;
+	PGresult *res;
+	seen cs = {0, 0}, hs = {0, 0};
+	sbtc_deadline_start(2, SBTC_WARNING);
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_pg_session *s = sbtc_acq_pg_connect(a, conninfo, "test_acquire", &coc, note, &cs);
+	sbtc_acq_pg_query(s, "SELECT 1", 0, NULL, &res, &qoc, NULL, NULL);
+	sbtc_http_get_json(a, url("/ok"), &o, 0, &ans, &hoc, note, &hs);
+	sbtc_acq_run(a);
+	double took = sbtc_elapsed();
+	sbtc_deadline_start(60, SBTC_UNKNOWN);
+	assert_int_equal(hoc.status, SBTC_FETCH_OK);
+	assert_true(hs.at < 1);
+	snprintf(want, sizeof want, "database signer at 127.0.0.1:%d did not answer within the deadline", g_port);
+	assert_int_equal(coc.status, SBTC_FETCH_TIMEOUT);
+	assert_string_equal(coc.msg, want);
+	assert_int_equal(qoc.status, SBTC_FETCH_TIMEOUT);
+	assert_true(cs.at > 1.7);
+	assert_true(took < 2);
+	assert_null(res);
+	sbtc_json_answer_free(&ans);
+	sbtc_acq_free(a);
+}
+
 /* An acquisition with nothing started returns at once; NULL frees as nothing. */
 static void test_empty(void **unused)
 {
@@ -550,6 +624,9 @@ int main(void)
 		cmocka_unit_test(test_not_asked_past_deadline),
 		cmocka_unit_test(test_masked_answer),
 		cmocka_unit_test(test_http_request),
+		cmocka_unit_test(test_pg_refused_fails_every_statement),
+		cmocka_unit_test(test_pg_invalid_conninfo),
+		cmocka_unit_test(test_pg_stalled_beside_http),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clarity.h"
+#include "registry.h"
 #include "stacks.h"
 
 #define KEY "03d8c4344861fc7590fd812c24884a3bfd9374d8ba865a787ff53c9060020aa967"

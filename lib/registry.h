@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The sBTC registry's current aggregate key: the read-only call
+ * get-current-aggregate-pubkey (stacks-sbtc/sbtc contracts/contracts/sbtc-registry.clar),
+ * what its answer means, and how a key is shown. */
+#ifndef SBTC_REGISTRY_H
+#define SBTC_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acquire.h"
+#include "clarity.h"
+#include "http.h"
+#include "stacks.h"
+
+#define SBTC_AGGREGATE_KEY_LEN 33
+
+typedef struct {
+	bool has_key; /* false: the registry still holds its initial one-byte 0x00 */
+	uint8_t key[SBTC_AGGREGATE_KEY_LEN];
+} sbtc_registry_key;
+
+/* Interprets the answer of get-current-aggregate-pubkey: a (buff 33) compressed key,
+ * also inside (ok ...) or (some ...), or the initial 0x00. Anything else is BAD_ANSWER
+ * ("expected (buff 33), got (buff 32)"); (err ...) is ERROR. */
+sbtc_fetch_status sbtc_registry_key_from_value(const clarity_value *v, sbtc_registry_key *out,
+					       char *err, size_t errlen);
+
+/* Both steps: call get-current-aggregate-pubkey on the registry and interpret it. The
+ * start form runs in an acquisition; the other is an acquisition of that one exchange.
+ * Messages name the node as role and origin. */
+void sbtc_registry_aggregate_key_start(sbtc_acq *a, const char *node_url, const char *role,
+				       const sbtc_contract_id *registry, const char *sender,
+				       const sbtc_http_opts *o, sbtc_registry_key *out, sbtc_outcome *oc,
+				       sbtc_then then, void *ctx);
+sbtc_fetch_status sbtc_registry_aggregate_key(const char *node_url, const char *role,
+					      const sbtc_contract_id *registry,
+					      const char *sender, const sbtc_http_opts *o,
+					      sbtc_registry_key *out, char *err, size_t errlen);
+
+/* "03d8c43448...0aa967": enough to tell keys apart on a status line. dst >= 24 bytes. */
+char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
+/* The whole key in hex. dst >= 67 bytes. */
+char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
+/* The key as messages show it: short, or whole when verbose. */
+char *sbtc_key_text(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], int verbose, char *dst, size_t dstlen);
+
+#endif
