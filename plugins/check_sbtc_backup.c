@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acquire.h"
 #include "cli.h"
 #include "deadline.h"
 #include "decompress.h"
@@ -26,6 +27,7 @@
 #include "pg.h"
 #include "pgdump.h"
 #include "range.h"
+#include "registry.h"
 #include "sanitize.h"
 #include "stacks.h"
 #include "strbuf.h"
@@ -252,6 +254,7 @@ typedef struct {
 	sbtc_registry_key onchain;
 	sbtc_dkg_shares live;
 	char live_where[200]; /* "dbname at host:port" once connected */
+	sbtc_pg_session *session; /* while asking */
 } references;
 
 /* Everything a run looks at, before any of it is judged. */
@@ -472,46 +475,39 @@ static shares_class classify_shares(const config *cfg, const measurement *m)
 
 /* ------------------------------------------------------------------ the references */
 
-/* The registry's current key on chain, as check_sbtc_aggregate_key asks it. */
-static void ask_registry(const config *cfg, references *ref)
+/* Names the live database once connected, for the messages about it. */
+static void live_connected(sbtc_acq *a, void *ctx)
 {
-	sbtc_deadline_activity("asking the Stacks node for the registry's key");
-	sbtc_fetch_status st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->registry.contract,
-							   cfg->registry.sender, &cfg->http, &ref->onchain,
-							   ref->onchain_oc.msg, sizeof ref->onchain_oc.msg);
-	ref->onchain_oc.status = st;
-	ref->onchain_oc.done = true;
-}
-
-/* The live database's shares. */
-static void ask_live(const config *cfg, references *ref)
-{
-	sbtc_outcome *oc = &ref->live_oc;
-	sbtc_deadline_activity("reading the live database");
-	PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &oc->status, oc->msg, sizeof oc->msg);
-	if (conn != NULL) {
+	(void)a;
+	references *ref = ctx;
+	PGconn *conn = sbtc_pg_session_conn(ref->session);
+	if (conn != NULL)
 		sbtc_pg_describe(conn, ref->live_where, sizeof ref->live_where);
-		oc->status = sbtc_dkg_load(conn, &ref->live, oc->msg, sizeof oc->msg);
-		PQfinish(conn);
-	}
-	oc->done = true;
 }
 
-/* Asks what the backup is judged against: the registry's key on chain (--stacks-url, or
- * without --dbconn) and the live database's shares (--dbconn). */
+/* Asks what the backup is judged against, the sources at once in one acquisition under
+ * the deadline: the registry's key on chain (--stacks-url, or without --dbconn), as
+ * check_sbtc_aggregate_key asks it, and the live database's shares (--dbconn). */
 static void ask_references(const config *cfg, references *ref)
 {
 	ref->want_live = cfg->dbconn != NULL;
 	ref->want_onchain = cfg->dbconn == NULL || cfg->stacks_url_given;
-	if (ref->want_live)
-		ask_live(cfg, ref);
-	if (ref->want_onchain) {
-		if (sbtc_deadline_expired())
-			sbtc_outcome_set(&ref->onchain_oc, SBTC_FETCH_TIMEOUT,
-					 "Stacks node not asked: no time left before the deadline");
-		else
-			ask_registry(cfg, ref);
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_outcome connected;
+	if (ref->want_live) {
+		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, live_connected, ref);
+		sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
 	}
+	if (ref->want_onchain)
+		sbtc_registry_aggregate_key_start(a, cfg->stacks_url, "Stacks node", &cfg->registry.contract,
+						  cfg->registry.sender, &cfg->http, &ref->onchain, &ref->onchain_oc,
+						  NULL, NULL);
+	sbtc_deadline_activity(!ref->want_live ? "asking the Stacks node for the registry's key"
+			       : ref->want_onchain ? "asking the Stacks node and reading the live database"
+						   : "reading the live database");
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	ref->session = NULL;
 }
 
 static bool references_timed_out(const references *ref)
@@ -865,12 +861,6 @@ static void judge_format(sbtc_result *root, const config *cfg, const backup *b, 
 	}
 }
 
-/* The key as messages show it: short, or whole at -v. */
-static const char *key_text(const config *cfg, const uint8_t *key, char *dst, size_t len)
-{
-	return cfg->verbose ? sbtc_key_hex(key, dst, len) : sbtc_key_short(key, dst, len);
-}
-
 static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 {
 	sbtc_dkg_counts c;
@@ -901,7 +891,7 @@ static sbtc_result *judge_onchain(sbtc_result *root, const config *cfg, const re
 	if (onchain->has_key)
 		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked,
 				cfg->registry.contract.address, cfg->registry.contract.name,
-				key_text(cfg, onchain->key, k, sizeof k));
+				sbtc_key_text(onchain->key, cfg->verbose, k, sizeof k));
 	free(masked);
 	return sbtc_dkg_verdict(root, shares, onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
 }
@@ -927,9 +917,9 @@ static sbtc_result *judge_live(sbtc_result *root, const config *cfg, const refer
 		return sbtc_result_add(root, SBTC_UNKNOWN, "database %s has no verified share to compare the backup with",
 				       where);
 	const uint8_t *lk = lc.newest_verified->key;
-	key_text(cfg, lk, k1, sizeof k1);
+	sbtc_key_text(lk, cfg->verbose, k1, sizeof k1);
 	if (bc.newest_verified != NULL)
-		key_text(cfg, bc.newest_verified->key, k2, sizeof k2);
+		sbtc_key_text(bc.newest_verified->key, cfg->verbose, k2, sizeof k2);
 	else
 		snprintf(k2, sizeof k2, "none");
 	/* The summary holds the newest verified row of lk when there is one. */

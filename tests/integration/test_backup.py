@@ -779,6 +779,37 @@ class VerifyKey(BackupCase):
                             for l in r.long_text), r)
         self.assertPerf(r, HOUR, os.path.getsize(path), 1)
 
+    def test_pg_restore_runs_while_the_node_answers(self):
+        # pg_restore starts before the node is asked: a node that takes 2 s and a pg_restore
+        # that takes 2 s to start cost about 2 s together, not 4.
+        self.node.set(mood="stall", stall_seconds=2)
+        slow = os.path.join(self.dir, "pg_restore")
+        with open(slow, "w") as f:
+            f.write("#!/bin/sh\nsleep 2\nexec %s \"$@\"\n" % self.pg_restore)
+        os.chmod(slow, 0o755)
+        start = time.monotonic()
+        r = self.check("--path", self.current.paths["signer.dump"], "--verify-key", "-u", self.node.url,
+                       "--pg-restore", slow, timeout=30)
+        elapsed = time.monotonic() - start
+        self.assertState(r, 0, "on-chain key %s is the newest verified share in the backup" % short(CUR))
+        self.assertLess(elapsed, 3.5, r)
+
+    def test_a_stalled_database_leaves_the_node_judged(self):
+        # The node and the live database are asked at once: a database that takes the
+        # connection and never answers costs only its own line, and the registry's key is
+        # judged against the plain dump's shares.
+        with SilentServer() as db:
+            conninfo = "host=127.0.0.1 port=%d dbname=signer user=monitor" % db.port
+            path = self.put(self.current.paths["signer.sql"], age=HOUR)
+            start = time.monotonic()
+            r = self.verify(path, "-d", conninfo, "-t", "4", timeout=20)
+            elapsed = time.monotonic() - start
+        self.assertState(r, 3)
+        self.assertLess(elapsed, 4.5, r)
+        self.assertTrue(any("on-chain key %s is the newest verified share in the backup" % short(CUR) in l
+                            for l in r.long_text), r)
+        self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
     def test_every_format_holds_the_key_on_chain(self):
         for name in ("signer.dump", "signer-z0.dump", "signer.tar", "signer.dir", "signer.sql", "signer.sql.gz",
                      "signer.sql.zst", "signer.sql.lz4"):
