@@ -314,14 +314,19 @@ class Formats(BackupCase):
                 r = self.check("--path", path, "--verify-key", "-u", self.node.url)
                 self.assertState(r, 3, "--verify-key cannot read inside the")
 
-    def test_sparse_2gb_file_memory_stays_small(self):
-        # A plain dump's head followed by 2 GB of holes: read through, never held whole.
-        path = os.path.join(self.dir, "sparse.sql")
+    def sparse_plain(self, name, size):
+        """A plain dump's first 4 kB followed by holes up to size bytes."""
+        path = os.path.join(self.dir, name)
         with open(self.current.paths["signer.sql"], "rb") as f:
             head = f.read(4096)
         with open(path, "wb") as f:
             f.write(head)
-            f.truncate(2 * 1024 ** 3)
+            f.truncate(size)
+        return path
+
+    def test_sparse_2gb_file_memory_stays_small(self):
+        # A plain dump's head followed by 2 GB of holes: read through, never held whole.
+        path = self.sparse_plain("sparse.sql", 2 * 1024 ** 3)
         rc, out, rss = self.rss_check("--path", path, "-t", "60")
         self.assertEqual(rc, 2, out)
         self.assertIn("with NUL bytes (a zero-filled tail)", out.splitlines()[0])
@@ -331,12 +336,7 @@ class Formats(BackupCase):
 
     def test_reading_stops_at_the_deadline(self):
         # 64 GB of holes cannot be read in a second: the deadline ends the read, not a hang.
-        path = os.path.join(self.dir, "huge.sql")
-        with open(self.current.paths["signer.sql"], "rb") as f:
-            head = f.read(4096)
-        with open(path, "wb") as f:
-            f.write(head)
-            f.truncate(64 * 1024 ** 3)
+        path = self.sparse_plain("huge.sql", 64 * 1024 ** 3)
         start = time.monotonic()
         r = self.check("--path", path, "-t", "1")
         elapsed = time.monotonic() - start
