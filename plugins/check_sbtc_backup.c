@@ -493,7 +493,7 @@ static void ask_references(const config *cfg, references *ref)
 	ref->want_live = cfg->dbconn != NULL;
 	ref->want_onchain = cfg->dbconn == NULL || cfg->stacks_url_given;
 	sbtc_acq *a = sbtc_acq_new();
-	sbtc_outcome connected;
+	sbtc_outcome connected = {0};
 	if (ref->want_live) {
 		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, live_connected, ref);
 		sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
@@ -508,6 +508,13 @@ static void ask_references(const config *cfg, references *ref)
 	sbtc_acq_run(a);
 	sbtc_acq_free(a);
 	ref->session = NULL;
+	/* A load that never ended is no answer, whatever its zeroed status says. */
+	if (ref->want_live && !ref->live_oc.done) {
+		if (connected.done && connected.status != SBTC_FETCH_OK)
+			ref->live_oc = connected;
+		else
+			sbtc_outcome_set(&ref->live_oc, SBTC_FETCH_BAD_ANSWER, "the live database's shares were not read");
+	}
 }
 
 static bool references_timed_out(const references *ref)

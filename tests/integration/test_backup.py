@@ -867,6 +867,16 @@ class VerifyKey(BackupCase):
         r = self.check("--path", self.old.paths["old.sql"], "--verify-key", "-d", live)
         self.assertState(r, 2, "is not among the verified shares of the backup: it cannot restore a signer")
 
+    def test_live_database_unreachable_is_critical(self):
+        # A connection that fails at once (refused on loopback, a port that is no number)
+        # is CRITICAL with libpq's reason, not a database that answered with no shares.
+        for conninfo in ("host=127.0.0.1 port=%d dbname=signer user=monitor" % closed_port(),
+                         "host=127.0.0.1 port= dbname=signer user=monitor"):
+            with self.subTest(conninfo=conninfo):
+                r = self.check("--path", self.current.paths["signer.sql"], "--verify-key", "-d", conninfo)
+                self.assertState(r, 2, "cannot connect to the database")
+                self.assertNotIn("no verified share", r.stdout)
+
     def test_node_down_is_critical(self):
         r = self.check("--path", self.current.paths["signer.sql"], "--verify-key",
                        "-u", "http://127.0.0.1:%d" % closed_port())
