@@ -496,7 +496,9 @@ static void ask_references(const config *cfg, references *ref)
 	sbtc_outcome connected = {0};
 	if (ref->want_live) {
 		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, live_connected, ref);
-		sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
+		/* A connect that failed at once (a bad conninfo, refused) has nothing to load. */
+		if (!connected.done)
+			sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
 	}
 	if (ref->want_onchain)
 		sbtc_registry_aggregate_key_start(a, cfg->stacks_url, "Stacks node", &cfg->registry.contract,
