@@ -467,3 +467,67 @@ const char *sbtc_src_error(const sbtc_src *s)
 {
 	return s->err[0] != '\0' ? s->err : "no error";
 }
+
+void sbtc_src_lines(sbtc_src *src, const uint8_t *head, size_t head_len, const size_t *line_cap, sbtc_line_fn fn,
+		    void *ctx, sbtc_lines_end *end)
+{
+	sbtc_strbuf line = SBTC_STRBUF_INIT;
+	uint64_t no = 0;
+	bool overlong = false;
+	uint8_t buf[65536];
+	memset(end, 0, sizeof *end);
+	end->ends_with_newline = true;
+	for (;;) {
+		size_t got = 0;
+		if (head_len > 0) {
+			got = head_len < sizeof buf ? head_len : sizeof buf;
+			memcpy(buf, head, got);
+			head += got;
+			head_len -= got;
+		} else {
+			sbtc_src_status st = sbtc_src_read(src, buf, sizeof buf, &got);
+			if (got == 0) {
+				end->status = st;
+				break;
+			}
+		}
+		end->bytes += got;
+		size_t i = 0;
+		while (i < got) {
+			uint8_t *nl = memchr(buf + i, '\n', got - i);
+			size_t n = (size_t)((nl ? nl : buf + got) - (buf + i));
+			if (line.len + n > *line_cap) {
+				overlong = true;
+				n = line.len < *line_cap ? *line_cap - line.len : 0;
+				if (n > 0)
+					sbtc_strbuf_append(&line, (const char *)buf + i, n);
+				i = nl ? (size_t)(nl - buf) : got;
+			} else {
+				if (n > 0)
+					sbtc_strbuf_append(&line, (const char *)buf + i, n);
+				i += n;
+			}
+			if (nl != NULL && i < got && buf[i] == '\n') {
+				i++;
+				no++;
+				if (fn(ctx, sbtc_strbuf_str(&line), line.len, overlong, no) != 0) {
+					end->stopped = true;
+					end->status = SBTC_SRC_OK;
+					sbtc_strbuf_free(&line);
+					return;
+				}
+				line.len = 0;
+				if (line.data != NULL)
+					line.data[0] = '\0';
+				overlong = false;
+			}
+		}
+	}
+	if (line.len > 0) {
+		end->ends_with_newline = false;
+		no++;
+		if (fn(ctx, sbtc_strbuf_str(&line), line.len, overlong, no) != 0)
+			end->stopped = true;
+	}
+	sbtc_strbuf_free(&line);
+}

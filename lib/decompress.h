@@ -55,6 +55,25 @@ sbtc_src_status sbtc_src_skip(sbtc_src *s, uint64_t n);
 uint64_t sbtc_src_offset(const sbtc_src *s);
 uint64_t sbtc_src_raw_offset(const sbtc_src *s);
 
+/* Lines of a stream, as sbtc_src_lines hands them over: the line without its newline (at
+ * most *line_cap bytes of it are kept: overlong when its tail was skipped) and its
+ * number, from 1. A non-zero return stops the reading. */
+typedef int (*sbtc_line_fn)(void *ctx, const char *line, size_t len, bool overlong, uint64_t no);
+
+typedef struct {
+	sbtc_src_status status;  /* how the stream ended; SBTC_SRC_OK when fn stopped it first */
+	bool stopped;            /* fn asked to stop */
+	bool ends_with_newline;  /* the last line has its newline (or there was none) */
+	uint64_t bytes;          /* decoded bytes consumed, head included */
+} sbtc_lines_end;
+
+/* Hands each line of head (bytes already taken from src, e.g. to recognise it) and then
+ * of the rest of src to fn; a last line without a newline too. *line_cap is read anew
+ * for each piece, so fn may change it (keep whole rows inside a block, only the start of
+ * other lines). */
+void sbtc_src_lines(sbtc_src *src, const uint8_t *head, size_t head_len, const size_t *line_cap, sbtc_line_fn fn,
+		    void *ctx, sbtc_lines_end *end);
+
 /* What went wrong, for messages ("gzip stream cut short", "zstd: Unknown frame
  * descriptor at compressed byte 1234", "read: Permission denied"). */
 const char *sbtc_src_error(const sbtc_src *s);

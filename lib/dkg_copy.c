@@ -6,6 +6,14 @@
 
 #include "strbuf.h"
 
+/* The longest row of the block kept whole; the start of any other line is enough. */
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define MAX_ROW (16u * 1024 * 1024)
+#else
+#define MAX_ROW (64u * 1024) /* the fuzz build reaches the limit with small inputs */
+#endif
+#define OTHER_LINE 4096u
+
 void sbtc_dkg_copy_init(sbtc_dkg_copy *c, sbtc_dkg_shares *out)
 {
 	memset(c, 0, sizeof *c);
@@ -246,16 +254,36 @@ static void copy_row(sbtc_dkg_copy *c, const char *line, size_t len)
 
 int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len)
 {
+	return sbtc_dkg_copy_feed(c, line, len, false);
+}
+
+size_t sbtc_dkg_copy_line_cap(const sbtc_dkg_copy *c)
+{
+	return !c->failed && c->state == 1 ? MAX_ROW : OTHER_LINE;
+}
+
+int sbtc_dkg_copy_feed(sbtc_dkg_copy *c, const char *line, size_t len, bool overlong)
+{
+	if (c->failed)
+		return -1;
 	c->line_no++;
 	if (c->state == 0) {
 		static const char insert_prefix[] = "INSERT INTO sbtc_signer.dkg_shares ";
-		if (len >= sizeof copy_prefix - 1 && memcmp(line, copy_prefix, sizeof copy_prefix - 1) == 0)
-			return copy_header(c, line, len);
+		if (len >= sizeof copy_prefix - 1 && memcmp(line, copy_prefix, sizeof copy_prefix - 1) == 0) {
+			c->failed = copy_header(c, line, len) != 0;
+			return c->failed ? -1 : 0;
+		}
 		if (len >= sizeof insert_prefix - 1 && memcmp(line, insert_prefix, sizeof insert_prefix - 1) == 0)
 			c->inserts = true;
 		return 0;
 	}
 	if (c->state == 1) {
+		if (overlong) {
+			snprintf(c->err, sizeof c->err, "line %zu of the COPY block of sbtc_signer.dkg_shares is longer "
+				 "than %u bytes", c->line_no, MAX_ROW);
+			c->failed = true;
+			return -1;
+		}
 		if (len == 2 && line[0] == '\\' && line[1] == '.')
 			c->state = 2;
 		else
@@ -266,6 +294,8 @@ int sbtc_dkg_copy_line(sbtc_dkg_copy *c, const char *line, size_t len)
 
 int sbtc_dkg_copy_finish(sbtc_dkg_copy *c)
 {
+	if (c->failed)
+		return -1;
 	if (c->state == 0)
 		return c->inserts ? 2 : 1;
 	if (c->state == 1) {
@@ -293,4 +323,43 @@ int sbtc_dkg_copy_finish(sbtc_dkg_copy *c)
 	out->summary = true;
 	out->totals = c->counts;
 	return 0;
+}
+
+typedef struct {
+	sbtc_dkg_copy copy;
+	bool until_block_end;
+	size_t line_cap;
+} src_reader;
+
+static int src_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t no)
+{
+	(void)no;
+	src_reader *r = ctx;
+	sbtc_dkg_copy_feed(&r->copy, line, len, overlong);
+	r->line_cap = sbtc_dkg_copy_line_cap(&r->copy);
+	return r->until_block_end && (r->copy.failed || r->copy.state == 2);
+}
+
+int sbtc_dkg_copy_src(sbtc_src *src, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
+		      bool until_block_end, sbtc_dkg_shares *out, char *err, size_t errlen)
+{
+	src_reader r;
+	sbtc_dkg_copy_init(&r.copy, out);
+	r.until_block_end = until_block_end;
+	r.line_cap = sbtc_dkg_copy_line_cap(&r.copy);
+	for (size_t i = 0; i < nkeys; i++)
+		if (!sbtc_dkg_copy_want_key(&r.copy, keys[i])) {
+			snprintf(err, errlen, "more than %d keys asked about", SBTC_DKG_COPY_MAX_KEYS);
+			return -1;
+		}
+	sbtc_lines_end end;
+	sbtc_src_lines(src, NULL, 0, &r.line_cap, src_line, &r, &end);
+	if (end.status != SBTC_SRC_EOF && !end.stopped) {
+		snprintf(err, errlen, "%s", sbtc_src_error(src));
+		return -1;
+	}
+	int fin = sbtc_dkg_copy_finish(&r.copy);
+	if (fin < 0)
+		snprintf(err, errlen, "%s", r.copy.err);
+	return fin;
 }

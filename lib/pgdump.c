@@ -26,13 +26,11 @@ enum { OFFSET_POS_NOT_SET = 1, OFFSET_POS_SET = 2, OFFSET_NO_DATA = 3 };
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define MAX_TOC_ENTRIES 50000L
 #define MAX_DEPENDENCIES 100000L
-#define MAX_LINE (16u * 1024 * 1024) /* a row of the dkg_shares COPY block */
 #else
 /* The fuzz build (tests/run) lowers the limits, so that inputs small enough for millions of
  * runs reach the code at and beyond them; the code is the same. */
 #define MAX_TOC_ENTRIES 64L
 #define MAX_DEPENDENCIES 128L
-#define MAX_LINE (64u * 1024)
 #endif
 #define MAX_TAR_MEMBERS (MAX_TOC_ENTRIES + 2) /* toc.dat, the data files, restore.sql */
 #define SHORT_LINE 4096u              /* any other line: only its start is looked at */
@@ -112,50 +110,58 @@ typedef struct {
 	int int_size, off_size;
 } rd;
 
-static bool rd_read(rd *r, void *dst, size_t n)
+/* The start of a read or a skip of n bytes: refused past the limit (the stream then
+ * ends there); what the head still holds of them is taken (copied to dst unless NULL),
+ * and *from_head says how much. */
+static bool rd_begin(rd *r, uint64_t n, uint8_t *dst, uint64_t *from_head)
 {
-	if (r->st != SBTC_SRC_OK)
-		return false;
-	if ((uint64_t)n > r->limit) {
-		r->st = SBTC_SRC_EOF;
-		return false;
-	}
-	size_t from_head = 0;
-	if (r->head_pos < r->head_len) {
-		from_head = r->head_len - r->head_pos;
-		if (from_head > n)
-			from_head = n;
-		memcpy(dst, r->head + r->head_pos, from_head);
-		r->head_pos += from_head;
-	}
-	if (from_head < n) {
-		sbtc_src_status st = sbtc_src_read_full(r->src, (uint8_t *)dst + from_head, n - from_head);
-		if (st != SBTC_SRC_OK) {
-			r->st = st;
-			return false;
-		}
-	}
-	r->pos += n;
-	if (r->limit != UINT64_MAX)
-		r->limit -= n;
-	return true;
-}
-
-static bool rd_skip(rd *r, uint64_t n)
-{
+	*from_head = 0;
 	if (r->st != SBTC_SRC_OK)
 		return false;
 	if (n > r->limit) {
 		r->st = SBTC_SRC_EOF;
 		return false;
 	}
-	uint64_t from_head = 0;
 	if (r->head_pos < r->head_len) {
-		from_head = r->head_len - r->head_pos;
-		if (from_head > n)
-			from_head = n;
-		r->head_pos += (size_t)from_head;
+		*from_head = r->head_len - r->head_pos;
+		if (*from_head > n)
+			*from_head = n;
+		if (dst != NULL)
+			memcpy(dst, r->head + r->head_pos, (size_t)*from_head);
+		r->head_pos += (size_t)*from_head;
 	}
+	return true;
+}
+
+/* The end of a read or a skip of n bytes that all came. */
+static bool rd_done(rd *r, uint64_t n)
+{
+	r->pos += n;
+	if (r->limit != UINT64_MAX)
+		r->limit -= n;
+	return true;
+}
+
+static bool rd_read(rd *r, void *dst, size_t n)
+{
+	uint64_t from_head;
+	if (!rd_begin(r, n, dst, &from_head))
+		return false;
+	if (from_head < n) {
+		sbtc_src_status st = sbtc_src_read_full(r->src, (uint8_t *)dst + from_head, n - (size_t)from_head);
+		if (st != SBTC_SRC_OK) {
+			r->st = st;
+			return false;
+		}
+	}
+	return rd_done(r, n);
+}
+
+static bool rd_skip(rd *r, uint64_t n)
+{
+	uint64_t from_head;
+	if (!rd_begin(r, n, NULL, &from_head))
+		return false;
 	if (from_head < n) {
 		uint64_t before = sbtc_src_offset(r->src);
 		sbtc_src_status st = sbtc_src_skip(r->src, n - from_head);
@@ -165,10 +171,7 @@ static bool rd_skip(rd *r, uint64_t n)
 			return false;
 		}
 	}
-	r->pos += n;
-	if (r->limit != UINT64_MAX)
-		r->limit -= n;
-	return true;
+	return rd_done(r, n);
 }
 
 /* At the clean end of the stream? (Consumes nothing when not.) */
@@ -792,90 +795,15 @@ static void check_tar(rd *r, sbtc_dump_info *o)
 
 /* ------------------------------------------------------------------ plain SQL and COPY */
 
-/* Lines of a stream, each handed to fn; a line longer than MAX_LINE is cut (its tail is
- * skipped) and flagged. Returns the read status at the end. */
-typedef struct {
-	sbtc_strbuf line;
-	uint64_t line_no;
-	uint64_t line_start; /* offset of the line in the decoded stream */
-	bool overlong;
-} liner;
-
-typedef int (*line_fn)(void *ctx, const char *line, size_t len, bool overlong, uint64_t no, uint64_t at);
-
-static sbtc_src_status each_line(rd *r, line_fn fn, void *ctx, const size_t *line_cap, bool *stopped,
-				 bool *ends_with_newline)
-{
-	liner L = {SBTC_STRBUF_INIT, 0, 0, false};
-	uint8_t buf[65536];
-	*stopped = false;
-	*ends_with_newline = true;
-	for (;;) {
-		size_t got = 0;
-		if (r->head_pos < r->head_len) {
-			got = r->head_len - r->head_pos;
-			memcpy(buf, r->head + r->head_pos, got);
-			r->head_pos += got;
-		} else {
-			sbtc_src_status st = sbtc_src_read(r->src, buf, sizeof buf, &got);
-			if (got == 0) {
-				r->st = st;
-				break;
-			}
-		}
-		r->pos += got;
-		size_t i = 0;
-		while (i < got) {
-			uint8_t *nl = memchr(buf + i, '\n', got - i);
-			size_t n = (size_t)((nl ? nl : buf + got) - (buf + i));
-			if (L.line.len + n > *line_cap) {
-				L.overlong = true;
-				n = L.line.len < *line_cap ? *line_cap - L.line.len : 0;
-				if (n > 0)
-					sbtc_strbuf_append(&L.line, (const char *)buf + i, n);
-				i = nl ? (size_t)(nl - buf) : got;
-			} else {
-				if (n > 0)
-					sbtc_strbuf_append(&L.line, (const char *)buf + i, n);
-				i += n;
-			}
-			if (nl != NULL && i < got && buf[i] == '\n') {
-				i++;
-				L.line_no++;
-				if (fn(ctx, sbtc_strbuf_str(&L.line), L.line.len, L.overlong, L.line_no, L.line_start) != 0) {
-					*stopped = true;
-					sbtc_strbuf_free(&L.line);
-					return SBTC_SRC_OK;
-				}
-				L.line_start = r->pos - (got - i);
-				L.line.len = 0;
-				if (L.line.data != NULL)
-					L.line.data[0] = '\0';
-				L.overlong = false;
-			}
-		}
-	}
-	if (L.line.len > 0) {
-		*ends_with_newline = false;
-		L.line_no++;
-		if (fn(ctx, sbtc_strbuf_str(&L.line), L.line.len, L.overlong, L.line_no, L.line_start) != 0)
-			*stopped = true;
-	}
-	sbtc_strbuf_free(&L.line);
-	return r->st;
-}
-
 typedef struct {
 	sbtc_dkg_copy copy;
 	bool extract;
-	bool copy_failed;
 	bool saw_header;
 	char last[160];   /* the last significant line, for the ending check and messages */
 	bool last_nul;    /* it holds NUL bytes: a zero-filled tail */
 	int tail;         /* lines after the closing comment as pg_dump writes them, -1 when not */
 	size_t line_cap;  /* how much of the next line to keep */
-	bool until_block_end; /* stop after the COPY block */
-	uint64_t last_no, last_at;
+	uint64_t last_no;
 	uint64_t lines;
 } plain_ctx;
 
@@ -885,7 +813,7 @@ static bool is_complete_line(const char *s)
 	       strcmp(s, "-- PostgreSQL database cluster dump complete") == 0;
 }
 
-static int plain_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t no, uint64_t at)
+static int plain_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t no)
 {
 	plain_ctx *p = ctx;
 	p->lines = no;
@@ -893,18 +821,10 @@ static int plain_line(void *ctx, const char *line, size_t len, bool overlong, ui
 	    (strncmp(line, "-- PostgreSQL database dump", 27) == 0 ||
 	     strncmp(line, "-- PostgreSQL database cluster dump", 35) == 0))
 		p->saw_header = true;
-	if (p->extract && !p->copy_failed) {
-		if (overlong && p->copy.state == 1) {
-			snprintf(p->copy.err, sizeof p->copy.err, "line %llu of the COPY block of sbtc_signer.dkg_shares is "
-				 "longer than %u bytes", (unsigned long long)no, MAX_LINE);
-			p->copy_failed = true;
-		} else if (sbtc_dkg_copy_line(&p->copy, line, len) != 0) {
-			p->copy_failed = true;
-		}
+	if (p->extract) {
+		sbtc_dkg_copy_feed(&p->copy, line, len, overlong);
+		p->line_cap = sbtc_dkg_copy_line_cap(&p->copy);
 	}
-	p->line_cap = p->extract && !p->copy_failed && p->copy.state == 1 ? MAX_LINE : SHORT_LINE;
-	if (p->until_block_end && (p->copy_failed || p->copy.state == 2))
-		return 1;
 	/* pg_dump ends with the closing comment, "--" and an empty line, and from 17.6 on an
 	 * \unrestrict line and another empty line: exactly these, nothing less. */
 	if (is_complete_line(line)) {
@@ -925,7 +845,6 @@ static int plain_line(void *ctx, const char *line, size_t len, bool overlong, ui
 	p->last[n] = '\0';
 	p->last_nul = memchr(line, '\0', len) != NULL;
 	p->last_no = no;
-	p->last_at = at;
 	return 0;
 }
 
@@ -937,10 +856,14 @@ static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool 
 	p.extract = shares != NULL;
 	sbtc_dkg_copy_init(&p.copy, shares != NULL ? shares : &scratch);
 	o->format = SBTC_DUMP_PLAIN;
-	bool stopped, newline;
 	p.line_cap = SHORT_LINE;
-	sbtc_src_status st = each_line(r, plain_line, &p, &p.line_cap, &stopped, &newline);
-	if (st != SBTC_SRC_EOF) {
+	sbtc_lines_end end;
+	sbtc_src_lines(r->src, r->head + r->head_pos, r->head_len - r->head_pos, &p.line_cap, plain_line, &p, &end);
+	r->head_pos = r->head_len;
+	r->pos += end.bytes;
+	r->st = end.status;
+	bool newline = end.ends_with_newline;
+	if (end.status != SBTC_SRC_EOF) {
 		note_read_failure(o, r, "plain SQL");
 	} else if (!p.saw_header) {
 		problem(o, "text without pg_dump's opening '-- PostgreSQL database dump' comment");
@@ -958,7 +881,7 @@ static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool 
 	}
 	o->data_blocks = 0;
 	if (shares != NULL) {
-		int fin = p.copy_failed ? -1 : sbtc_dkg_copy_finish(&p.copy);
+		int fin = sbtc_dkg_copy_finish(&p.copy);
 		*found = fin == 0 || fin == -1;
 		if (fin == 0)
 			o->has_dkg_data = true;
@@ -968,33 +891,6 @@ static void check_plain(rd *r, sbtc_dump_info *o, sbtc_dkg_shares *shares, bool 
 	} else {
 		sbtc_dkg_shares_free(&scratch);
 	}
-}
-
-int sbtc_dkg_copy_src(sbtc_src *src, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
-		      bool until_block_end, sbtc_dkg_shares *out, char *err, size_t errlen)
-{
-	plain_ctx p;
-	memset(&p, 0, sizeof p);
-	p.extract = true;
-	p.until_block_end = until_block_end;
-	sbtc_dkg_copy_init(&p.copy, out);
-	for (size_t i = 0; i < nkeys; i++)
-		if (!sbtc_dkg_copy_want_key(&p.copy, keys[i])) {
-			snprintf(err, errlen, "more than %d keys asked about", SBTC_DKG_COPY_MAX_KEYS);
-			return -1;
-		}
-	rd r = {.src = src, .limit = UINT64_MAX, .int_size = 4, .off_size = 8};
-	bool stopped, newline;
-	p.line_cap = SHORT_LINE;
-	sbtc_src_status st = each_line(&r, plain_line, &p, &p.line_cap, &stopped, &newline);
-	if (st != SBTC_SRC_EOF && !stopped) {
-		snprintf(err, errlen, "%s", sbtc_src_error(src));
-		return -1;
-	}
-	int fin = p.copy_failed ? -1 : sbtc_dkg_copy_finish(&p.copy);
-	if (fin < 0)
-		snprintf(err, errlen, "%s", p.copy.err);
-	return fin;
 }
 
 /* ------------------------------------------------------------------ recognition */

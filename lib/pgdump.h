@@ -4,8 +4,8 @@
  * (-Fd: toc.dat and the data files it names), tar (-Ft: every member and the end
  * marker), plain SQL (-Fp: must end as pg_dump ends it), each possibly inside a gzip,
  * zstd or lz4 stream that must decode to its end. Encrypted files (OpenPGP, age) are
- * recognised and left alone. Also: the rows of sbtc_signer.dkg_shares read out of the
- * COPY block of plain SQL, streaming. */
+ * recognised and left alone. A plain dump's rows of sbtc_signer.dkg_shares are read
+ * with it, by lib/dkg_copy. */
 #ifndef SBTC_PGDUMP_H
 #define SBTC_PGDUMP_H
 
@@ -67,12 +67,5 @@ void sbtc_dump_examine_path(const char *path, sbtc_dump_info *out, sbtc_dkg_shar
 /* The same for a stream (a file's contents; no directory format). */
 void sbtc_dump_examine_src(sbtc_src *src, sbtc_dump_info *out, sbtc_dkg_shares *shares,
 			   bool *shares_found, char *shares_err, size_t shares_errlen);
-
-/* Reads a stream of SQL text (pg_restore's, or a plain dump read again) through
- * sbtc_dkg_copy, keeping the rows of the nkeys keys as well; to its end, or with
- * until_block_end only up to the end of the COPY block. Returns 0 / 1 / 2 / -1 as
- * sbtc_dkg_copy_finish, err set on -1; a read failure is -1. */
-int sbtc_dkg_copy_src(sbtc_src *src, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
-		      bool until_block_end, sbtc_dkg_shares *out, char *err, size_t errlen);
 
 #endif

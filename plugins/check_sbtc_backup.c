@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acquire.h"
 #include "cli.h"
 #include "deadline.h"
 #include "decompress.h"
@@ -26,6 +27,7 @@
 #include "pg.h"
 #include "pgdump.h"
 #include "range.h"
+#include "registry.h"
 #include "sanitize.h"
 #include "stacks.h"
 #include "strbuf.h"
@@ -213,7 +215,22 @@ static int handle_option(void *ctx, int key, const char *arg, char *err, size_t 
 	return -1;
 }
 
-/* ------------------------------------------------------------------ finding the backups */
+/* ------------------------------------------------------------------ defaults */
+
+/* The defaults as values: -w and -c as DEFAULT_WARNING and DEFAULT_CRITICAL say in --help. */
+static void config_init(config *cfg)
+{
+	*cfg = (config){
+		.pattern = "*",
+		.age = {.warning = {.set = true, .end = 26 * 3600.0}, .critical = {.set = true, .end = 50 * 3600.0}},
+		.min_size = NAN,
+		.max_shrink = NAN,
+		.format = -1,
+		.stacks_url = SBTC_DEFAULT_STACKS_URL,
+	};
+}
+
+/* ------------------------------------------------------------------ what is measured */
 
 typedef struct {
 	char *path;
@@ -228,6 +245,39 @@ typedef struct {
 	size_t n, cap;
 	size_t dirs_ignored; /* matching directories that are not directory-format dumps */
 } backup_list;
+
+/* What the backup's shares are judged against, and how asking each ended. */
+typedef struct {
+	bool want_onchain, want_live;
+	sbtc_outcome onchain_oc, live_oc;
+	sbtc_registry_key onchain;
+	sbtc_dkg_shares live;
+	char live_where[200]; /* "dbname at host:port" once connected */
+	sbtc_pg_session *session; /* while asking */
+} references;
+
+/* Everything a run looks at, before any of it is judged. */
+typedef struct {
+	bool listed;             /* false: list_problem says why there is no backup to judge */
+	char list_problem[600];
+	backup_list list;        /* newest first */
+	double now;              /* wall clock when the backups were listed */
+	sbtc_dump_info dump;     /* the newest backup, read to its end */
+	/* --verify-key */
+	bool copy_found;         /* plain SQL: the COPY block of dkg_shares was there */
+	char copy_err[300];      /* plain SQL: why that block could not be read */
+	sbtc_dkg_shares shares;  /* the backup's shares (a summary, lib/dkg_copy.h) */
+	references ref;
+	sbtc_outcome read;       /* reading the backup for the references' keys (done: tried) */
+} measurement;
+
+/* The messages a backup's dkg_shares earn, whichever way they were read. */
+#define MSG_INSERTS                                                                                          \
+	"newest backup %s holds sbtc_signer.dkg_shares as INSERT statements (pg_dump --inserts): --verify-key " \
+	"reads COPY data only"
+#define MSG_NO_DATA "newest backup %s holds no data of sbtc_signer.dkg_shares (is it the signer's database?)"
+
+/* ------------------------------------------------------------------ finding the backups */
 
 static double mtime_of(const struct stat *st)
 {
@@ -282,39 +332,16 @@ static int newest_first(const void *a, const void *b)
 	return strcmp(y->path, x->path);
 }
 
-/* Lists the backups, newest first. Returns false with a CRITICAL sub-result when the
- * path cannot be read. */
-static bool find_backups(sbtc_result *root, const config *cfg, backup_list *l)
+/* The matching entries of the directory at cfg->path; false with *problem when it cannot
+ * be read. */
+static bool list_directory(const config *cfg, const char *where, backup_list *l, char *problem, size_t plen)
 {
 	struct stat st;
-	char *where = sbtc_sanitize(cfg->path, 200);
-	bool ok = false;
 	double mtime, size;
-	sbtc_deadline_activity("listing the backups");
-	if (stat(cfg->path, &st) != 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "cannot read %s: %s", where, strerror(errno));
-		goto out;
-	}
-	if (S_ISREG(st.st_mode)) {
-		const char *slash = strrchr(cfg->path, '/');
-		add_backup(l, cfg->path, slash ? slash + 1 : cfg->path, false, mtime_of(&st), (double)st.st_size);
-		ok = true;
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		sbtc_result_add(root, SBTC_CRITICAL, "%s is neither a file nor a directory", where);
-		goto out;
-	}
-	if (dir_dump(cfg->path, &mtime, &size)) {
-		const char *slash = strrchr(cfg->path, '/');
-		add_backup(l, cfg->path, slash && slash[1] ? slash + 1 : cfg->path, true, mtime, size);
-		ok = true;
-		goto out;
-	}
 	DIR *d = opendir(cfg->path);
 	if (d == NULL) {
-		sbtc_result_add(root, SBTC_CRITICAL, "cannot read directory %s: %s", where, strerror(errno));
-		goto out;
+		snprintf(problem, plen, "cannot read directory %s: %s", where, strerror(errno));
+		return false;
 	}
 	struct dirent *de;
 	errno = 0;
@@ -334,26 +361,50 @@ static bool find_backups(sbtc_result *root, const config *cfg, backup_list *l)
 		free(full);
 		errno = 0;
 	}
-	if (errno != 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "cannot read directory %s: %s", where, strerror(errno));
-		closedir(d);
-		goto out;
-	}
+	int e = errno;
 	closedir(d);
+	if (e != 0) {
+		snprintf(problem, plen, "cannot read directory %s: %s", where, strerror(e));
+		return false;
+	}
 	if (l->n == 0) {
 		char *pat = sbtc_sanitize(cfg->pattern, 100);
 		if (l->dirs_ignored > 0)
-			sbtc_result_add(root, SBTC_CRITICAL,
-					"no backup matching '%s' in %s (%zu matching directories are not "
-					"directory-format dumps: no toc.dat)", pat, where, l->dirs_ignored);
+			snprintf(problem, plen, "no backup matching '%s' in %s (%zu matching directories are not "
+				 "directory-format dumps: no toc.dat)", pat, where, l->dirs_ignored);
 		else
-			sbtc_result_add(root, SBTC_CRITICAL, "no backup matching '%s' in %s", pat, where);
+			snprintf(problem, plen, "no backup matching '%s' in %s", pat, where);
 		free(pat);
-		goto out;
+		return false;
 	}
-	qsort(l->v, l->n, sizeof *l->v, newest_first);
-	ok = true;
-out:
+	return true;
+}
+
+/* Lists the backups, newest first: --path itself when it is a file or a directory-format
+ * dump, else what matches --pattern in it. False with *problem (a CRITICAL one) when the
+ * path cannot be read or nothing matches. */
+static bool find_backups(const config *cfg, backup_list *l, char *problem, size_t plen)
+{
+	struct stat st;
+	char *where = sbtc_sanitize(cfg->path, 200);
+	const char *slash = strrchr(cfg->path, '/');
+	bool ok = false;
+	double mtime, size;
+	sbtc_deadline_activity("listing the backups");
+	if (stat(cfg->path, &st) != 0) {
+		snprintf(problem, plen, "cannot read %s: %s", where, strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		add_backup(l, cfg->path, slash ? slash + 1 : cfg->path, false, mtime_of(&st), (double)st.st_size);
+		ok = true;
+	} else if (!S_ISDIR(st.st_mode)) {
+		snprintf(problem, plen, "%s is neither a file nor a directory", where);
+	} else if (dir_dump(cfg->path, &mtime, &size)) {
+		add_backup(l, cfg->path, slash && slash[1] ? slash + 1 : cfg->path, true, mtime, size);
+		ok = true;
+	} else if (list_directory(cfg, where, l, problem, plen)) {
+		qsort(l->v, l->n, sizeof *l->v, newest_first);
+		ok = true;
+	}
 	free(where);
 	return ok;
 }
@@ -367,9 +418,318 @@ static void backups_free(backup_list *l)
 	free(l->v);
 }
 
-/* ------------------------------------------------------------------ evaluation */
+/* ------------------------------------------------------------------ what the dump is */
 
-static void eval_age(sbtc_result *root, const config *cfg, const backup *b, double now)
+typedef enum {
+	FORMAT_TIMED_OUT,  /* the deadline passed while reading it */
+	FORMAT_BROKEN,     /* decodes to nothing (a compressed stream that does not decode) */
+	FORMAT_ENCRYPTED,  /* only age and size apply */
+	FORMAT_WRONG,      /* another format than --format */
+	FORMAT_BEYOND,     /* larger than this check reads: not judged */
+	FORMAT_NOT_WHOLE,  /* cut short, or not a backup */
+	FORMAT_WHOLE
+} format_class;
+
+static format_class classify_format(const config *cfg, const sbtc_dump_info *d)
+{
+	if (d->timed_out)
+		return FORMAT_TIMED_OUT;
+	if (d->format == SBTC_DUMP_EMPTY && !d->whole)
+		return FORMAT_BROKEN;
+	if (sbtc_dump_format_encrypted(d->format))
+		return FORMAT_ENCRYPTED;
+	if (cfg->format >= 0 && d->format != (sbtc_dump_format)cfg->format && d->format != SBTC_DUMP_UNKNOWN)
+		return FORMAT_WRONG;
+	if (d->beyond_limits)
+		return FORMAT_BEYOND;
+	return d->whole ? FORMAT_WHOLE : FORMAT_NOT_WHOLE;
+}
+
+/* Where --verify-key finds the backup's shares, or why it cannot. */
+typedef enum {
+	SHARES_ENCRYPTED,   /* nothing to read them from */
+	SHARES_NOT_WHOLE,   /* the format's verdict says why */
+	SHARES_COPY_BROKEN, /* plain SQL: the COPY block is malformed (copy_err) */
+	SHARES_INSERTS,     /* dumped with --inserts */
+	SHARES_NO_DATA,     /* no data of the table: another database's backup */
+	SHARES_PLAIN,       /* read with the dump (and again for other keys) */
+	SHARES_ARCHIVE      /* extracted with pg_restore */
+} shares_class;
+
+static shares_class classify_shares(const config *cfg, const measurement *m)
+{
+	const sbtc_dump_info *d = &m->dump;
+	if (sbtc_dump_format_encrypted(d->format))
+		return SHARES_ENCRYPTED;
+	if (classify_format(cfg, d) != FORMAT_WHOLE)
+		return SHARES_NOT_WHOLE;
+	if (d->format != SBTC_DUMP_PLAIN)
+		return d->has_dkg_data ? SHARES_ARCHIVE : SHARES_NO_DATA;
+	if (m->copy_err[0] != '\0')
+		return SHARES_COPY_BROKEN;
+	if (d->dkg_as_inserts)
+		return SHARES_INSERTS;
+	return m->copy_found ? SHARES_PLAIN : SHARES_NO_DATA;
+}
+
+/* ------------------------------------------------------------------ the references */
+
+/* Names the live database once connected, for the messages about it. */
+static void live_connected(sbtc_acq *a, void *ctx)
+{
+	(void)a;
+	references *ref = ctx;
+	PGconn *conn = sbtc_pg_session_conn(ref->session);
+	if (conn != NULL)
+		sbtc_pg_describe(conn, ref->live_where, sizeof ref->live_where);
+}
+
+/* Asks what the backup is judged against, the sources at once in one acquisition under
+ * the deadline: the registry's key on chain (--stacks-url, or without --dbconn), as
+ * check_sbtc_aggregate_key asks it, and the live database's shares (--dbconn). */
+static void ask_references(const config *cfg, references *ref)
+{
+	ref->want_live = cfg->dbconn != NULL;
+	ref->want_onchain = cfg->dbconn == NULL || cfg->stacks_url_given;
+	sbtc_acq *a = sbtc_acq_new();
+	sbtc_outcome connected = {0};
+	if (ref->want_live) {
+		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, live_connected, ref);
+		/* A connect that failed at once (a bad conninfo, refused) has nothing to load. */
+		if (!connected.done)
+			sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
+	}
+	if (ref->want_onchain)
+		sbtc_registry_aggregate_key_start(a, cfg->stacks_url, "Stacks node", &cfg->registry.contract,
+						  cfg->registry.sender, &cfg->http, &ref->onchain, &ref->onchain_oc,
+						  NULL, NULL);
+	sbtc_deadline_activity(!ref->want_live ? "asking the Stacks node for the registry's key"
+			       : ref->want_onchain ? "asking the Stacks node and reading the live database"
+						   : "reading the live database");
+	sbtc_acq_run(a);
+	sbtc_acq_free(a);
+	ref->session = NULL;
+	/* A load that never ended is no answer, whatever its zeroed status says. */
+	if (ref->want_live && !ref->live_oc.done) {
+		if (connected.done && connected.status != SBTC_FETCH_OK)
+			ref->live_oc = connected;
+		else
+			sbtc_outcome_set(&ref->live_oc, SBTC_FETCH_BAD_ANSWER, "the live database's shares were not read");
+	}
+}
+
+static bool references_timed_out(const references *ref)
+{
+	return (ref->want_live && ref->live_oc.status == SBTC_FETCH_TIMEOUT) ||
+	       (ref->want_onchain && ref->onchain_oc.status == SBTC_FETCH_TIMEOUT);
+}
+
+/* The keys whose rows the backup must yield: the registry's, the live database's newest
+ * verified share's. */
+static size_t reference_keys(const references *ref, uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN])
+{
+	size_t n = 0;
+	if (ref->want_onchain && ref->onchain_oc.status == SBTC_FETCH_OK && ref->onchain.has_key)
+		memcpy(keys[n++], ref->onchain.key, SBTC_AGGREGATE_KEY_LEN);
+	if (ref->want_live && ref->live_oc.status == SBTC_FETCH_OK) {
+		sbtc_dkg_counts lc;
+		sbtc_dkg_count(&ref->live, &lc);
+		if (lc.newest_verified != NULL)
+			memcpy(keys[n++], lc.newest_verified->key, SBTC_AGGREGATE_KEY_LEN);
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ the shares inside */
+
+/* pg_restore extracts the one table as SQL text, whose COPY block is read as plain SQL's.
+ * It starts before the references are asked (the pipe holds what it writes meanwhile),
+ * so that its start-up costs nothing of their time. */
+static bool pg_restore_start(const config *cfg, const backup *b, sbtc_child *child, sbtc_outcome *oc)
+{
+	char err[600];
+	char *exe = cfg->pg_restore ? sbtc_xstrdup(cfg->pg_restore) : sbtc_find_in_path("pg_restore");
+	if (exe == NULL) {
+		sbtc_outcome_set(oc, SBTC_FETCH_USAGE, "--verify-key needs pg_restore for a %s-format backup: none on "
+				 "PATH (apt-get install postgresql-client, or give --pg-restore)",
+				 b->is_dir ? "directory" : "archive");
+		return false;
+	}
+	char *argv[] = {"pg_restore", "--data-only", "--schema=sbtc_signer", "--table=dkg_shares", "--file=-",
+			b->path, NULL};
+	char *envp[] = {"LC_ALL=C", "PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+	if (cfg->verbose >= 2)
+		fprintf(stderr, "running %s --data-only --schema=sbtc_signer --table=dkg_shares --file=- %s\n", exe,
+			b->name);
+	int r = sbtc_child_spawn(exe, argv, envp, child, err, sizeof err);
+	free(exe);
+	if (r != 0) {
+		char *e = sbtc_sanitize(err, 300);
+		sbtc_outcome_set(oc, SBTC_FETCH_USAGE, "cannot run pg_restore: %s", e);
+		free(e);
+		return false;
+	}
+	return true;
+}
+
+/* Reads pg_restore's output for the rows of the keys, and how pg_restore ended. */
+static void pg_restore_read(const backup *b, sbtc_child *child, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN],
+			    size_t nkeys, sbtc_dkg_shares *shares, sbtc_outcome *oc)
+{
+	char err[600], errtext[400] = "";
+	int code = 0;
+	bool timed_out = true;
+	sbtc_deadline_activity("reading the backup with pg_restore");
+	sbtc_src *src = sbtc_src_fd(child->out_fd, true, SBTC_COMP_NONE);
+	int r = sbtc_dkg_copy_src(src, keys, nkeys, false, shares, err, sizeof err);
+	sbtc_src_free(src);
+	if (sbtc_deadline_expired())
+		sbtc_child_kill(child);
+	else
+		sbtc_child_finish(child, &code, &timed_out, errtext, sizeof errtext);
+	if (timed_out) {
+		sbtc_outcome_set(oc, SBTC_FETCH_TIMEOUT, "timed out after %g s while pg_restore read the backup (killed)",
+				 sbtc_deadline_seconds());
+	} else if (code != 0) {
+		char how[32];
+		if (code < 0)
+			snprintf(how, sizeof how, "killed by signal %d", -code);
+		else
+			snprintf(how, sizeof how, "exit %d", code);
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "pg_restore cannot read %s (%s): %s", b->name, how,
+				 errtext[0] ? errtext : "no message");
+	} else if (r < 0) {
+		char *e = sbtc_sanitize(err, 300);
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "%s: %s", b->name, e);
+		free(e);
+	} else if (r == 2) {
+		sbtc_outcome_set(oc, SBTC_FETCH_BAD_ANSWER, MSG_INSERTS, b->name);
+	} else if (r == 1) {
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, MSG_NO_DATA, b->name);
+	} else {
+		sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+	}
+	if (oc->status != SBTC_FETCH_OK)
+		sbtc_dkg_shares_free(shares);
+}
+
+/* Whether a plain dump's first reading (the newest shares only) holds every row a
+ * verdict on these keys looks at. */
+static bool shares_answer(const sbtc_dkg_shares *shares, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		if (!sbtc_dkg_copy_answers(shares, keys[i]))
+			return false;
+	return true;
+}
+
+/* When a reference key is another than the newest shares', a plain dump's COPY block is
+ * read again for that key's rows. */
+static void plain_read_again(const backup *b, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys,
+			     sbtc_dkg_shares *shares, sbtc_outcome *oc)
+{
+	if (shares_answer(shares, keys, nkeys)) {
+		sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+		return;
+	}
+	sbtc_dkg_shares_free(shares);
+	char err[300];
+	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "newest backup %s: reading it again: %s", b->name, strerror(errno));
+		return;
+	}
+	sbtc_src *src = sbtc_src_fd(fd, false, -1);
+	int r = sbtc_dkg_copy_src(src, keys, nkeys, true, shares, err, sizeof err);
+	bool timed_out = sbtc_deadline_expired();
+	sbtc_src_free(src);
+	close(fd);
+	if (r == 0) {
+		sbtc_outcome_set(oc, SBTC_FETCH_OK, "%s", "");
+		return;
+	}
+	sbtc_dkg_shares_free(shares);
+	if (timed_out) {
+		sbtc_outcome_set(oc, SBTC_FETCH_TIMEOUT, "timed out after %g s while reading %s for its shares",
+				 sbtc_deadline_seconds(), b->name);
+	} else {
+		char *e = sbtc_sanitize(r < 0 ? err : "the COPY block of sbtc_signer.dkg_shares is gone", 300);
+		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "newest backup %s changed while read (again): %s", b->name, e);
+		free(e);
+	}
+}
+
+/* --verify-key: the references, and the backup's rows of their keys. pg_restore runs
+ * while the references are asked. A reference that uses the time up costs only itself:
+ * the shares a plain dump yielded with its first reading are still judged against the
+ * references that answered, when they hold what those need; otherwise the backup is
+ * left unread (read.done false) and each stalled source's line says why. */
+static void measure_shares(const config *cfg, measurement *m)
+{
+	shares_class sc = classify_shares(cfg, m);
+	const backup *b = &m->list.v[0];
+	sbtc_child child;
+	if (sc == SHARES_ARCHIVE) {
+		sbtc_dkg_shares_free(&m->shares);
+		if (!pg_restore_start(cfg, b, &child, &m->read))
+			return;
+	} else if (sc != SHARES_PLAIN) {
+		return;
+	}
+	ask_references(cfg, &m->ref);
+	uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN];
+	size_t nkeys = reference_keys(&m->ref, keys);
+	const uint8_t(*k)[SBTC_AGGREGATE_KEY_LEN] = (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys;
+	bool stalled = references_timed_out(&m->ref);
+	if (!stalled && !sbtc_deadline_expired()) {
+		if (sc == SHARES_ARCHIVE)
+			pg_restore_read(b, &child, k, nkeys, &m->shares, &m->read);
+		else
+			plain_read_again(b, k, nkeys, &m->shares, &m->read);
+		return;
+	}
+	if (sc == SHARES_ARCHIVE)
+		sbtc_child_kill(&child);
+	if (sc == SHARES_PLAIN && nkeys > 0 && shares_answer(&m->shares, k, nkeys))
+		sbtc_outcome_set(&m->read, SBTC_FETCH_OK, "%s", "");
+	else if (!stalled)
+		sbtc_outcome_set(&m->read, SBTC_FETCH_TIMEOUT, "timed out after %g s before the backup could be read "
+				 "for the key", sbtc_deadline_seconds());
+}
+
+/* Finds the backups, reads the newest to its end, and with --verify-key its shares and
+ * what they are judged against. Touches no result: everything lands in *m. */
+static void measure(const config *cfg, measurement *m)
+{
+	memset(m, 0, sizeof *m);
+	m->listed = find_backups(cfg, &m->list, m->list_problem, sizeof m->list_problem);
+	if (!m->listed)
+		return;
+	const backup *newest = &m->list.v[0];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	char *activity = sbtc_xasprintf("reading backup %s", newest->name);
+	sbtc_deadline_activity(activity);
+	free(activity);
+	sbtc_dump_examine_path(newest->path, &m->dump, cfg->verify_key ? &m->shares : NULL, &m->copy_found,
+			       m->copy_err, sizeof m->copy_err);
+	if (cfg->verify_key) {
+		measure_shares(cfg, m);
+		m->shares.now = m->now;
+	}
+}
+
+static void measurement_free(measurement *m)
+{
+	backups_free(&m->list);
+	sbtc_dkg_shares_free(&m->shares);
+	sbtc_dkg_shares_free(&m->ref.live);
+}
+
+/* ------------------------------------------------------------------ judging */
+
+static void judge_age(sbtc_result *root, const config *cfg, const backup *b, double now)
 {
 	char age[32];
 	double a = now - b->mtime;
@@ -387,18 +747,14 @@ static void eval_age(sbtc_result *root, const config *cfg, const backup *b, doub
 	sbtc_perf_add(root, "age", round(now - b->mtime), "s", &cfg->age, NAN, NAN);
 }
 
-static void eval_size(sbtc_result *root, const config *cfg, const backup_list *l)
+static void judge_size(sbtc_result *root, const config *cfg, const backup_list *l)
 {
 	const backup *b = &l->v[0];
 	char sz[32], lim[32], psz[32];
 	sbtc_thresholds t = {0};
 	sbtc_format_size(b->size, sz, sizeof sz);
-	if (!isnan(cfg->min_size)) {
-		char text[64];
-		snprintf(text, sizeof text, "%.0f:", cfg->min_size);
-		if (sbtc_range_parse(text, SBTC_UNIT_SIZE, &t.critical, NULL, 0) != 0)
-			t.critical.set = false;
-	}
+	if (!isnan(cfg->min_size))
+		t.critical = (sbtc_range){.set = true, .start = cfg->min_size, .end_infinite = true, .end = HUGE_VAL};
 	if (b->size == 0 && !b->is_dir) {
 		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is empty (0 bytes)", b->name);
 	} else if (!isnan(cfg->min_size) && b->size < cfg->min_size) {
@@ -418,14 +774,12 @@ static void eval_size(sbtc_result *root, const config *cfg, const backup_list *l
 	sbtc_perf_add(root, "size", b->size, "B", &t, 0, NAN);
 }
 
-static void eval_count(sbtc_result *root, const config *cfg, const backup_list *l)
+static void judge_count(sbtc_result *root, const config *cfg, const backup_list *l)
 {
 	sbtc_thresholds t = {0};
 	if (cfg->count_min > 0) {
-		char text[32];
-		snprintf(text, sizeof text, "%ld:", cfg->count_min);
-		if (sbtc_range_parse(text, SBTC_UNIT_NONE, &t.warning, NULL, 0) != 0)
-			t.warning.set = false;
+		t.warning = (sbtc_range){.set = true, .start = (double)cfg->count_min, .end_infinite = true,
+					 .end = HUGE_VAL};
 		if ((long)l->n < cfg->count_min) {
 			char *pat = sbtc_sanitize(cfg->pattern, 100);
 			sbtc_result_add(root, SBTC_WARNING, "only %zu backup%s match '%s', fewer than --count-min %ld "
@@ -454,42 +808,9 @@ static void describe_format(const sbtc_dump_info *d, char *dst, size_t len)
 	sbtc_strbuf_free(&b);
 }
 
-/* Returns true when the backup is whole (and may be read for its key). */
-static bool eval_format(sbtc_result *root, const config *cfg, const backup *b, const sbtc_dump_info *d)
+/* The whole backup's line: "pg_dump custom format, whole (12 TOC entries, ...)". */
+static void add_whole(sbtc_result *root, const sbtc_dump_info *d, const char *what)
 {
-	char what[160];
-	describe_format(d, what, sizeof what);
-	if (d->timed_out) {
-		sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s (%s)",
-				sbtc_deadline_seconds(), b->name, what);
-		return false;
-	}
-	if (d->format == SBTC_DUMP_EMPTY && !d->whole) {
-		if (b->size > 0)
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: %s", b->name, d->problem);
-		return false;
-	}
-	if (sbtc_dump_format_encrypted(d->format)) {
-		sbtc_result_add(root, SBTC_OK, "%s is %s: only its age and size are checked", b->name, what);
-		return false;
-	}
-	if (cfg->format >= 0 && d->format != (sbtc_dump_format)cfg->format && d->format != SBTC_DUMP_UNKNOWN) {
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is a %s, not the %s format --format requires",
-				b->name, what, sbtc_dump_format_name((sbtc_dump_format)cfg->format));
-		return false;
-	}
-	if (d->beyond_limits) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s (%s) is not judged: %s", b->name, what, d->problem);
-		return false;
-	}
-	if (!d->whole) {
-		if (d->format == SBTC_DUMP_UNKNOWN)
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s", b->name, d->problem);
-		else
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s (%s) is not whole: %s", b->name, what,
-					d->problem);
-		return false;
-	}
 	sbtc_strbuf t = SBTC_STRBUF_INIT;
 	sbtc_strbuf_printf(&t, "%s, whole", what);
 	if (d->format == SBTC_DUMP_PLAIN) {
@@ -510,87 +831,42 @@ static bool eval_format(sbtc_result *root, const config *cfg, const backup *b, c
 	}
 	sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&t));
 	sbtc_strbuf_free(&t);
-	return true;
 }
 
-/* ------------------------------------------------------------------ the key inside */
-
-/* pg_restore extracts the one table as SQL text; its COPY block is read as plain SQL's. */
-static bool shares_via_pg_restore(sbtc_result *root, const config *cfg, const backup *b,
-				  const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN], size_t nkeys, sbtc_dkg_shares *shares)
+static void judge_format(sbtc_result *root, const config *cfg, const backup *b, const sbtc_dump_info *d)
 {
-	char err[600], errtext[400];
-	char *exe = cfg->pg_restore ? sbtc_xstrdup(cfg->pg_restore) : sbtc_find_in_path("pg_restore");
-	if (exe == NULL) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "--verify-key needs pg_restore for a %s-format backup: none on PATH "
-				"(apt-get install postgresql-client, or give --pg-restore)",
-				b->is_dir ? "directory" : "archive");
-		return false;
-	}
-	char *argv[] = {"pg_restore", "--data-only", "--schema=sbtc_signer", "--table=dkg_shares", "--file=-",
-			b->path, NULL};
-	char *envp[] = {"LC_ALL=C", "PATH=/usr/local/bin:/usr/bin:/bin", NULL};
-	sbtc_child child;
-	sbtc_deadline_activity("reading the backup with pg_restore");
-	if (cfg->verbose >= 2)
-		fprintf(stderr, "running %s --data-only --schema=sbtc_signer --table=dkg_shares --file=- %s\n", exe,
-			b->name);
-	if (sbtc_child_spawn(exe, argv, envp, &child, err, sizeof err) != 0) {
-		char *e = sbtc_sanitize(err, 300);
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot run pg_restore: %s", e);
-		free(e);
-		free(exe);
-		return false;
-	}
-	sbtc_src *src = sbtc_src_fd(child.out_fd, true, SBTC_COMP_NONE);
-	int r = sbtc_dkg_copy_src(src, keys, nkeys, false, shares, err, sizeof err);
-	sbtc_src_free(src);
-	int code;
-	bool timed_out;
-	if (sbtc_deadline_expired()) {
-		sbtc_child_kill(&child);
-		timed_out = true;
-	} else {
-		sbtc_child_finish(&child, &code, &timed_out, errtext, sizeof errtext);
-	}
-	free(exe);
-	if (timed_out) {
-		sbtc_result_add(root, sbtc_deadline_timeout_state(),
-				"timed out after %g s while pg_restore read the backup (killed)", sbtc_deadline_seconds());
-		sbtc_dkg_shares_free(shares);
-		return false;
-	}
-	if (code != 0) {
-		char how[32];
-		if (code < 0)
-			snprintf(how, sizeof how, "killed by signal %d", -code);
+	char what[160];
+	describe_format(d, what, sizeof what);
+	switch (classify_format(cfg, d)) {
+	case FORMAT_TIMED_OUT:
+		sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s (%s)",
+				sbtc_deadline_seconds(), b->name, what);
+		break;
+	case FORMAT_BROKEN:
+		if (b->size > 0)
+			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: %s", b->name, d->problem);
+		break;
+	case FORMAT_ENCRYPTED:
+		sbtc_result_add(root, SBTC_OK, "%s is %s: only its age and size are checked", b->name, what);
+		break;
+	case FORMAT_WRONG:
+		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is a %s, not the %s format --format requires",
+				b->name, what, sbtc_dump_format_name((sbtc_dump_format)cfg->format));
+		break;
+	case FORMAT_BEYOND:
+		sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s (%s) is not judged: %s", b->name, what, d->problem);
+		break;
+	case FORMAT_NOT_WHOLE:
+		if (d->format == SBTC_DUMP_UNKNOWN)
+			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s", b->name, d->problem);
 		else
-			snprintf(how, sizeof how, "exit %d", code);
-		sbtc_result_add(root, SBTC_CRITICAL, "pg_restore cannot read %s (%s): %s", b->name, how,
-				errtext[0] ? errtext : "no message");
-		sbtc_dkg_shares_free(shares);
-		return false;
+			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s (%s) is not whole: %s", b->name, what,
+					d->problem);
+		break;
+	case FORMAT_WHOLE:
+		add_whole(root, d, what);
+		break;
 	}
-	if (r < 0) {
-		char *e = sbtc_sanitize(err, 300);
-		sbtc_result_add(root, SBTC_CRITICAL, "%s: %s", b->name, e);
-		free(e);
-		sbtc_dkg_shares_free(shares);
-		return false;
-	}
-	if (r == 2) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s holds sbtc_signer.dkg_shares as INSERT statements "
-				"(pg_dump --inserts): --verify-key reads COPY data only", b->name);
-		sbtc_dkg_shares_free(shares);
-		return false;
-	}
-	if (r == 1) {
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s holds no data of sbtc_signer.dkg_shares (is it "
-				"the signer's database?)", b->name);
-		sbtc_dkg_shares_free(shares);
-		return false;
-	}
-	return true;
 }
 
 static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
@@ -609,314 +885,177 @@ static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 				"were ignored", s->malformed);
 }
 
-/* What the backup's shares are judged against, asked before they are read: the rows
- * of these keys are all a verdict needs of them (lib/dkg_copy.h). */
-typedef struct {
-	bool want_onchain, onchain_ok;
-	sbtc_fetch_status onchain_st;
-	sbtc_registry_key onchain;
-	char onchain_err[700];
-	bool want_live, live_ok;
-	sbtc_fetch_status live_st;
-	sbtc_dkg_shares live;
-	char live_where[200], live_err[700];
-	bool timed_out_live, timed_out_node; /* the deadline passed while fetching it */
-} references;
-
-static void fetch_references(const config *cfg, references *ref)
-{
-	memset(ref, 0, sizeof *ref);
-	ref->want_live = cfg->dbconn != NULL;
-	ref->want_onchain = cfg->dbconn == NULL || cfg->stacks_url_given;
-	if (ref->want_live) {
-		sbtc_deadline_activity("reading the live database");
-		PGconn *conn = sbtc_pg_connect(cfg->dbconn, info.progname, &ref->live_st, ref->live_err,
-					       sizeof ref->live_err);
-		if (conn != NULL) {
-			sbtc_pg_describe(conn, ref->live_where, sizeof ref->live_where);
-			ref->live_st = sbtc_dkg_load(conn, &ref->live, ref->live_err, sizeof ref->live_err);
-			PQfinish(conn);
-			ref->live_ok = ref->live_st == SBTC_FETCH_OK;
-		}
-		if (sbtc_deadline_expired()) {
-			ref->timed_out_live = true;
-			return;
-		}
-	}
-	if (ref->want_onchain) {
-		sbtc_deadline_activity("asking the Stacks node for the registry's key");
-		ref->onchain_st = sbtc_registry_aggregate_key(cfg->stacks_url, "Stacks node", &cfg->registry.contract,
-							      cfg->registry.sender, &cfg->http, &ref->onchain,
-							      ref->onchain_err, sizeof ref->onchain_err);
-		ref->onchain_ok = ref->onchain_st == SBTC_FETCH_OK;
-		ref->timed_out_node = sbtc_deadline_expired();
-	}
-}
-
-/* The keys whose rows the backup must yield: the registry's, the live database's newest
- * verified share's. */
-static size_t reference_keys(const references *ref, uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN])
-{
-	size_t n = 0;
-	if (ref->onchain_ok && ref->onchain.has_key)
-		memcpy(keys[n++], ref->onchain.key, SBTC_AGGREGATE_KEY_LEN);
-	if (ref->live_ok) {
-		sbtc_dkg_counts lc;
-		sbtc_dkg_count(&ref->live, &lc);
-		if (lc.newest_verified != NULL)
-			memcpy(keys[n++], lc.newest_verified->key, SBTC_AGGREGATE_KEY_LEN);
-	}
-	return n;
-}
-
-/* A plain dump's first reading kept the newest shares only; when a reference key is
- * another one, its COPY block is read again for that key's rows. */
-static bool plain_shares_for_keys(sbtc_result *root, const backup *b, const uint8_t (*keys)[SBTC_AGGREGATE_KEY_LEN],
-				  size_t nkeys, sbtc_dkg_shares *shares)
-{
-	bool needed = false;
-	for (size_t i = 0; i < nkeys; i++)
-		needed = needed || !sbtc_dkg_copy_answers(shares, keys[i]);
-	if (!needed)
-		return true;
-	sbtc_dkg_shares_free(shares);
-	char err[300];
-	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: reading it again: %s", b->name, strerror(errno));
-		return false;
-	}
-	sbtc_src *src = sbtc_src_fd(fd, false, -1);
-	int r = sbtc_dkg_copy_src(src, keys, nkeys, true, shares, err, sizeof err);
-	bool timed_out = sbtc_deadline_expired();
-	sbtc_src_free(src);
-	close(fd);
-	if (r == 0)
-		return true;
-	sbtc_dkg_shares_free(shares);
-	if (timed_out) {
-		sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s for its "
-				"shares", sbtc_deadline_seconds(), b->name);
-	} else {
-		char *e = sbtc_sanitize(r < 0 ? err : "the COPY block of sbtc_signer.dkg_shares is gone", 300);
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s changed while read (again): %s", b->name, e);
-		free(e);
-	}
-	return false;
-}
-
 /* The key on chain, judged by the same code as check_sbtc_aggregate_key. */
-static sbtc_result *compare_onchain(sbtc_result *root, const config *cfg, const references *ref,
-				    const sbtc_dkg_shares *shares)
+static sbtc_result *judge_onchain(sbtc_result *root, const config *cfg, const references *ref,
+				  const sbtc_dkg_shares *shares)
 {
 	char k[80];
-	if (!ref->onchain_ok) {
-		sbtc_result_add(root, sbtc_fetch_state(ref->onchain_st), "%s", ref->onchain_err);
+	if (ref->onchain_oc.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(ref->onchain_oc.status), "%s", ref->onchain_oc.msg);
 		return NULL;
 	}
 	const sbtc_registry_key *onchain = &ref->onchain;
 	char *masked = sbtc_url_origin(cfg->stacks_url);
 	if (onchain->has_key)
-		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked, cfg->registry.contract.address,
-				cfg->registry.contract.name,
-				cfg->verbose ? sbtc_key_hex(onchain->key, k, sizeof k) : sbtc_key_short(onchain->key, k, sizeof k));
+		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked,
+				cfg->registry.contract.address, cfg->registry.contract.name,
+				sbtc_key_text(onchain->key, cfg->verbose, k, sizeof k));
 	free(masked);
 	return sbtc_dkg_verdict(root, shares, onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
 }
 
 /* The live database's newest verified share must be the backup's. */
-static sbtc_result *compare_live(sbtc_result *root, const config *cfg, const references *ref,
-				 const sbtc_dkg_shares *shares)
+static sbtc_result *judge_live(sbtc_result *root, const config *cfg, const references *ref,
+			       const sbtc_dkg_shares *shares)
 {
 	char k1[80], k2[80];
 	const char *where = ref->live_where;
-	if (!ref->live_ok) {
+	if (ref->live_oc.status != SBTC_FETCH_OK) {
 		if (where[0] != '\0')
-			sbtc_result_add(root, sbtc_fetch_state(ref->live_st), "database %s: %s", where, ref->live_err);
+			sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "database %s: %s", where,
+					ref->live_oc.msg);
 		else
-			sbtc_result_add(root, sbtc_fetch_state(ref->live_st), "%s", ref->live_err);
+			sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "%s", ref->live_oc.msg);
 		return NULL;
 	}
 	sbtc_dkg_counts lc, bc;
 	sbtc_dkg_count(&ref->live, &lc);
 	sbtc_dkg_count(shares, &bc);
-	sbtc_result *r;
-	if (lc.newest_verified == NULL) {
-		r = sbtc_result_add(root, SBTC_UNKNOWN, "database %s has no verified share to compare the backup with",
-				    where);
-	} else {
-		const uint8_t *lk = lc.newest_verified->key;
-		if (cfg->verbose)
-			sbtc_key_hex(lk, k1, sizeof k1);
-		else
-			sbtc_key_short(lk, k1, sizeof k1);
-		if (bc.newest_verified != NULL) {
-			if (cfg->verbose)
-				sbtc_key_hex(bc.newest_verified->key, k2, sizeof k2);
-			else
-				sbtc_key_short(bc.newest_verified->key, k2, sizeof k2);
-		} else {
-			snprintf(k2, sizeof k2, "none");
-		}
-		/* The summary holds the newest verified row of lk when there is one. */
-		bool held = false;
-		for (size_t i = 0; i < shares->n; i++)
-			held = held || (shares->v[i].status == SBTC_SHARE_VERIFIED &&
-					memcmp(shares->v[i].key, lk, SBTC_AGGREGATE_KEY_LEN) == 0);
-		if (bc.newest_verified != NULL && memcmp(bc.newest_verified->key, lk, SBTC_AGGREGATE_KEY_LEN) == 0)
-			r = sbtc_result_add(root, SBTC_OK, "the newest verified share of database %s, %s, is the "
-					    "newest verified share in the backup", where, k1);
-		else if (held)
-			r = sbtc_result_add(root, SBTC_WARNING, "the backup's newest verified share %s differs from "
-					    "database %s's newest, %s, which it holds only as an older share", k2, where, k1);
-		else
-			r = sbtc_result_add(root, SBTC_CRITICAL, "the newest verified share of database %s, %s, is not "
-					    "among the verified shares of the backup: it cannot restore a signer for it "
-					    "(newest verified share there is %s)", where, k1, k2);
+	if (lc.newest_verified == NULL)
+		return sbtc_result_add(root, SBTC_UNKNOWN, "database %s has no verified share to compare the backup with",
+				       where);
+	const uint8_t *lk = lc.newest_verified->key;
+	sbtc_key_text(lk, cfg->verbose, k1, sizeof k1);
+	if (bc.newest_verified != NULL)
+		sbtc_key_text(bc.newest_verified->key, cfg->verbose, k2, sizeof k2);
+	else
+		snprintf(k2, sizeof k2, "none");
+	/* The summary holds the newest verified row of lk when there is one. */
+	bool held = false;
+	for (size_t i = 0; i < shares->n; i++)
+		held = held || (shares->v[i].status == SBTC_SHARE_VERIFIED &&
+				memcmp(shares->v[i].key, lk, SBTC_AGGREGATE_KEY_LEN) == 0);
+	if (bc.newest_verified != NULL && memcmp(bc.newest_verified->key, lk, SBTC_AGGREGATE_KEY_LEN) == 0)
+		return sbtc_result_add(root, SBTC_OK, "the newest verified share of database %s, %s, is the newest "
+				       "verified share in the backup", where, k1);
+	if (held)
+		return sbtc_result_add(root, SBTC_WARNING, "the backup's newest verified share %s differs from "
+				       "database %s's newest, %s, which it holds only as an older share", k2, where, k1);
+	return sbtc_result_add(root, SBTC_CRITICAL, "the newest verified share of database %s, %s, is not among the "
+			       "verified shares of the backup: it cannot restore a signer for it (newest verified "
+			       "share there is %s)", where, k1, k2);
+}
+
+/* The worse of two verdicts (either may be NULL). */
+static sbtc_result *worse(sbtc_result *a, sbtc_result *b)
+{
+	if (a == NULL)
+		return b;
+	if (b != NULL && sbtc_state_rank(sbtc_result_state(b)) > sbtc_state_rank(sbtc_result_state(a)))
+		return b;
+	return a;
+}
+
+/* --verify-key: whether the backup holds the references' key. Returns the verdict for
+ * the summary (NULL when there is none). */
+static sbtc_result *judge_shares(sbtc_result *root, const config *cfg, const measurement *m)
+{
+	const backup *b = &m->list.v[0];
+	const references *ref = &m->ref;
+	switch (classify_shares(cfg, m)) {
+	case SHARES_ENCRYPTED:
+		sbtc_result_add(root, SBTC_UNKNOWN, "--verify-key cannot read inside the %s backup %s",
+				sbtc_dump_format_name(m->dump.format), b->name);
+		return NULL;
+	case SHARES_NOT_WHOLE:
+		return NULL; /* the format's verdict already says why */
+	case SHARES_COPY_BROKEN: {
+		char *e = sbtc_sanitize(m->copy_err, 300);
+		sbtc_result_add(root, SBTC_CRITICAL, "%s: %s", b->name, e);
+		free(e);
+		return NULL;
 	}
-	return r;
+	case SHARES_INSERTS:
+		sbtc_result_add(root, SBTC_UNKNOWN, MSG_INSERTS, b->name);
+		return NULL;
+	case SHARES_NO_DATA:
+		sbtc_result_add(root, SBTC_CRITICAL, MSG_NO_DATA, b->name);
+		return NULL;
+	case SHARES_PLAIN:
+	case SHARES_ARCHIVE:
+		break;
+	}
+	if (!m->read.done) {
+		/* The sources used the time up, and each says so; the backup was not read. */
+		if (ref->want_live && ref->live_oc.status != SBTC_FETCH_OK)
+			judge_live(root, cfg, ref, &m->shares);
+		if (ref->want_onchain && ref->onchain_oc.status != SBTC_FETCH_OK)
+			judge_onchain(root, cfg, ref, &m->shares);
+		return NULL;
+	}
+	if (m->read.status != SBTC_FETCH_OK) {
+		sbtc_result_add(root, sbtc_fetch_state(m->read.status), "%s", m->read.msg);
+		return NULL;
+	}
+	describe_shares(root, &m->shares);
+	sbtc_result *verdict = NULL;
+	if (ref->want_live)
+		verdict = judge_live(root, cfg, ref, &m->shares);
+	if (ref->want_onchain)
+		verdict = worse(verdict, judge_onchain(root, cfg, ref, &m->shares));
+	return verdict;
+}
+
+/* Thresholds and verdicts: the results, and the verdict on the key for the summary. */
+static sbtc_result *judge(sbtc_result *root, const config *cfg, const measurement *m)
+{
+	if (!m->listed) {
+		sbtc_result_add(root, SBTC_CRITICAL, "%s", m->list_problem);
+		sbtc_perf_add(root, "backups", 0, "", NULL, 0, NAN);
+		return NULL;
+	}
+	const backup *newest = &m->list.v[0];
+	judge_age(root, cfg, newest, m->now);
+	judge_size(root, cfg, &m->list);
+	judge_count(root, cfg, &m->list);
+	judge_format(root, cfg, newest, &m->dump);
+	return cfg->verify_key ? judge_shares(root, cfg, m) : NULL;
+}
+
+/* A healthy run says everything on its first line. */
+static void present(sbtc_result *root, const measurement *m, const sbtc_result *verdict)
+{
+	if (m->listed) {
+		const backup *newest = &m->list.v[0];
+		char age[32], sz[32], what[160];
+		sbtc_format_duration(fmax(0, m->now - newest->mtime), age, sizeof age);
+		sbtc_format_size(newest->size, sz, sizeof sz);
+		describe_format(&m->dump, what, sizeof what);
+		sbtc_result_set_ok_summary(root, "newest backup %s is %s old, %s, %s%s%s%s", newest->name, age, sz, what,
+					   sbtc_dump_format_encrypted(m->dump.format) ? " (only age and size checked)"
+										      : " and whole",
+					   verdict != NULL ? "; " : "", verdict != NULL ? sbtc_result_text(verdict) : "");
+	}
+	sbtc_perf_add_time(root);
 }
 
 int main(int argc, char **argv)
 {
-	config cfg = {
-		.pattern = "*",
-		.min_size = NAN,
-		.max_shrink = NAN,
-		.format = -1,
-		.stacks_url = SBTC_DEFAULT_STACKS_URL,
-	};
+	config cfg;
 	sbtc_common_opts common;
-	char err[600];
 
-	if (sbtc_range_parse(DEFAULT_WARNING, SBTC_UNIT_DURATION, &cfg.age.warning, err, sizeof err) != 0 ||
-	    sbtc_range_parse(DEFAULT_CRITICAL, SBTC_UNIT_DURATION, &cfg.age.critical, err, sizeof err) != 0)
-		sbtc_die(SBTC_UNKNOWN, "%s", err);
+	config_init(&cfg);
 	sbtc_cli_parse(&info, argc, argv, &common, handle_option, &cfg);
 	if (cfg.path == NULL)
 		sbtc_usage_error(&info, "--path is required (the backup directory or file)");
 	cfg.verbose = common.verbose;
 	cfg.http.verbose = common.verbose;
 
-	/* Acquisition: the backups, the newest one read through, its shares, the reference. */
+	measurement m;
+	measure(&cfg, &m);
 	sbtc_result *root = sbtc_result_new();
-	backup_list list = {0};
-	if (!find_backups(root, &cfg, &list)) {
-		sbtc_perf_add(root, "backups", 0, "", NULL, 0, NAN);
-		sbtc_perf_add_time(root);
-		backups_free(&list);
-		return sbtc_finish(root);
-	}
-	const backup *newest = &list.v[0];
-	double now;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-
-	sbtc_dump_info dump;
-	sbtc_dkg_shares shares = {0};
-	bool have_shares = false;
-	char serr[300] = "";
-	char *activity = sbtc_xasprintf("reading backup %s", newest->name);
-	sbtc_deadline_activity(activity);
-	free(activity);
-	sbtc_dump_examine_path(newest->path, &dump, cfg.verify_key ? &shares : NULL, &have_shares, serr, sizeof serr);
-
-	/* Evaluation. */
-	eval_age(root, &cfg, newest, now);
-	eval_size(root, &cfg, &list);
-	eval_count(root, &cfg, &list);
-	bool whole = eval_format(root, &cfg, newest, &dump);
-	sbtc_result *verdict = NULL;
-	if (cfg.verify_key) {
-		bool usable = false;
-		if (sbtc_dump_format_encrypted(dump.format)) {
-			sbtc_result_add(root, SBTC_UNKNOWN, "--verify-key cannot read inside the %s backup %s",
-					sbtc_dump_format_name(dump.format), newest->name);
-		} else if (!whole) {
-			/* The format's verdict already says why; nothing to read the key from. */
-		} else if (dump.format == SBTC_DUMP_PLAIN) {
-			if (serr[0] != '\0') {
-				char *e = sbtc_sanitize(serr, 300);
-				sbtc_result_add(root, SBTC_CRITICAL, "%s: %s", newest->name, e);
-				free(e);
-			} else if (dump.dkg_as_inserts) {
-				sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s holds sbtc_signer.dkg_shares as INSERT "
-						"statements (pg_dump --inserts): --verify-key reads COPY data only",
-						newest->name);
-			} else if (!have_shares) {
-				sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s holds no data of "
-						"sbtc_signer.dkg_shares (is it the signer's database?)", newest->name);
-			} else {
-				usable = true;
-			}
-		} else if (!dump.has_dkg_data) {
-			sbtc_dkg_shares_free(&shares);
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s holds no data of sbtc_signer.dkg_shares (is "
-					"it the signer's database?)", newest->name);
-		} else {
-			usable = true;
-		}
-		/* The references first: the backup's rows of their keys are what is kept. */
-		references ref;
-		bool fetched = false;
-		if (usable) {
-			uint8_t keys[2][SBTC_AGGREGATE_KEY_LEN];
-			fetch_references(&cfg, &ref);
-			fetched = true;
-			size_t nkeys = reference_keys(&ref, keys);
-			if (ref.timed_out_live || ref.timed_out_node) {
-				/* Name what used the time up, not the reading of the backup that
-				 * would come next and find no time left. */
-				const char *why = ref.timed_out_live ? ref.live_err : ref.onchain_err;
-				if (why[0] != '\0') {
-					char *e = sbtc_sanitize(why, 700);
-					sbtc_result_add(root, sbtc_deadline_timeout_state(), "%s", e);
-					free(e);
-				} else {
-					sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s before "
-							"the backup could be read for the key", sbtc_deadline_seconds());
-				}
-				usable = false;
-			} else if (dump.format == SBTC_DUMP_PLAIN) {
-				usable = plain_shares_for_keys(root, newest, (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys,
-							       nkeys, &shares);
-			} else {
-				sbtc_dkg_shares_free(&shares);
-				usable = shares_via_pg_restore(root, &cfg, newest,
-							       (const uint8_t(*)[SBTC_AGGREGATE_KEY_LEN])keys, nkeys,
-							       &shares);
-			}
-		}
-		if (usable) {
-			shares.now = now;
-			describe_shares(root, &shares);
-			if (ref.want_live)
-				verdict = compare_live(root, &cfg, &ref, &shares);
-			if (ref.want_onchain) {
-				sbtc_result *v = compare_onchain(root, &cfg, &ref, &shares);
-				if (v != NULL && (verdict == NULL || sbtc_state_rank(sbtc_result_state(v)) >
-									    sbtc_state_rank(sbtc_result_state(verdict))))
-					verdict = v;
-			}
-		}
-		if (fetched)
-			sbtc_dkg_shares_free(&ref.live);
-	}
-	sbtc_dkg_shares_free(&shares);
-
-	/* Presentation: a healthy run says everything on its first line. */
-	if (sbtc_result_state(root) == SBTC_OK) {
-		char age[32], sz[32], what[160];
-		sbtc_format_duration(fmax(0, now - newest->mtime), age, sizeof age);
-		sbtc_format_size(newest->size, sz, sizeof sz);
-		describe_format(&dump, what, sizeof what);
-		sbtc_result_set_summary(root, "newest backup %s is %s old, %s, %s%s%s%s", newest->name, age, sz, what,
-					    sbtc_dump_format_encrypted(dump.format) ? " (only age and size checked)"
-										    : " and whole",
-					    verdict != NULL ? "; " : "", verdict != NULL ? sbtc_result_text(verdict) : "");
-	}
-	sbtc_perf_add_time(root);
-	backups_free(&list);
+	sbtc_result *verdict = judge(root, &cfg, &m);
+	present(root, &m, verdict);
+	measurement_free(&m);
 	return sbtc_finish(root);
 }

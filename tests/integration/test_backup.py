@@ -314,14 +314,19 @@ class Formats(BackupCase):
                 r = self.check("--path", path, "--verify-key", "-u", self.node.url)
                 self.assertState(r, 3, "--verify-key cannot read inside the")
 
-    def test_sparse_2gb_file_memory_stays_small(self):
-        # A plain dump's head followed by 2 GB of holes: read through, never held whole.
-        path = os.path.join(self.dir, "sparse.sql")
+    def sparse_plain(self, name, size):
+        """A plain dump's first 4 kB followed by holes up to size bytes."""
+        path = os.path.join(self.dir, name)
         with open(self.current.paths["signer.sql"], "rb") as f:
             head = f.read(4096)
         with open(path, "wb") as f:
             f.write(head)
-            f.truncate(2 * 1024 ** 3)
+            f.truncate(size)
+        return path
+
+    def test_sparse_2gb_file_memory_stays_small(self):
+        # A plain dump's head followed by 2 GB of holes: read through, never held whole.
+        path = self.sparse_plain("sparse.sql", 2 * 1024 ** 3)
         rc, out, rss = self.rss_check("--path", path, "-t", "60")
         self.assertEqual(rc, 2, out)
         self.assertIn("with NUL bytes (a zero-filled tail)", out.splitlines()[0])
@@ -331,12 +336,7 @@ class Formats(BackupCase):
 
     def test_reading_stops_at_the_deadline(self):
         # 64 GB of holes cannot be read in a second: the deadline ends the read, not a hang.
-        path = os.path.join(self.dir, "huge.sql")
-        with open(self.current.paths["signer.sql"], "rb") as f:
-            head = f.read(4096)
-        with open(path, "wb") as f:
-            f.write(head)
-            f.truncate(64 * 1024 ** 3)
+        path = self.sparse_plain("huge.sql", 64 * 1024 ** 3)
         start = time.monotonic()
         r = self.check("--path", path, "-t", "1")
         elapsed = time.monotonic() - start
@@ -747,6 +747,69 @@ class VerifyKey(BackupCase):
                 self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 2 s" % url)
                 self.assertNotIn("pg_restore", r.first_line)
 
+    def test_a_stalled_node_costs_only_itself(self):
+        # The node takes the request and stalls past -t 4: the check ends at its deadline,
+        # with the backup's own lines (age, size, format) and their perfdata, and the
+        # node's line saying that it did not answer in time.
+        self.node.set(mood="stall", stall_seconds=15)
+        for name, what in (("signer.dump", "pg_dump custom format, whole"),
+                           ("signer.sql", "plain SQL dump, whole")):
+            with self.subTest(name=name):
+                path = self.put(self.current.paths[name], age=HOUR)
+                start = time.monotonic()
+                r = self.verify(path, "-t", "4", timeout=20)
+                elapsed = time.monotonic() - start
+                self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 4 s" % self.node.url)
+                self.assertLess(elapsed, 4.5, r)
+                self.assertTrue(any("newest backup %s is 1h 0m old" % name in l for l in r.long_text), r)
+                self.assertTrue(any(re.search(r"\bsize \d", l) for l in r.long_text), r)
+                self.assertTrue(any(what in l for l in r.long_text), r)
+                self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
+    def test_a_stalled_node_leaves_the_live_database_judged(self):
+        # With --dbconn and --stacks-url, a node that stalls past the deadline costs only its
+        # own line: the live database answered, and the plain dump's shares, read with the
+        # dump, are judged against it.
+        self.node.set(mood="stall", stall_seconds=15)
+        path = self.put(self.current.paths["signer.sql"], age=HOUR)
+        r = self.verify(path, "-d", self.db.conninfo(), "-t", "4", timeout=20)
+        self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 4 s" % self.node.url)
+        self.assertTrue(any("the newest verified share of database %s at 127.0.0.1:%d, %s, is the newest verified "
+                            "share in the backup" % (self.db.dbname, self.cluster.port, short(CUR)) in l
+                            for l in r.long_text), r)
+        self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
+    def test_pg_restore_runs_while_the_node_answers(self):
+        # pg_restore starts before the node is asked: a node that takes 2 s and a pg_restore
+        # that takes 2 s to start cost about 2 s together, not 4.
+        self.node.set(mood="stall", stall_seconds=2)
+        slow = os.path.join(self.dir, "pg_restore")
+        with open(slow, "w") as f:
+            f.write("#!/bin/sh\nsleep 2\nexec %s \"$@\"\n" % self.pg_restore)
+        os.chmod(slow, 0o755)
+        start = time.monotonic()
+        r = self.check("--path", self.current.paths["signer.dump"], "--verify-key", "-u", self.node.url,
+                       "--pg-restore", slow, timeout=30)
+        elapsed = time.monotonic() - start
+        self.assertState(r, 0, "on-chain key %s is the newest verified share in the backup" % short(CUR))
+        self.assertLess(elapsed, 3.5, r)
+
+    def test_a_stalled_database_leaves_the_node_judged(self):
+        # The node and the live database are asked at once: a database that takes the
+        # connection and never answers costs only its own line, and the registry's key is
+        # judged against the plain dump's shares.
+        with SilentServer() as db:
+            conninfo = "host=127.0.0.1 port=%d dbname=signer user=monitor" % db.port
+            path = self.put(self.current.paths["signer.sql"], age=HOUR)
+            start = time.monotonic()
+            r = self.verify(path, "-d", conninfo, "-t", "4", timeout=20)
+            elapsed = time.monotonic() - start
+        self.assertState(r, 3)
+        self.assertLess(elapsed, 4.5, r)
+        self.assertTrue(any("on-chain key %s is the newest verified share in the backup" % short(CUR) in l
+                            for l in r.long_text), r)
+        self.assertPerf(r, HOUR, os.path.getsize(path), 1)
+
     def test_every_format_holds_the_key_on_chain(self):
         for name in ("signer.dump", "signer-z0.dump", "signer.tar", "signer.dir", "signer.sql", "signer.sql.gz",
                      "signer.sql.zst", "signer.sql.lz4"):
@@ -803,6 +866,16 @@ class VerifyKey(BackupCase):
         self.assertEqual(self.node.requests, [], "no Stacks node asked without --stacks-url")
         r = self.check("--path", self.old.paths["old.sql"], "--verify-key", "-d", live)
         self.assertState(r, 2, "is not among the verified shares of the backup: it cannot restore a signer")
+
+    def test_live_database_unreachable_is_critical(self):
+        # A connection that fails at once (refused on loopback, a port that is no number)
+        # is CRITICAL with libpq's reason, not a database that answered with no shares.
+        for conninfo in ("host=127.0.0.1 port=%d dbname=signer user=monitor" % closed_port(),
+                         "host=127.0.0.1 port= dbname=signer user=monitor"):
+            with self.subTest(conninfo=conninfo):
+                r = self.check("--path", self.current.paths["signer.sql"], "--verify-key", "-d", conninfo)
+                self.assertState(r, 2, "cannot connect to the database")
+                self.assertNotIn("no verified share", r.stdout)
 
     def test_node_down_is_critical(self):
         r = self.check("--path", self.current.paths["signer.sql"], "--verify-key",

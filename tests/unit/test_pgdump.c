@@ -538,6 +538,114 @@ static void test_copy_block_cases(void **state)
 	sbtc_dkg_shares_free(&sh);
 }
 
+/* The COPY block read out of a stream of SQL text (pg_restore's output), lib/dkg_copy. */
+static void test_copy_from_a_stream(void **state)
+{
+	(void)state;
+	static const char hdr[] = "COPY sbtc_signer.dkg_shares (aggregate_key, created_at, dkg_shares_status) FROM stdin;\n";
+	static const char rows[] =
+		"\\\\x0307000000000000000000000000000000000000000000000000000000000000aa\t2026-11-01 00:00:00+00\tverified\n"
+		"\\\\x0308000000000000000000000000000000000000000000000000000000000000aa\t2026-11-02 00:00:00+00\tverified\n";
+	const uint8_t (*none)[SBTC_AGGREGATE_KEY_LEN] = NULL;
+	uint8_t want[1][SBTC_AGGREGATE_KEY_LEN] = {{0x03, 0x07}};
+	want[0][SBTC_AGGREGATE_KEY_LEN - 1] = 0xaa;
+	sbtc_dkg_shares sh;
+	char err[300] = "";
+	sbtc_strbuf t = SBTC_STRBUF_INIT;
+	sbtc_strbuf_printf(&t, "SET client_encoding = 'UTF8';\n%s%s\\.\nSELECT 1;\n", hdr, rows);
+	/* To the end, keeping the rows of the key asked about besides the newest. */
+	sbtc_src *s = sbtc_src_mem((const uint8_t *)t.data, t.len, SBTC_COMP_NONE);
+	assert_int_equal(sbtc_dkg_copy_src(s, (const uint8_t (*)[SBTC_AGGREGATE_KEY_LEN])want, 1, false, &sh, err,
+					   sizeof err), 0);
+	sbtc_src_free(s);
+	assert_int_equal(sh.n, 2);
+	assert_int_equal(sh.v[0].key[1], 0x08);
+	assert_int_equal(sh.v[1].key[1], 0x07);
+	sbtc_dkg_shares_free(&sh);
+	/* Up to the end of the block only: what follows (here no SQL at all) is not read. */
+	sbtc_strbuf_printf(&t, "\001\002 not SQL, no newline");
+	s = sbtc_src_mem((const uint8_t *)t.data, t.len, SBTC_COMP_NONE);
+	assert_int_equal(sbtc_dkg_copy_src(s, none, 0, true, &sh, err, sizeof err), 0);
+	sbtc_src_free(s);
+	assert_int_equal(sh.n, 1);
+	sbtc_dkg_shares_free(&sh);
+	/* Cut inside the block. */
+	t.len = 0;
+	sbtc_strbuf_printf(&t, "%s%s", hdr, rows);
+	s = sbtc_src_mem((const uint8_t *)t.data, t.len, SBTC_COMP_NONE);
+	assert_int_equal(sbtc_dkg_copy_src(s, none, 0, false, &sh, err, sizeof err), -1);
+	sbtc_src_free(s);
+	assert_non_null(strstr(err, "cut short after 2 rows"));
+	/* A row longer than the reader keeps is an error naming its line, not a cut row. */
+	t.len = 0;
+	sbtc_strbuf_printf(&t, "-- x\n%s", hdr);
+	for (int i = 0; i < 17 * 1024; i++)
+		sbtc_strbuf_append(&t, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 1024);
+	sbtc_strbuf_printf(&t, "\n\\.\n");
+	s = sbtc_src_mem((const uint8_t *)t.data, t.len, SBTC_COMP_NONE);
+	assert_int_equal(sbtc_dkg_copy_src(s, none, 0, false, &sh, err, sizeof err), -1);
+	sbtc_src_free(s);
+	assert_non_null(strstr(err, "line 3 of the COPY block of sbtc_signer.dkg_shares is longer than"));
+	sbtc_strbuf_free(&t);
+}
+
+typedef struct {
+	char seen[8][8];
+	bool overlong[8];
+	size_t n;
+} lines_seen;
+
+static int see_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t no)
+{
+	lines_seen *l = ctx;
+	assert_int_equal(no, l->n + 1);
+	assert_true(len < sizeof l->seen[0]);
+	memcpy(l->seen[l->n], line, len);
+	l->seen[l->n][len] = '\0';
+	l->overlong[l->n++] = overlong;
+	return 0;
+}
+
+/* Lines: the bytes taken for recognition first, then the stream; long lines cut to the
+ * cap; a last line without its newline. */
+static void test_lines_of_a_stream(void **state)
+{
+	(void)state;
+	static const char head[] = "ab\ncd", rest[] = "efgh\n\nij";
+	lines_seen l = {0};
+	size_t cap = 3;
+	sbtc_lines_end end;
+	sbtc_src *s = sbtc_src_mem((const uint8_t *)rest, sizeof rest - 1, SBTC_COMP_NONE);
+	sbtc_src_lines(s, (const uint8_t *)head, sizeof head - 1, &cap, see_line, &l, &end);
+	sbtc_src_free(s);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.seen[0], "ab");
+	assert_false(l.overlong[0]);
+	assert_string_equal(l.seen[1], "cde");
+	assert_true(l.overlong[1]);
+	assert_string_equal(l.seen[2], "");
+	assert_string_equal(l.seen[3], "ij");
+	assert_int_equal(end.status, SBTC_SRC_EOF);
+	assert_false(end.stopped);
+	assert_false(end.ends_with_newline);
+	assert_int_equal(end.bytes, sizeof head - 1 + sizeof rest - 1);
+}
+
 /* ------------------------------------------------------------------ bounded memory */
 
 static void copy_row_line(sbtc_dkg_copy *c, int key_byte, int n, const char *status)
@@ -704,6 +812,8 @@ int main(void)
 		cmocka_unit_test(test_plain_whole_and_every_cut),
 		cmocka_unit_test(test_plain_shares),
 		cmocka_unit_test(test_copy_block_cases),
+		cmocka_unit_test(test_copy_from_a_stream),
+		cmocka_unit_test(test_lines_of_a_stream),
 		cmocka_unit_test(test_copy_summary_is_bounded),
 		cmocka_unit_test(test_toc_beyond_the_limit),
 		cmocka_unit_test(test_tar_members_beyond_the_limit),
