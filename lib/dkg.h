@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "acquire.h"
-#include "cli.h"
 #include "http.h"
 #include "output.h"
 #include "registry.h"
@@ -88,22 +87,5 @@ void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c);
 sbtc_result *sbtc_dkg_verdict(sbtc_result *parent, const sbtc_dkg_shares *s,
 			      const sbtc_registry_key *onchain, double rotation_grace,
 			      const char *where, int verbose);
-
-/* The options of every check that asks the registry for its key and judges shares:
- * --network, --contract, --sender, --rotation-grace; their settings: an
- * sbtc_registry_opts. Its finish picks --network's registry unless --contract names one,
- * splits the contract id and defaults the sender. */
-#define SBTC_DEFAULT_ROTATION_GRACE "6h"
-#define SBTC_DEFAULT_ROTATION_GRACE_SECONDS (6 * 3600.0)
-enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE, SBTC_OPT_NETWORK };
-extern const sbtc_option_group sbtc_registry_group;
-
-typedef struct {
-	sbtc_network network;
-	const char *contract_text; /* NULL until finished: then --network's registry by default */
-	const char *sender;       /* NULL until finished: then the contract's address by default */
-	double rotation_grace;    /* seconds */
-	sbtc_contract_id contract;
-} sbtc_registry_opts;
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "range.h"
 #include "strbuf.h"
 
 sbtc_fetch_status sbtc_registry_key_from_value(const clarity_value *v, sbtc_registry_key *out,
@@ -124,3 +125,64 @@ char *sbtc_key_text(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], int verbose, char
 {
 	return verbose > 0 ? sbtc_key_hex(key, dst, dstlen) : sbtc_key_short(key, dst, dstlen);
 }
+
+static const sbtc_option registry_options[] = {
+	{"network", 0, SBTC_ARG_REQUIRED, "NETWORK", SBTC_OPT_NETWORK,
+	 "mainnet or testnet: picks the sBTC registry of that network (testnet\n"
+	 SBTC_TESTNET_REGISTRY ").", "mainnet"},
+	{"contract", 0, SBTC_ARG_REQUIRED, "ADDRESS.NAME", SBTC_OPT_CONTRACT,
+	 "The sBTC registry contract, whatever --network says (default: --network's,\n"
+	 SBTC_MAINNET_REGISTRY " on mainnet).", NULL},
+	{"sender", 0, SBTC_ARG_REQUIRED, "PRINCIPAL", SBTC_OPT_SENDER,
+	 "Sender of the read-only call (default: the contract's address).", NULL},
+	{"rotation-grace", 0, SBTC_ARG_REQUIRED, "DURATION", SBTC_OPT_ROTATION_GRACE,
+	 "How long a newer verified share may wait for its key rotation to reach the chain\n"
+	 "before WARNING becomes CRITICAL (90s, 45m, 6h, 2d).", SBTC_DEFAULT_ROTATION_GRACE},
+};
+
+static void registry_opts_init(void *settings)
+{
+	sbtc_registry_opts *o = settings;
+	memset(o, 0, sizeof *o);
+	o->network = SBTC_NETWORK_MAINNET;
+	o->rotation_grace = SBTC_DEFAULT_ROTATION_GRACE_SECONDS;
+}
+
+static int registry_option(void *settings, int key, const char *arg, char *err, size_t errlen)
+{
+	sbtc_registry_opts *o = settings;
+	switch (key) {
+	case SBTC_OPT_CONTRACT:
+		o->contract_text = arg;
+		return 0;
+	case SBTC_OPT_NETWORK:
+		return sbtc_network_parse(arg, "--network", &o->network, err, errlen);
+	case SBTC_OPT_SENDER:
+		o->sender = arg;
+		return sbtc_principal_check(arg, "--sender", err, errlen);
+	case SBTC_OPT_ROTATION_GRACE:
+		return sbtc_quantity_parse(arg, SBTC_UNIT_DURATION, &o->rotation_grace, err, errlen);
+	}
+	snprintf(err, errlen, "unhandled registry option");
+	return -1;
+}
+
+static int registry_opts_finish(void *settings, char *err, size_t errlen)
+{
+	sbtc_registry_opts *o = settings;
+	if (o->contract_text == NULL)
+		o->contract_text = sbtc_network_registry(o->network);
+	if (sbtc_contract_id_parse(o->contract_text, &o->contract, err, errlen) != 0)
+		return -1;
+	if (o->sender == NULL)
+		o->sender = o->contract.address;
+	return 0;
+}
+
+const sbtc_option_group sbtc_registry_group = {
+	.options = registry_options,
+	.noptions = sizeof registry_options / sizeof registry_options[0],
+	.init = registry_opts_init,
+	.handle = registry_option,
+	.finish = registry_opts_finish,
+};

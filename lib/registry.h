@@ -11,6 +11,7 @@
 
 #include "acquire.h"
 #include "clarity.h"
+#include "cli.h"
 #include "http.h"
 #include "stacks.h"
 
@@ -45,5 +46,22 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);
 /* The key as messages show it: short, or whole when verbose. */
 char *sbtc_key_text(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], int verbose, char *dst, size_t dstlen);
+
+/* The options of every check that asks the registry for its key and judges shares:
+ * --network, --contract, --sender, --rotation-grace; their settings: an
+ * sbtc_registry_opts. Its finish picks --network's registry unless --contract names one,
+ * splits the contract id and defaults the sender. */
+#define SBTC_DEFAULT_ROTATION_GRACE "6h"
+#define SBTC_DEFAULT_ROTATION_GRACE_SECONDS (6 * 3600.0)
+enum { SBTC_OPT_CONTRACT = 0x1a0, SBTC_OPT_SENDER, SBTC_OPT_ROTATION_GRACE, SBTC_OPT_NETWORK };
+extern const sbtc_option_group sbtc_registry_group;
+
+typedef struct {
+	sbtc_network network;
+	const char *contract_text; /* NULL until finished: then --network's registry by default */
+	const char *sender;       /* NULL until finished: then the contract's address by default */
+	double rotation_grace;    /* seconds */
+	sbtc_contract_id contract;
+} sbtc_registry_opts;
 
 #endif
