@@ -460,15 +460,3 @@ void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *conn, sbtc
 	c->netinfo = out;
 	call_start(a, conn, "getnetworkinfo", NULL, c);
 }
-
-sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
-					   char *err, size_t errlen)
-{
-	sbtc_outcome oc;
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_bitcoin_netinfo_start(a, c, out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	sbtc_strlcpy(err, oc.msg, errlen);
-	return oc.status;
-}

@@ -72,10 +72,6 @@ void sbtc_bitcoin_chaininfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_
 void sbtc_bitcoin_netinfo_start(sbtc_acq *a, const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
 				sbtc_outcome *oc, sbtc_then then, void *ctx);
 
-/* getnetworkinfo alone, run in an acquisition of its own (the version check's form). */
-sbtc_fetch_status sbtc_bitcoin_netinfo_get(const sbtc_bitcoin_conn *c, sbtc_bitcoin_netinfo *out,
-					   char *err, size_t errlen);
-
 /* The shared options --bitcoin-url, --bitcoin-cookie, --bitcoin-user and
  * --bitcoin-password-file; their settings: an sbtc_bitcoin_conn (url stays NULL unless
  * given: the calls then use SBTC_DEFAULT_BITCOIN_URL). Whether the user goes with a

@@ -178,17 +178,6 @@ void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome 
 	sbtc_acq_pg_query(s, catalog_sql, 0, NULL, &j->catalog, &j->catalog_oc, catalog_read, j);
 }
 
-sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen)
-{
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_outcome oc;
-	sbtc_dkg_load_start(sbtc_acq_pg_adopt(a, conn), out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	snprintf(err, errlen, "%s", oc.msg);
-	return oc.status;
-}
-
 void sbtc_dkg_count(const sbtc_dkg_shares *s, sbtc_dkg_counts *c)
 {
 	memset(c, 0, sizeof *c);

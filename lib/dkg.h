@@ -63,12 +63,10 @@ const char *sbtc_share_status_name(sbtc_share_status s);
 /* Parses the enum's text; -1 when unknown. */
 int sbtc_share_status_parse(const char *text);
 
-/* Reads every share from a connection made by sbtc_pg_connect. A database without the
- * table is ERROR ("is this the signer's database?"); one without dkg_shares_status is
- * loaded with has_status false. */
-sbtc_fetch_status sbtc_dkg_load(PGconn *conn, sbtc_dkg_shares *out, char *err, size_t errlen);
-/* The same on a session of an acquisition (statements queue until it is connected; a
- * failed connect fails the load with its outcome). then is called once the load ends. */
+/* Reads every share on a session of an acquisition (statements queue until it is
+ * connected; a failed connect fails the load with its outcome); then is called once the
+ * load ends. A database without the table is ERROR ("is this the signer's database?");
+ * one without dkg_shares_status is loaded with has_status false. */
 void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome *oc, sbtc_then then, void *ctx);
 
 /* Sorts newest first (created_at, then key, both descending, so the order is total). */

@@ -90,20 +90,6 @@ void sbtc_registry_aggregate_key_start(sbtc_acq *a, const char *node_url, const 
 				    key_done, j);
 }
 
-sbtc_fetch_status sbtc_registry_aggregate_key(const char *node_url, const char *role,
-					      const sbtc_contract_id *registry,
-					      const char *sender, const sbtc_http_opts *o,
-					      sbtc_registry_key *out, char *err, size_t errlen)
-{
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_outcome oc;
-	sbtc_registry_aggregate_key_start(a, node_url, role, registry, sender, o, out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	snprintf(err, errlen, "%s", oc.msg);
-	return oc.status;
-}
-
 char *sbtc_key_hex(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen)
 {
 	char full[2 * SBTC_AGGREGATE_KEY_LEN + 1];
@@ -119,7 +105,6 @@ char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_
 	snprintf(dst, dstlen, "%.10s...%s", full, full + 2 * SBTC_AGGREGATE_KEY_LEN - 6);
 	return dst;
 }
-
 
 char *sbtc_key_text(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], int verbose, char *dst, size_t dstlen)
 {

@@ -28,17 +28,12 @@ typedef struct {
 sbtc_fetch_status sbtc_registry_key_from_value(const clarity_value *v, sbtc_registry_key *out,
 					       char *err, size_t errlen);
 
-/* Both steps: call get-current-aggregate-pubkey on the registry and interpret it. The
- * start form runs in an acquisition; the other is an acquisition of that one exchange.
- * Messages name the node as role and origin. */
+/* Both steps: call get-current-aggregate-pubkey on the registry and interpret it, in an
+ * acquisition. Messages name the node as role and origin. */
 void sbtc_registry_aggregate_key_start(sbtc_acq *a, const char *node_url, const char *role,
 				       const sbtc_contract_id *registry, const char *sender,
 				       const sbtc_http_opts *o, sbtc_registry_key *out, sbtc_outcome *oc,
 				       sbtc_then then, void *ctx);
-sbtc_fetch_status sbtc_registry_aggregate_key(const char *node_url, const char *role,
-					      const sbtc_contract_id *registry,
-					      const char *sender, const sbtc_http_opts *o,
-					      sbtc_registry_key *out, char *err, size_t errlen);
 
 /* "03d8c43448...0aa967": enough to tell keys apart on a status line. dst >= 24 bytes. */
 char *sbtc_key_short(const uint8_t key[SBTC_AGGREGATE_KEY_LEN], char *dst, size_t dstlen);

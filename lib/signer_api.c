@@ -138,15 +138,3 @@ void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *
 	free(asked);
 	free(peer);
 }
-
-sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
-				       char *err, size_t errlen)
-{
-	sbtc_outcome oc;
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_signer_info_start(a, url, o, out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	sbtc_strlcpy(err, oc.msg, errlen);
-	return oc.status;
-}

@@ -44,10 +44,6 @@ typedef struct {
 void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
 			    sbtc_outcome *oc, sbtc_then then, void *ctx);
 
-/* The same, run in an acquisition of its own (the version check's form). */
-sbtc_fetch_status sbtc_signer_info_get(const char *url, const sbtc_http_opts *o, sbtc_signer_info *out,
-				       char *err, size_t errlen);
-
 /* The parsing step alone (a body of len bytes): 0, or -1 with a message such as
  * "unexpected /info answer: field 'bitcoin' missing". For the tests and the fuzzer. */
 int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, char *err, size_t errlen);

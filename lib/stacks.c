@@ -159,21 +159,6 @@ void sbtc_stacks_call_read_start(sbtc_acq *a, const char *node_url, const char *
 	sbtc_http_post_json(a, j->url, j->body, &j->ho, 0, &j->ans, oc, call_read_done, j);
 }
 
-sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
-					const sbtc_contract_id *contract,
-					const char *function, const char *sender,
-					const sbtc_http_opts *o, clarity_value **out, char *err,
-					size_t errlen)
-{
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_outcome oc;
-	sbtc_stacks_call_read_start(a, node_url, role, contract, function, sender, o, out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	snprintf(err, errlen, "%s", oc.msg);
-	return oc.status;
-}
-
 int sbtc_stacks_info_parse(json_object *doc, sbtc_stacks_info *out, char *err, size_t errlen)
 {
 	const char *ver, *ch = NULL;
@@ -316,18 +301,6 @@ void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *r
 	char *path = sbtc_xasprintf("v3/tenures/tip_metadata/%s", consensus_hash);
 	node_get_start(a, node_url, role, path, o, tip_time_parser, out, &out->http_status, oc, then, ctx);
 	free(path);
-}
-
-sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-				       sbtc_stacks_info *out, char *err, size_t errlen)
-{
-	sbtc_outcome oc;
-	sbtc_acq *a = sbtc_acq_new();
-	sbtc_stacks_info_start(a, node_url, role, o, out, &oc, NULL, NULL);
-	sbtc_acq_run(a);
-	sbtc_acq_free(a);
-	sbtc_strlcpy(err, oc.msg, errlen);
-	return oc.status;
 }
 
 int sbtc_network_parse(const char *text, const char *what, sbtc_network *out, char *err, size_t errlen)

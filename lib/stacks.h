@@ -43,17 +43,11 @@ int sbtc_principal_check(const char *text, const char *what, char *err, size_t e
  * decoded result is in *out (clarity_free it). A node that refuses, fails (HTTP error,
  * okay:false) gives UNREACHABLE/ERROR; an answer that is not the documented shape gives
  * BAD_ANSWER; each with a message naming the node and what was wrong (the HTTP
- * failures worded by sbtc_http_post_json). The start form runs in an acquisition; the
- * other is an acquisition of that one exchange. */
+ * failures worded by sbtc_http_post_json). */
 void sbtc_stacks_call_read_start(sbtc_acq *a, const char *node_url, const char *role,
 				 const sbtc_contract_id *contract, const char *function, const char *sender,
 				 const sbtc_http_opts *o, clarity_value **out, sbtc_outcome *oc, sbtc_then then,
 				 void *ctx);
-sbtc_fetch_status sbtc_stacks_call_read(const char *node_url, const char *role,
-					const sbtc_contract_id *contract,
-					const char *function, const char *sender,
-					const sbtc_http_opts *o, clarity_value **out, char *err,
-					size_t errlen);
 
 /* GET /v2/info: what block_lag and version read of it. */
 typedef struct {
@@ -114,9 +108,5 @@ void sbtc_stacks_health_start(sbtc_acq *a, const char *node_url, const char *rol
 void sbtc_stacks_tip_time_start(sbtc_acq *a, const char *node_url, const char *role, const sbtc_http_opts *o,
 				const char *consensus_hash, sbtc_stacks_tip_time *out, sbtc_outcome *oc,
 				sbtc_then then, void *ctx);
-
-/* GET /v2/info alone, run in an acquisition of its own (the version check's form). */
-sbtc_fetch_status sbtc_stacks_info_get(const char *node_url, const char *role, const sbtc_http_opts *o,
-				       sbtc_stacks_info *out, char *err, size_t errlen);
 
 #endif
