@@ -84,7 +84,7 @@ static bool run_thens(sbtc_acq *a)
 static void outcome_clear(sbtc_outcome *oc)
 {
 	oc->done = false;
-	oc->status = SBTC_FETCH_OK;
+	oc->status = SBTC_FETCH_PENDING;
 	oc->msg[0] = '\0';
 }
 
@@ -427,6 +427,14 @@ static bool blank(const char *s, size_t len)
 	return true;
 }
 
+sbtc_fetch_status sbtc_http_status_error(sbtc_outcome *oc, const char *peer, const sbtc_http_response *r)
+{
+	char *ex = sbtc_sanitize(r->body != NULL ? r->body : "", SBTC_REMOTE_TEXT_MAX);
+	sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "%s answered HTTP %ld%s%s", peer, r->status, ex[0] ? ": " : "", ex);
+	free(ex);
+	return SBTC_FETCH_ERROR;
+}
+
 /* Judges the answer as get_json/post_json promise (acquire.h), then calls the caller's then. */
 static void json_judge(sbtc_acq *a, void *ctx)
 {
@@ -436,10 +444,7 @@ static void json_judge(sbtc_acq *a, void *ctx)
 	if (j->oc->status != SBTC_FETCH_OK) {
 		/* the transport's own message */
 	} else if (r->status != 200 && !(j->flags & SBTC_JSON_ANY_STATUS)) {
-		char *ex = sbtc_sanitize(r->body, SBTC_REMOTE_TEXT_MAX);
-		sbtc_outcome_set(j->oc, SBTC_FETCH_ERROR, "%s answered HTTP %ld%s%s", j->peer, r->status, ex[0] ? ": " : "",
-				 ex);
-		free(ex);
+		sbtc_http_status_error(j->oc, j->peer, r);
 	} else if (blank(r->body, r->len)) {
 		if (r->status == 200)
 			sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s sent an empty answer", j->peer);
@@ -448,8 +453,8 @@ static void json_judge(sbtc_acq *a, void *ctx)
 		 * its status. A 200 answer must be. */
 		if (r->status == 200) {
 			char *ex = sbtc_sanitize(r->body, SBTC_REMOTE_TEXT_MAX);
-			sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s sent an answer that is not JSON: %s", j->peer,
-					 ex);
+			sbtc_outcome_set(j->oc, SBTC_FETCH_BAD_ANSWER, "%s sent an answer that is not JSON%s%s", j->peer,
+					 ex[0] ? ": " : "", ex);
 			free(ex);
 		}
 	}

@@ -91,6 +91,10 @@ enum {
  *   not JSON              BAD_ANSWER  "PEER sent an answer that is not JSON: <start>"
  * plus the transport's own (unreachable, timeout, too large). The body's start is
  * sanitised and cut (SBTC_REMOTE_TEXT_MAX). */
+/* Ends *oc with ERROR in the wording above for an answer whose HTTP status is not the one
+ * expected: "PEER answered HTTP 503: <start of the body>". Returns ERROR. */
+sbtc_fetch_status sbtc_http_status_error(sbtc_outcome *oc, const char *peer, const sbtc_http_response *r);
+
 void sbtc_http_get_json(sbtc_acq *a, const char *url, const sbtc_http_opts *o, int flags,
 			sbtc_json_answer *ans, sbtc_outcome *oc, sbtc_then then, void *ctx);
 void sbtc_http_post_json(sbtc_acq *a, const char *url, const char *body, const sbtc_http_opts *o, int flags,

@@ -170,6 +170,7 @@ void sbtc_dkg_load_start(sbtc_pg_session *s, sbtc_dkg_shares *out, sbtc_outcome 
 	load_job *j = sbtc_xcalloc(1, sizeof *j);
 	memset(out, 0, sizeof *out);
 	oc->done = false;
+	oc->status = SBTC_FETCH_PENDING;
 	j->s = s;
 	j->out = out;
 	j->oc = oc;

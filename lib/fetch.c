@@ -13,6 +13,7 @@ sbtc_state sbtc_fetch_state(sbtc_fetch_status s)
 	case SBTC_FETCH_UNREACHABLE:
 	case SBTC_FETCH_ERROR: return SBTC_CRITICAL;
 	case SBTC_FETCH_TIMEOUT: return sbtc_deadline_timeout_state();
+	case SBTC_FETCH_PENDING:
 	case SBTC_FETCH_BAD_ANSWER:
 	case SBTC_FETCH_USAGE: return SBTC_UNKNOWN;
 	}

@@ -11,7 +11,10 @@
 #include "state.h"
 
 typedef enum {
-	SBTC_FETCH_OK = 0,
+	/* Not ended (zero, so that an outcome read before its exchange ended, or never
+	 * started, is never taken for an answer): UNKNOWN. */
+	SBTC_FETCH_PENDING = 0,
+	SBTC_FETCH_OK,
 	SBTC_FETCH_UNREACHABLE, /* refused, reset, no route, TLS failure: CRITICAL */
 	SBTC_FETCH_ERROR,       /* the peer answered with an error: CRITICAL */
 	SBTC_FETCH_BAD_ANSWER,  /* an answer that cannot be used: UNKNOWN */
@@ -19,7 +22,7 @@ typedef enum {
 	SBTC_FETCH_USAGE        /* a URL or option that cannot work: UNKNOWN */
 } sbtc_fetch_status;
 
-/* The state a status earns (TIMEOUT: the -t state). */
+/* The state a status earns (TIMEOUT: the -t state; PENDING: UNKNOWN). */
 sbtc_state sbtc_fetch_state(sbtc_fetch_status s);
 
 /* Room for one message about one source. */

@@ -99,13 +99,8 @@ sbtc_fetch_status sbtc_prom_build_info_answer(const sbtc_http_response *resp, co
 					       sbtc_prom_build_info *out, sbtc_outcome *oc)
 {
 	out->revision[0] = '\0';
-	if (resp->status != 200) {
-		char *clean = sbtc_sanitize(resp->body ? resp->body : "", SBTC_REMOTE_TEXT_MAX);
-		sbtc_outcome_set(oc, SBTC_FETCH_ERROR, "%s answered HTTP %ld%s%s", peer, resp->status,
-				 clean[0] ? ": " : "", clean);
-		free(clean);
-		return oc->status;
-	}
+	if (resp->status != 200)
+		return sbtc_http_status_error(oc, peer, resp);
 	if (resp->body == NULL || !sbtc_prom_build_info_revision(resp->body, out->revision, sizeof out->revision))
 		return sbtc_outcome_set(oc, SBTC_FETCH_BAD_ANSWER, "%s has no build_info metric with a revision label",
 					peer);

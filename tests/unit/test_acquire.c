@@ -93,6 +93,8 @@ static void serve(int fd)
 		answer(fd, 200, "application/json", " \r\n", 3);
 	} else if (strcmp(path, "/notjson") == 0) {
 		answer(fd, 200, "text/html", "<html>hello</html>", 18);
+	} else if (strcmp(path, "/notjson-ctl") == 0) {
+		answer(fd, 200, "application/octet-stream", "\x01\x02\x7f", 3);
 	} else if (strcmp(path, "/null") == 0) {
 		answer(fd, 200, "application/json", "null", 4);
 	} else if (strcmp(path, "/404-json") == 0) {
@@ -359,6 +361,8 @@ static void test_json_wording(void **unused)
 		{"/503-empty", SBTC_FETCH_ERROR, "answered HTTP 503"},
 		{"/empty", SBTC_FETCH_BAD_ANSWER, "sent an empty answer"},
 		{"/notjson", SBTC_FETCH_BAD_ANSWER, "sent an answer that is not JSON: <html>hello</html>"},
+		/* a body that sanitises to nothing leaves no dangling ": " */
+		{"/notjson-ctl", SBTC_FETCH_BAD_ANSWER, "sent an answer that is not JSON"},
 	};
 	sbtc_http_opts o = {.peer = "signer API http://x"};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -608,6 +612,18 @@ static void test_pg_stalled_beside_http(void **unused)
 	sbtc_acq_free(a);
 }
 
+/* An outcome that never ended (zeroed, or cleared by a start) is never an answer. */
+static void test_pending_is_not_ok(void **unused)
+{
+	(void)unused;
+	sbtc_outcome oc;
+	memset(&oc, 0, sizeof oc);
+	assert_false(oc.done);
+	assert_int_not_equal(oc.status, SBTC_FETCH_OK);
+	assert_int_equal(oc.status, SBTC_FETCH_PENDING);
+	assert_int_equal(sbtc_fetch_state(SBTC_FETCH_PENDING), SBTC_UNKNOWN);
+}
+
 /* An acquisition with nothing started returns at once; NULL frees as nothing. */
 static void test_empty(void **unused)
 {
@@ -622,6 +638,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_pending_is_not_ok),
 		cmocka_unit_test(test_stalled_and_healthy),
 		cmocka_unit_test(test_concurrent_not_serial),
 		cmocka_unit_test(test_chain),
