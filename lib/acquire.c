@@ -764,8 +764,11 @@ static void pg_statement_done(sbtc_acq *a, sbtc_pg_session *s)
 			return;
 		}
 		s->phase = PG_READY;
-		if (s->connect_oc != NULL)
-			sbtc_outcome_set(s->connect_oc, SBTC_FETCH_OK, "%s", "");
+		if (s->connect_oc != NULL) {
+			char where[200];
+			sbtc_pg_describe(s->conn, where, sizeof where);
+			sbtc_outcome_set(s->connect_oc, SBTC_FETCH_OK, "%s", where);
+		}
 		queue_then(a, s->then, s->ctx);
 		if (s->cur == NULL) {
 			PQclear(r);

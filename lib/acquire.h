@@ -106,8 +106,9 @@ typedef struct sbtc_pg_session sbtc_pg_session;
 
 /* Connects without blocking, names the connection application_name (unless conninfo
  * does), and opens the read-only transaction with statement_timeout, as sbtc_pg_connect
- * does, with its messages and states. then is called once connected or failed. The
- * session belongs to the acquisition (closed by sbtc_acq_free). */
+ * does, with its messages and states. Connected, oc->msg names the database as messages
+ * name it ("signer at 127.0.0.1:5432", sbtc_pg_describe). then is called once connected or
+ * failed. The session belongs to the acquisition (closed by sbtc_acq_free). */
 sbtc_pg_session *sbtc_acq_pg_connect(sbtc_acq *a, const char *conninfo, const char *application_name,
 				     sbtc_outcome *oc, sbtc_then then, void *ctx);
 

@@ -378,8 +378,9 @@ static void number_text(json_object *o, char *dst, size_t dstlen)
 		dst[n - 2] = '\0';
 }
 
-int sbtc_json_get_object_opt(json_object *root, const char *path, unsigned flags,
-			     json_object **out, char *err, size_t errlen)
+/* The value at path when it has the type named by what ("an object"). */
+static int get_typed(json_object *root, const char *path, unsigned flags, json_type type, const char *what,
+		     json_object **out, char *err, size_t errlen)
 {
 	struct lookup l = {path, flags, err, errlen};
 	json_object *o = NULL;
@@ -387,25 +388,22 @@ int sbtc_json_get_object_opt(json_object *root, const char *path, unsigned flags
 
 	if (rc != 0)
 		return rc;
-	if (!json_object_is_type(o, json_type_object))
-		return wrong_type(&l, o, "an object");
+	if (!json_object_is_type(o, type))
+		return wrong_type(&l, o, what);
 	*out = o;
 	return 0;
+}
+
+int sbtc_json_get_object_opt(json_object *root, const char *path, unsigned flags,
+			     json_object **out, char *err, size_t errlen)
+{
+	return get_typed(root, path, flags, json_type_object, "an object", out, err, errlen);
 }
 
 int sbtc_json_get_array_opt(json_object *root, const char *path, unsigned flags,
 			    json_object **out, char *err, size_t errlen)
 {
-	struct lookup l = {path, flags, err, errlen};
-	json_object *o = NULL;
-	int rc = walk(root, &l, &o);
-
-	if (rc != 0)
-		return rc;
-	if (!json_object_is_type(o, json_type_array))
-		return wrong_type(&l, o, "an array");
-	*out = o;
-	return 0;
+	return get_typed(root, path, flags, json_type_array, "an array", out, err, errlen);
 }
 
 int sbtc_json_get_string_opt(json_object *root, const char *path, unsigned flags,

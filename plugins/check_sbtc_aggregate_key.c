@@ -113,19 +113,9 @@ typedef struct {
 	node_view node, reference;
 	bool asked_reference;
 	sbtc_outcome connect_oc, load_oc;
-	char where[200];          /* the database as messages name it, once connected */
 	sbtc_pg_session *session;
 	sbtc_dkg_shares shares;   /* loaded when load_oc is OK */
 } measurement;
-
-static void db_connected(sbtc_acq *a, void *ctx)
-{
-	(void)a;
-	measurement *m = ctx;
-	PGconn *conn = sbtc_pg_session_conn(m->session);
-	if (conn != NULL)
-		sbtc_pg_describe(conn, m->where, sizeof m->where);
-}
 
 /* The node, the reference node and the database in one acquisition: the node's call
  * runs while the database connects. */
@@ -145,7 +135,7 @@ static void measure(const config *cfg, measurement *m)
 						  cfg->registry.sender, &cfg->http, &m->reference.key, &m->reference.oc,
 						  NULL, NULL);
 	}
-	m->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &m->connect_oc, db_connected, m);
+	m->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &m->connect_oc, NULL, NULL);
 	sbtc_dkg_load_start(m->session, &m->shares, &m->load_oc, NULL, NULL);
 	sbtc_acq_run(a);
 	sbtc_acq_free(a);
@@ -204,7 +194,7 @@ static bool judge_shares(sbtc_result *root, const measurement *m)
 		return false;
 	}
 	if (m->load_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->load_oc.status), "database %s: %s", m->where, m->load_oc.msg);
+		sbtc_result_add(root, sbtc_fetch_state(m->load_oc.status), "database %s: %s", m->connect_oc.msg, m->load_oc.msg);
 		return false;
 	}
 	sbtc_dkg_counts c;
@@ -214,16 +204,16 @@ static bool judge_shares(sbtc_result *root, const measurement *m)
 		r = sbtc_result_add(root, SBTC_WARNING,
 				    "database %s " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no verification status; "
 				    SBTC_DKG_PRE0012_FIX,
-				    m->where, shares->n);
+				    m->connect_oc.msg, shares->n);
 	} else if (c.newest_verified != NULL) {
 		sbtc_format_duration(shares->now - c.newest_verified->created_at, age, sizeof age);
 		r = sbtc_result_add(root, SBTC_OK,
 				    "database %s: %zu verified, %zu unverified, %zu failed shares; newest verified "
 				    "created %s ago",
-				    m->where, c.verified, c.unverified, c.failed, age);
+				    m->connect_oc.msg, c.verified, c.unverified, c.failed, age);
 	} else {
 		r = sbtc_result_add(root, SBTC_OK, "database %s: %zu verified, %zu unverified, %zu failed shares",
-				    m->where, c.verified, c.unverified, c.failed);
+				    m->connect_oc.msg, c.verified, c.unverified, c.failed);
 	}
 	if (shares->malformed > 0)
 		sbtc_result_add(r, SBTC_WARNING, "%zu rows with an aggregate_key that is not a 33-byte compressed "

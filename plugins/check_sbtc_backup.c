@@ -474,16 +474,6 @@ static shares_class classify_shares(const config *cfg, const measurement *m)
 
 /* ------------------------------------------------------------------ the references */
 
-/* Names the live database once connected, for the messages about it. */
-static void live_connected(sbtc_acq *a, void *ctx)
-{
-	(void)a;
-	references *ref = ctx;
-	PGconn *conn = sbtc_pg_session_conn(ref->session);
-	if (conn != NULL)
-		sbtc_pg_describe(conn, ref->live_where, sizeof ref->live_where);
-}
-
 /* Asks what the backup is judged against, the sources at once in one acquisition under
  * the deadline: the registry's key on chain (--stacks-url, or without --dbconn), as
  * check_sbtc_aggregate_key asks it, and the live database's shares (--dbconn). */
@@ -494,7 +484,7 @@ static void ask_references(const config *cfg, references *ref)
 	sbtc_acq *a = sbtc_acq_new();
 	sbtc_outcome connected = {0};
 	if (ref->want_live) {
-		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, live_connected, ref);
+		ref->session = sbtc_acq_pg_connect(a, cfg->dbconn, info.progname, &connected, NULL, NULL);
 		/* A connect that failed at once (a bad conninfo, refused) has nothing to load. */
 		if (!connected.done)
 			sbtc_dkg_load_start(ref->session, &ref->live, &ref->live_oc, NULL, NULL);
@@ -509,6 +499,8 @@ static void ask_references(const config *cfg, references *ref)
 	sbtc_acq_run(a);
 	sbtc_acq_free(a);
 	ref->session = NULL;
+	if (connected.status == SBTC_FETCH_OK)
+		sbtc_strlcpy(ref->live_where, connected.msg, sizeof ref->live_where);
 	/* A load that never ended is no answer, whatever its zeroed status says. */
 	if (ref->want_live && !ref->live_oc.done) {
 		if (connected.done && connected.status != SBTC_FETCH_OK)

@@ -392,7 +392,6 @@ typedef struct {
 	sbtc_signer_info signer;
 	sbtc_pg_session *db;
 	PGresult *db_res;
-	char db_where[200];
 	/* when each source's last answer came, from the start (the *_time perfdata) */
 	double started, time[SRC_COUNT];
 } measured;
@@ -444,9 +443,6 @@ static void db_connected(sbtc_acq *a, void *ctx)
 	measured *m = ctx;
 	(void)a;
 	note_time(m, SRC_SIGNER);
-	PGconn *conn = sbtc_pg_session_conn(m->db);
-	if (conn != NULL)
-		sbtc_pg_describe(conn, m->db_where, sizeof m->db_where);
 }
 
 /* Whether the tip's age comes from the height kept between runs: the node has no
@@ -952,12 +948,12 @@ static void judge_signer_db(sbtc_result *root, judgement *j)
 	if (failed(root, &m->db_oc))
 		return;
 	if (m->db_query_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->db_query_oc.status), "signer database %s: %s", m->db_where,
+		sbtc_result_add(root, sbtc_fetch_state(m->db_query_oc.status), "signer database %s: %s", m->db_oc.msg,
 				m->db_query_oc.msg);
 		return;
 	}
 	if (PQntuples(m->db_res) == 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", m->db_where);
+		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", m->db_oc.msg);
 		return;
 	}
 	long long height = strtoll(PQgetvalue(m->db_res, 0, 0), NULL, 10);
@@ -969,12 +965,12 @@ static void judge_signer_db(sbtc_result *root, judgement *j)
 	j->signer_btc = height;
 	if (j->have_bitcoin) {
 		char what[400];
-		snprintf(what, sizeof what, "signer database %s against %s", m->db_where, j->bitcoin_peer);
+		snprintf(what, sizeof what, "signer database %.200s against %s", m->db_oc.msg, j->bitcoin_peer);
 		add_lag(root, cfg, SRC_SIGNER, BLOCKS_BTC, "signer_bitcoin_lag", m->btc.blocks, height, what);
 	}
 	sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
 	sbtc_format_duration(a, age, sizeof age);
-	sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", m->db_where, height, age);
+	sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", m->db_oc.msg, height, age);
 	sbtc_perf_add(root, "signer_last_block_age", round(a), "s", &cfg->tip_age, 0, NAN);
 }
 
