@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* HTTP as the checks speak it: the request options (TLS verified unless --insecure, a
  * cap on the body, credentials), the answer, credentials masked out of it, and URLs
- * shown with credentials masked. The transfers themselves run in lib/acquire.c. */
+ * shown with credentials masked. The transfers themselves run in lib/acquire_loop.c. */
 #ifndef SBTC_HTTP_H
 #define SBTC_HTTP_H
 
@@ -37,7 +37,7 @@ typedef struct {
 	double seconds;   /* total time */
 } sbtc_http_response;
 
-/* Performs one request: an acquisition of that one exchange (lib/acquire.c implements
+/* Performs one request: an acquisition of that one exchange (lib/acquire_loop.c implements
  * it). body may be NULL (GET) and content_type NULL. Returns
  * SBTC_FETCH_OK with any HTTP status (the caller judges it), or another status with a
  * message that names the masked URL and what happened. */

@@ -14,7 +14,7 @@
 #include "fetch.h"
 
 /* The synchronous forms (used by check_sbtc_backup) are one-exchange acquisitions on
- * a database session of lib/acquire.c, which implements them.
+ * a database session of lib/acquire_pg.c, which implements them.
  *
  * Connects with conninfo (keyword/value string or URI; NULL or "" uses libpq's
  * environment and defaults), names the connection application_name (unless the
@@ -37,7 +37,7 @@ char *sbtc_pg_mask(const char *msg, const char *conninfo, const char *password);
 /* "dbname at host:port" (or on its socket) of a connection, for messages. */
 void sbtc_pg_describe(PGconn *conn, char *dst, size_t dstlen);
 
-/* ---- the pieces of a database session (lib/acquire.c) ---- */
+/* ---- the pieces of a database session (lib/acquire_pg.c) ---- */
 
 /* A conninfo libpq cannot parse: -1 with "invalid --dbconn: ..." (passwords masked). */
 int sbtc_pg_conninfo_check(const char *conninfo, char *err, size_t errlen);

@@ -470,7 +470,7 @@ class Failures(VersionCase):
             ("forbidden", "answered HTTP 403: Resource not accessible by integration"),
             ("http-500", "answered HTTP 500: Server Error"),
             ("http-502", "answered HTTP 502"),
-            ("garbage", "sent an answer that is not JSON"),  # lib/acquire.c's one wording
+            ("garbage", "sent an answer that is not JSON"),  # lib/acquire_loop.c's one wording
             ("wrong-shape", "expected an array of releases, got object"),
             ("reset", "GitHub API %s" % self.gh.url),
         ]

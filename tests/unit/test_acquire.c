@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for lib/acquire.c: several HTTP exchanges in one loop against a real server
+/* Unit tests for lib/acquire_loop.c: several HTTP exchanges in one loop against a real server
  * on 127.0.0.1 (forked here), one of them stalled; the deadline; chains started from
  * then; the JSON requests' wording for each failure; the cap on the body; masking. */
 #include <stdarg.h>
