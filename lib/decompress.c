@@ -496,6 +496,20 @@ void sbtc_src_lines(sbtc_src *src, const uint8_t *head, size_t head_len, const s
 		while (i < got) {
 			uint8_t *nl = memchr(buf + i, '\n', got - i);
 			size_t n = (size_t)((nl ? nl : buf + got) - (buf + i));
+			if (nl != NULL && line.len == 0 && !overlong && n <= *line_cap) {
+				/* A whole line in the buffer (nearly every one) goes over where it
+				 * lies, its newline made the NUL: no copy. */
+				*nl = '\0';
+				no++;
+				if (fn(ctx, (const char *)buf + i, n, false, no) != 0) {
+					end->stopped = true;
+					end->status = SBTC_SRC_OK;
+					sbtc_strbuf_free(&line);
+					return;
+				}
+				i += n + 1;
+				continue;
+			}
 			if (line.len + n > *line_cap) {
 				overlong = true;
 				n = line.len < *line_cap ? *line_cap - line.len : 0;
