@@ -408,9 +408,7 @@ static void exchange_end(sbtc_acq *a, exchange *x)
 	free(x->peer);
 	free(x->url);
 	free(x->not_found);
-	free(x);
-	if (then != NULL)
-		then(a, ctx);
+	sbtc_acq_done(a, x, then, ctx);
 }
 
 /* GitHub answered (or not): the answer, else an older one from the cache. */

@@ -41,9 +41,7 @@ static void json_get_done(sbtc_acq *a, void *arg)
 	free(g->what);
 	free(g->asked);
 	free(g->peer);
-	free(g);
-	if (then != NULL)
-		then(a, ctx);
+	sbtc_acq_done(a, g, then, ctx);
 }
 
 void sbtc_json_get_parsed(sbtc_acq *a, const sbtc_json_get_req *req, sbtc_outcome *oc, sbtc_then then, void *ctx)
