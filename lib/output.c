@@ -64,6 +64,7 @@ struct sbtc_result {
 	sbtc_state state; /* this node's own state; rendering combines it with the children's */
 	char *text;       /* for the root: the summary (NULL: derived from the worst children) */
 	char *ok_text;    /* for the root: the summary when the run ends OK */
+	char *id;         /* stable sub-check name (sbtc_result_set_id); NULL when none */
 	sbtc_result **children;
 	size_t nchildren;
 	size_t children_cap;
@@ -104,6 +105,7 @@ void sbtc_result_free(sbtc_result *r)
 	free(r->perf);
 	free(r->text);
 	free(r->ok_text);
+	free(r->id);
 	free(r);
 }
 
@@ -216,6 +218,43 @@ void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *
 	}
 	p->min = min;
 	p->max = max;
+}
+
+/* [a-z] first, then [a-z0-9_] (digits only when allowed), 1..max characters. */
+static bool plain_name(const char *s, size_t max, bool digits_and_underscore)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max || !(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (digits_and_underscore && ((c >= '0' && c <= '9') || c == '_'))))
+			return false;
+	}
+	return true;
+}
+
+sbtc_result *sbtc_result_set_id(sbtc_result *r, const char *id)
+{
+	if (!plain_name(id, 48, true))
+		sbtc_die(SBTC_UNKNOWN, "internal error: sub-check id '%.60s' is not [a-z][a-z0-9_]*", id);
+	free(r->id);
+	r->id = sbtc_xstrdup(id);
+	return r;
+}
+
+const char *sbtc_result_id(const sbtc_result *r)
+{
+	return r->id;
+}
+
+void sbtc_perf_add_count(sbtc_result *r, const char *label, double value, const char *unit_word,
+			 const sbtc_thresholds *t, double min, double max)
+{
+	if (!plain_name(unit_word, sizeof r->perf[0].unit_word - 1, false))
+		sbtc_die(SBTC_UNKNOWN, "internal error: unit word '%.60s' is not [a-z]+", unit_word);
+	sbtc_perf_add(r, label, value, "", t, min, max);
+	sbtc_strlcpy(r->perf[r->nperf - 1].unit_word, unit_word, sizeof r->perf[0].unit_word);
 }
 
 void sbtc_perf_add_seconds(sbtc_result *r, const char *label, double seconds)

@@ -49,6 +49,17 @@ void sbtc_result_set_summary(sbtc_result *root, const char *fmt, ...) __attribut
  * any other state is summarised by the worst sub-results, or the summary set above. */
 void sbtc_result_set_ok_summary(sbtc_result *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A stable name for what a sub-result judges ("age", "size", "bitcoin_lag"): [a-z][a-z0-9_]*,
+ * at most 48 characters, never data (no file name, host or key). Machine-readable outputs
+ * key the sub-result by it: the Prometheus output gives its state as
+ * sbtc_check_state{check="backup",sub="age"}. Siblings may share an id; they then count
+ * as one sub-check whose state is the worst of theirs. A sub-result without an id counts
+ * only in its parent's state. An id that breaks the rule above is a programming error
+ * (sbtc_die UNKNOWN). Returns r. */
+sbtc_result *sbtc_result_set_id(sbtc_result *r, const char *id);
+/* NULL when none. */
+const char *sbtc_result_id(const sbtc_result *r);
+
 /* Read access, for tests and for texts built from sub-results. */
 const char *sbtc_result_text(const sbtc_result *r); /* "" when none */
 sbtc_state sbtc_result_own_state(const sbtc_result *r);
@@ -63,6 +74,12 @@ sbtc_state sbtc_result_state(const sbtc_result *r);
 /* Adds perfdata to r. t may be NULL; min/max NaN for none. uom must be a base unit. */
 void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *uom,
 		   const sbtc_thresholds *t, double min, double max);
+
+/* Adds a dimensionless count as perfdata (uom ""), naming what it counts in the plural,
+ * [a-z]+ ("blocks", "shares", "keys", "ports"): the Prometheus output appends it to the
+ * metric's name (sbtc_block_lag_bitcoin_lag_blocks); the Nagios perfdata is unchanged. */
+void sbtc_perf_add_count(sbtc_result *r, const char *label, double value, const char *unit_word,
+			 const sbtc_thresholds *t, double min, double max);
 
 /* Adds a duration as perfdata: label=seconds, in s, to the microsecond ("bitcoin_time"
  * for the seconds one source took). */

@@ -13,6 +13,7 @@ typedef struct {
 	char *label;
 	double value;     /* NaN prints as U (undetermined) */
 	char uom[4];      /* "", "s", "B", "%", "c" */
+	char unit_word[16]; /* with uom "": what the number counts ("blocks"); "" when unsaid */
 	sbtc_range warning; /* .set false: empty field */
 	sbtc_range critical;
 	double min;       /* NaN: empty field */

@@ -884,6 +884,63 @@ static void test_finish(void **unused)
 	}
 }
 
+/* Sub-check ids and unit words: kept as given, and a malformed one is a programming
+ * error that ends the run UNKNOWN rather than reaching a machine-readable output. */
+static void die_bad_id(const void *arg)
+{
+	sbtc_result *r = sbtc_result_new();
+	sbtc_result_set_id(sbtc_result_add(r, SBTC_OK, "x"), (const char *)arg);
+	_exit(99);
+}
+
+static void die_bad_unit(const void *arg)
+{
+	sbtc_result *r = sbtc_result_new();
+	sbtc_perf_add_count(r, "lag", 1, (const char *)arg, NULL, 0, NAN);
+	_exit(99);
+}
+
+static void test_ids_and_unit_words(void **unused)
+{
+	(void)unused;
+	sbtc_result *root = sbtc_result_new();
+	sbtc_result *c = sbtc_result_add(root, SBTC_WARNING, "newest backup is 2 d old");
+	assert_null(sbtc_result_id(c));
+	assert_ptr_equal(sbtc_result_set_id(c, "age"), c);
+	assert_string_equal(sbtc_result_id(c), "age");
+	sbtc_result_set_id(c, "bitcoin_lag2");
+	assert_string_equal(sbtc_result_id(c), "bitcoin_lag2");
+	sbtc_perf_add_count(root, "bitcoin_lag", 3, "blocks", NULL, 0, NAN);
+	sbtc_perf_add(root, "age", 5, "s", NULL, 0, NAN);
+	assert_int_equal(sbtc_result_nperf(root), 2);
+	assert_string_equal(sbtc_result_perf(root, 0)->unit_word, "blocks");
+	assert_string_equal(sbtc_result_perf(root, 0)->uom, "");
+	assert_string_equal(sbtc_result_perf(root, 1)->unit_word, "");
+	/* The Nagios perfdata does not change. */
+	char *out = sbtc_render(root, "LAG", SBTC_FORMAT_ONE_LINE);
+	assert_non_null(strstr(out, "'bitcoin_lag'=3;;;0 'age'=5s"));
+	free(out);
+	sbtc_result_free(root);
+
+	const char *bad_ids[] = {"", "Age", "1st", "_x", "a-b", "a b", "/var/backups",
+				 "a123456789012345678901234567890123456789012345678"};
+	for (size_t i = 0; i < N_ELEMS(bad_ids); i++) {
+		int code = -1;
+		char *o = run_in_child(die_bad_id, bad_ids[i], &code);
+		assert_int_equal(code, 3);
+		assert_non_null(strstr(o, "sub-check id"));
+		free(o);
+	}
+	const char *bad_units[] = {"", "Blocks", "blocks_x", "b2", "abcdefghijklmnop"};
+	for (size_t i = 0; i < N_ELEMS(bad_units); i++) {
+		int code = -1;
+		char *o = run_in_child(die_bad_unit, bad_units[i], &code);
+		assert_int_equal(code, 3);
+		assert_non_null(strstr(o, "unit word"));
+		free(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -905,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_print_status),
 		cmocka_unit_test(test_unicode_line_breaks),
 		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_ids_and_unit_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
