@@ -533,6 +533,26 @@ static void test_json_tree(void **unused)
 	free(out);
 	sbtc_result_free(r);
 
+	/* A sub-check id is carried as "id", only where one is set (schema 1 still). */
+	r = sbtc_result_new();
+	sbtc_result *with = sbtc_result_set_id(sbtc_result_add(r, SBTC_WARNING, "old"), "age");
+	sbtc_result_add(with, SBTC_OK, "detail");
+	sbtc_result_add(r, SBTC_OK, "plain");
+	out = render(r, SBTC_FORMAT_JSON);
+	o = parse_json_line(out);
+	expect_int_field(o, "schema_version", 1);
+	checks = field(o, "checks");
+	expect_string_field(json_object_array_get_idx(checks, 0), "id", "age");
+	json_object *none = NULL;
+	assert_false(json_object_object_get_ex(json_object_array_get_idx(checks, 1), "id", &none));
+	assert_false(json_object_object_get_ex(json_object_array_get_idx(field(json_object_array_get_idx(checks, 0),
+									       "checks"),
+								   0),
+					       "id", &none));
+	json_object_put(o);
+	free(out);
+	sbtc_result_free(r);
+
 	/* A root with nothing. */
 	r = sbtc_result_new();
 	out = render(r, SBTC_FORMAT_JSON);
