@@ -120,8 +120,12 @@ int sbtc_output_file_setup(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "--output-file '%s': %s", path, strerror(errno));
 		return -1;
 	}
+	int len = snprintf(g_temp, sizeof g_temp, "%s/.%s.XXXXXX", dir, base);
+	if (len < 0 || (size_t)len >= sizeof g_temp) {
+		snprintf(err, errlen, "invalid --output-file '%.80s...': the name is too long", path);
+		return -1;
+	}
 	sbtc_strlcpy(g_final, path, sizeof g_final);
-	snprintf(g_temp, sizeof g_temp, "%s/.%s.XXXXXX", dir, base);
 	int fd = mkostemp(g_temp, O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "--output-file '%s': cannot create a file in %s: %s", path, dir, strerror(errno));
