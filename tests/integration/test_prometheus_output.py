@@ -20,7 +20,7 @@ import unittest
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
-from harness import signerdb
+from harness import signerdb, under_valgrind
 from harness.net import SilentServer, closed_port
 
 from bitcoind import BitcoindFixture
@@ -376,6 +376,7 @@ class Version(PromCase):
         cls.gh.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
+    @under_valgrind
     def test_ok_and_failing(self):
         def args(version, cache):
             return ["--github-api", self.gh.url, "--cache-dir", os.path.join(self.tmp, cache),
@@ -444,6 +445,7 @@ class OutputFile(unittest.TestCase):
         self.assertEqual(promtool(text), (0, ""), text)
         self.assertEqual(parse_exposition(text)[("sbtc_check_state", (("check", "block_lag"),))], 2, text)
 
+    @under_valgrind
     def test_any_format_and_sticky_directory(self):
         os.chmod(self.dir, 0o1777)
         path = os.path.join(self.dir, "out.txt")
