@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,8 +234,11 @@ static void test_help_text(void **unused)
 		"\n -t, --timeout=SECONDS[:STATE]\n    Deadline for the whole run in seconds, and the state to report when it\n"
 		"    passes (OK, WARNING, CRITICAL or UNKNOWN; UNKNOWN when no state is given).\n"
 		"    Default: 15\n --output-format=FORMAT\n",
-		"\n --output-format=FORMAT\n    multi-line, one-line, or json (versioned document; the exit code is the\n"
-		"    state in every format).\n    Default: multi-line\n --extra-opts",
+		"\n --output-format=FORMAT\n    multi-line, one-line, json (versioned document), or prometheus (text\n"
+		"    exposition format, as the node exporter's textfile collector reads it). The\n"
+		"    exit code is the state in every format.\n    Default: multi-line\n --output-file=FILE\n",
+		"\n --output-file=FILE\n    Write the output to FILE instead of standard output, atomically: into a\n",
+		"    FILE must not be a symbolic link.\n --extra-opts",
 		"\n --extra-opts[=[SECTION][@FILE]]\n    ",
 		/* the plugin's: the Default line last, as written, only where there is one */
 		"\n -u, --url=URL\n    The node's URL.\n    Default: http://127.0.0.1:1\n -n, --number",
@@ -432,7 +436,7 @@ static void test_usage_errors(void **unused)
 		/* shared option values */
 		{{"-t", "0"}, "invalid timeout '0': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
 		{{"--timeout=10:crit"}, "invalid timeout state 'crit': use OK, WARNING, CRITICAL or UNKNOWN"},
-		{{"--output-format=xml"}, "invalid --output-format 'xml': use multi-line, one-line or json"},
+		{{"--output-format=xml"}, "invalid --output-format 'xml': use multi-line, one-line, json or prometheus"},
 		/* the handler's own message */
 		{{"--fail=because"}, "handler refused 'because'"},
 		{{"-u", "http://a", "--fail", "no way"}, "handler refused 'no way'"},
@@ -492,6 +496,125 @@ static void test_json_usage_errors(void **unused)
 	/* The last --output-format wins, as for the parse itself. */
 	expect_run(ARGS("--output-format=json", "--output-format=one-line", "-x"), NULL, 3,
 		   "SBTC DEMO UNKNOWN - unknown option '-x'\n" USAGE_LINES);
+}
+
+/* In the prometheus format a usage error is an exposition of state 3 and nothing else,
+ * so that a timer's file never holds anything but metrics. */
+static void test_prometheus_usage_errors(void **unused)
+{
+	(void)unused;
+	const char *const *cases[] = {ARGS("--output-format=prometheus", "--bogus"),
+				      ARGS("--bogus", "--output-format", "prometheus"),
+				      ARGS("--output-format=prometheus", "-u")};
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct run r = run_args(cases[i], NULL);
+		assert_int_equal(r.code, 3);
+		const char *head = "# HELP sbtc_check_state ";
+		assert_memory_equal(r.out, head, strlen(head));
+		assert_non_null(strstr(r.out, "\nsbtc_check_state{check=\"demo\"} 3\n"));
+		assert_non_null(strstr(r.out, "\nsbtc_check_last_run_timestamp_seconds{check=\"demo\"} "));
+		assert_null(strstr(r.out, "Usage"));
+		assert_null(strstr(r.out, "bogus"));
+		free(r.out);
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	char buf[1024];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sbtc_strbuf_append(&b, buf, n);
+	fclose(f);
+	return sbtc_strbuf_steal(&b);
+}
+
+/* --output-file: the result goes to the file (whole, nothing on stdout); a file where
+ * another user could replace it is refused on stdout. */
+static void test_output_file(void **unused)
+{
+	(void)unused;
+	char dir[] = "/tmp/sbtc-test-cli-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	char *file = sbtc_xasprintf("%s/out.txt", dir);
+	char *opt = sbtc_xasprintf("--output-file=%s", file);
+
+	struct run r = run_args(ARGS(opt, "--bogus"), NULL);
+	assert_int_equal(r.code, 3);
+	assert_string_equal(r.out, "");
+	free(r.out);
+	char *text = slurp(file);
+	assert_non_null(text);
+	/* The status line alone: the usage lines would be a second result in a file. */
+	assert_string_equal(text, "SBTC DEMO UNKNOWN - unknown option '--bogus'\n");
+	free(text);
+
+	/* From an ini file too, and the later one wins. */
+	char *ini = sbtc_xasprintf("%s/demo.ini", dir);
+	char *file2 = sbtc_xasprintf("%s/out2.prom", dir);
+	FILE *f = fopen(ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[check_sbtc_demo]\noutput-file = %s\n", file2);
+	assert_int_equal(fclose(f), 0);
+	char *extra = sbtc_xasprintf("--extra-opts=@%s", ini);
+	r = run_args(ARGS(extra, "-x"), NULL);
+	assert_int_equal(r.code, 3);
+	assert_string_equal(r.out, "");
+	free(r.out);
+	text = slurp(file2);
+	assert_non_null(text);
+	/* The ini file's options come before the command line's: the file is set when -x is
+	 * read (the format from an ini file counts only once all is parsed, as for json). */
+	assert_string_equal(text, "SBTC DEMO UNKNOWN - unknown option '-x'\n");
+	free(text);
+
+	/* Refused: through a symbolic link, in a directory others may write to. */
+	char *link = sbtc_xasprintf("%s/link", dir);
+	assert_int_equal(symlink(file, link), 0);
+	char *lopt = sbtc_xasprintf("--output-file=%s", link);
+	r = run_args(ARGS(lopt), NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "is a symbolic link"));
+	free(r.out);
+	char *open_dir = sbtc_xasprintf("%s/open", dir);
+	assert_int_equal(mkdir(open_dir, 0777), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	char *oopt = sbtc_xasprintf("--output-file=%s/x", open_dir);
+	r = run_args(ARGS(oopt), NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "SBTC DEMO UNKNOWN - --output-file '"));
+	assert_non_null(strstr(r.out, "is writable by others without the sticky bit"));
+	free(r.out);
+	/* With the sticky bit it is fine. */
+	assert_int_equal(chmod(open_dir, 01777), 0);
+	r = run_args(ARGS(oopt, "--bogus"), NULL);
+	assert_int_equal(r.code, 3);
+	assert_string_equal(r.out, "");
+	free(r.out);
+
+	char *x = sbtc_xasprintf("%s/x", open_dir);
+	assert_int_equal(unlink(x), 0);
+	assert_int_equal(rmdir(open_dir), 0); /* no temporary file left */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(unlink(file2), 0);
+	assert_int_equal(unlink(ini), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(x);
+	free(oopt);
+	free(open_dir);
+	free(lopt);
+	free(link);
+	free(extra);
+	free(file2);
+	free(ini);
+	free(opt);
+	free(file);
 }
 
 static void test_parsed_values(void **unused)
@@ -649,8 +772,8 @@ static void test_long_arguments_are_cut(void **unused)
 	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - unexpected argument '%s'\n" USAGE_LINES, cut);
 	expect_run(ARGS(arg), NULL, 3, want);
 	free(want);
-	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid --output-format '%s': use multi-line, one-line "
-			      "or json\n" USAGE_LINES, cut);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid --output-format '%s': use multi-line, one-line, "
+			      "json or prometheus\n" USAGE_LINES, cut);
 	char *fmt = sbtc_xasprintf("--output-format=%s", arg);
 	expect_run(ARGS(fmt), NULL, 3, want);
 	free(fmt);
@@ -966,6 +1089,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_json_usage_errors),
+		cmocka_unit_test(test_prometheus_usage_errors),
+		cmocka_unit_test(test_output_file),
 		cmocka_unit_test(test_parsed_values),
 		cmocka_unit_test_teardown(test_extra_opts, remove_ini),
 		cmocka_unit_test(test_usage_error_direct),
