@@ -409,3 +409,26 @@ class EndToEndTest(unittest.TestCase):
                 self.assertTrue(name in emitted or name in COMMON_SERIES or name in NODE_SERIES,
                                 "%s names %s, which no check emits (emitted: %s)" % (e, name, sorted(emitted)))
             self.stack.query(e.replace("$instance", ".*"))
+
+
+class DuplicateSeriesTest(unittest.TestCase):
+    """Two files with the same series (two instances of one check in one folder): node
+    exporter serves one, drops the other, and says so only in its log and in
+    promhttp_metric_handler_errors_total{cause="gathering"}, not in
+    node_textfile_scrape_error; SbtcTextfileDuplicateSeries's expression sees it."""
+
+    @unittest.skipIf(yaml is None, "python3-yaml is missing")
+    def test_duplicate_series_seen_by_the_rule(self):
+        with open(RULES) as f:
+            rules = {r["alert"]: r for g in yaml.safe_load(f)["groups"] for r in g["rules"]}
+        expr = rules["SbtcTextfileDuplicateSeries"]["expr"].replace("[5m]", "[1m]")
+        with PrometheusStack() as stack:
+            for name, state in (("sbtc_backup.prom", 0), ("sbtc_backup_offsite.prom", 2)):
+                with open(os.path.join(stack.textfile_dir, name), "w") as f:
+                    f.write("# HELP sbtc_check_state State.\n# TYPE sbtc_check_state gauge\n"
+                            'sbtc_check_state{check="backup"} %d\n' % state)
+            got = stack.wait_for(expr, timeout=30)
+            self.assertEqual(len(got), 1, got)
+            self.assertEqual([v for _, v in stack.query("node_textfile_scrape_error")], [0.0])
+            self.assertEqual(len(stack.query('sbtc_check_state{check="backup"}')), 1)
+            self.assertIn("was collected before with the same name and label values", stack.log())

@@ -57,6 +57,22 @@ class PrometheusStack(ManagedDaemon):
                          "--web.listen-address=127.0.0.1:%d" % self.port,
                          "--log.level=warn"], self.port, "prometheus")
 
+    def launch(self):
+        """Both daemons, then until Prometheus says it is ready (it listens before it has
+        loaded its storage and rules, answering 503)."""
+        super().launch()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise DaemonError("prometheus is not ready after 30 s:\n%s" % self.log())
+            time.sleep(0.1)
+
     @property
     def url(self):
         return "http://127.0.0.1:%d" % self.port
@@ -73,7 +89,11 @@ class PrometheusStack(ManagedDaemon):
 
     def api(self, path, **params):
         """The data of an answer of Prometheus's HTTP API; DaemonError on an error."""
-        doc = json.loads(self._get("/api/v1/" + path, params))
+        text = self._get("/api/v1/" + path, params)
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            raise DaemonError("%s %r: not JSON: %r" % (path, params, text[:300]))
         if doc.get("status") != "success":
             raise DaemonError("%s %r: %s: %s" % (path, params, doc.get("errorType"), doc.get("error")))
         return doc["data"]
