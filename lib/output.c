@@ -523,10 +523,14 @@ bool sbtc_print_status(sbtc_state state, const char *text)
 		return false; /* a result is out already */
 	int fd = sbtc_output_fd();
 	if (g_format == SBTC_FORMAT_PROMETHEUS) {
-		/* No free text: the state, and when the run ended. */
-		char out[1024];
+		/* No free text in the exposition: the state, and when the run ended. Why goes to
+		 * standard error, where a timer's journal keeps it. */
+		char out[1200];
 		size_t n = sbtc_prom_render_status(out, sizeof out, g_label, state, sbtc_elapsed(), sbtc_wall_clock());
 		write_all(fd, out, n);
+		int m = snprintf(out, sizeof out, "SBTC %s %s - %s\n", g_label, sbtc_state_name(state), msg);
+		if (m > 0)
+			write_all(STDERR_FILENO, out, strlen(out));
 	} else if (g_format == SBTC_FORMAT_JSON) {
 		/* Plain JSON escaping of our own message; sanitising keeps it one line. */
 		char line[2200];
