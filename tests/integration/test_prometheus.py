@@ -319,6 +319,15 @@ class EndToEndTest(unittest.TestCase):
                 self.assertEqual(len(v), 1, (name, v))
             last = self.stack.query('sbtc_check_last_run_timestamp_seconds{check="%s"}' % c)[0][1]
             self.assertLess(abs(time.time() - last), 120, c)
+        # A series per sub-check, by its id: the backup's age judged CRITICAL, the others OK.
+        subs = {(labels["check"], labels["sub"]): value
+                for labels, value in self.stack.wait_for('sbtc_check_state{sub!=""}')}
+        self.assertEqual(subs[("backup", "age")], 2.0, subs)
+        self.assertEqual(subs[("aggregate_key", "key")], 0.0, subs)
+        self.assertEqual(subs[("block_lag", "bitcoin_lag")], 0.0, subs)
+        self.assertEqual(subs[("version", "signer")], 1.0, subs)
+        for (check, sub), value in subs.items():
+            self.assertLessEqual(value, states[check], (check, sub))
 
     def test_numbers_and_thresholds(self):
         age = self.stack.wait_for('sbtc_backup_age_seconds{check="backup"}')
