@@ -314,7 +314,7 @@ static void test_garbage_truncated_future(void **state)
 		"\x7f" "ELF\x01\x02 garbage",
 		"sbtc-signer-state 1\nfailed_shares 4\nsign_requests 1000 100 1\n", /* no end line */
 		"sbtc-signer-state 2\nfailed_shares 4\nsign_requests 1000 100 1\nend\n", /* a later format */
-		"sbtc-signer-state 1\nsign_requests 999999 100 1\nend\n",               /* a time to come */
+		"sbtc-signer-state 1\nfailed_shares 4\nsign_requests 999999 100 1\nend\n", /* a time to come */
 		"sbtc-signer-state 1\nsign_requests 1000 100 101\nend\n",              /* more failed than all */
 		"sbtc-signer-state 1\nsign_requests 1000 -1 0\nend\n",
 		"sbtc-signer-state 1\nsign_requests 1000 nan 0\nend\n",
