@@ -39,16 +39,28 @@ static void check_rate(const sbtc_signer_rate *r)
 		abort();
 }
 
+static char dir[64];
+
+/* The directory and its one entry go when the fuzzer exits. */
+static void remove_state_dir(void)
+{
+	sbtc_cache c = {.dir = dir, .fd = -1};
+	char *entry = sbtc_cache_path(&c, "signer-state");
+	(void)unlink(entry);
+	(void)rmdir(dir);
+	free(entry);
+}
+
 static int state_dir(void)
 {
 	static int fd = -2;
 	if (fd != -2)
 		return fd;
-	char dir[64], err[300];
+	char err[300];
 	snprintf(dir, sizeof dir, "%s/sbtc-fuzz-signer-state-%ld", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
 		 (long)getpid());
 	fd = sbtc_statedir_open(dir, "state directory", err, sizeof err);
-	if (fd < 0)
+	if (fd < 0 || atexit(remove_state_dir) != 0)
 		abort();
 	return fd;
 }
