@@ -410,14 +410,14 @@ static void catalog_read(sbtc_acq *a, void *ctx)
 					     withdrawal_params};
 	static const int nparams[PART_N] = {0, 1, 2, 1, 3, 2};
 
-	/* The alive part needs no table of the signer's: asked even when the catalog
-	 * failed, unless the session itself did. */
+	/* A failed catalog statement (the connect's failure, the deadline) is every part's
+	 * outcome; the alive part needs no table of the signer's, so no catalog row. */
 	j->pending = PART_N;
 	for (int p = 0; p < PART_N; p++) {
 		sbtc_outcome *oc = part_outcome(j->out, p);
 		char why[SBTC_FETCH_MSG_MAX];
 		if (j->catalog_oc.status != SBTC_FETCH_OK) {
-			*oc = j->catalog_oc;
+			sbtc_outcome_set(oc, j->catalog_oc.status, "%s: %s", part_name(p), j->catalog_oc.msg);
 			j->pending--;
 			continue;
 		}

@@ -38,8 +38,11 @@ static void run_against(const char *conninfo, sbtc_fetch_status want, const char
 	sbtc_acq_free(a);
 	assert_int_equal(ends, 1);
 	const sbtc_outcome *parts[] = {&f.alive_oc, &f.set_oc, &f.peers_oc, &f.dkg_oc, &f.deposits_oc, &f.withdrawals_oc};
+	static const char *const names[] = {"the signer's sessions: ", "the signer set: ", "the dialed peers: ",
+					    "the DKG shares: ", "the deposits: ", "the withdrawals: "};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		assert_true(parts[i]->done);
+		assert_memory_equal(parts[i]->msg, names[i], strlen(names[i]));
 		assert_int_equal(parts[i]->status, want);
 		if (strstr(parts[i]->msg, msg) == NULL)
 			fail_msg("part %zu: \"%s\" lacks \"%s\"", i, parts[i]->msg, msg);
