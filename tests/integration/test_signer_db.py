@@ -6,11 +6,11 @@ schema-v1.0.3.sql, schema-pre0012.sql), each part with its own outcome, and the
 exporter's counters across runs with a restart in between.
 """
 
+import concurrent.futures
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 
 import harness
@@ -107,7 +107,12 @@ class Healthy(SignerDbCase):
             db.insert_withdrawal(6, TIP - 12)                               # exactly 12: not yet
         with db.signer_session():
             cls.f = probe(db.conninfo())
-        cls.after = probe(db.conninfo())
+        with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+            after = pool.submit(probe, db.conninfo())
+            wide = pool.submit(probe, db.conninfo(), ME, "--deposit-age", 2 * 86400, "--withdrawal-blocks", 40,
+                               "--dkg-window", 100, "--peer-window", 4 * 3600)
+            outsider = pool.submit(probe, db.conninfo(), OUTSIDER)
+        cls.after, cls.wide, cls.outsider = after.result(), wide.result(), outsider.result()
 
     def test_every_part_ends_once(self):
         self.assertEqual(self.f["db.ends"], "1")
@@ -143,8 +148,7 @@ class Healthy(SignerDbCase):
         self.assertEqual(f["withdrawals.name"], ["3", "5"])
 
     def test_thresholds_are_the_query(self):
-        f = probe(self.db.conninfo(), ME, "--deposit-age", 2 * 86400, "--withdrawal-blocks", 40,
-                  "--dkg-window", 100, "--peer-window", 4 * 3600)
+        f = self.wide
         self.assertEqual((f["deposits.stuck"], f["deposits.oldest"]), ("0", "nan"))
         self.assertNotIn("deposits.name", f)
         self.assertEqual((f["withdrawals.stuck"], f["withdrawals.oldest"]), ("0", "-1"))
@@ -152,55 +156,83 @@ class Healthy(SignerDbCase):
         self.assertEqual(f["peers.dialed"], "4")
 
     def test_outsider(self):
-        f = probe(self.db.conninfo(), OUTSIDER)
+        f = self.outsider
         self.assertEqual(f["set.member"], "0")
         self.assertEqual(f["deposits.stuck"], "0")
         self.assertEqual(f["peers.dialed"], "4")  # our own row is someone else's peer now
 
 
 class Scenarios(SignerDbCase):
+    """One database per scenario, all prepared and probed at once (each is a few psql
+    and one driver process; side by side they finish in the time of the slowest)."""
+
+    @classmethod
+    def setUpClass(cls):
+        scenarios = {name[len("scenario_"):]: getattr(cls, name) for name in dir(cls)
+                     if name.startswith("scenario_")}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(scenarios)) as pool:
+            futures = {name: pool.submit(fn) for name, fn in scenarios.items()}
+        cls.facts = {name: f.result() for name, f in futures.items()}
+
+    @classmethod
+    def scenario_key_dropped(cls):
+        db = cls.healthy(harness.scenario_db(SCHEMA_V1_3_3))
+        db.insert_dkg_shares(signerdb.signer_set("k", 3)[0], "verified", 3600, signer_keys=SET[1:], threshold=8)
+        return probe(db.conninfo())
 
     def test_key_dropped_from_the_set(self):
-        db = self.healthy(harness.scenario_db(SCHEMA_V1_3_3))
-        db.insert_dkg_shares(signerdb.signer_set("k", 3)[0], "verified", 3600, signer_keys=SET[1:], threshold=8)
-        f = probe(db.conninfo())
+        f = self.facts["key_dropped"]
         self.assertPart(f, "set", "OK")
         self.assertEqual((f["set.found"], f["set.nset"], f["set.threshold"], f["set.member"]), ("1", "14", "8", "0"))
 
-    def test_no_verified_share_no_blocks_nothing_at_all(self):
+    @classmethod
+    def scenario_nothing(cls):
         db = harness.scenario_db(SCHEMA_V1_3_3)
         db.insert_dkg_shares(signerdb.CURRENT_KEY, "unverified", 60, started_at_height=5)
-        f = probe(db.conninfo())
+        return probe(db.conninfo())
+
+    def test_no_verified_share_no_blocks_nothing_at_all(self):
+        f = self.facts["nothing"]
         for part in PARTS:
             self.assertPart(f, part, "OK")
         self.assertEqual((f["set.found"], f["set.nset"], f["set.threshold"]), ("0", "0", "-1"))
         self.assertEqual((f["dkg.tip"], f["dkg.stuck"], f["dkg.failed"]), ("-1", "0", "0"))
         self.assertEqual((f["peers.dialed"], f["deposits.stuck"], f["withdrawals.stuck"]), ("0", "0", "0"))
 
-    def test_many_stuck_only_five_named(self):
-        db = self.healthy(harness.scenario_db(SCHEMA_V1_3_3))
+    @classmethod
+    def scenario_many(cls):
+        db = cls.healthy(harness.scenario_db(SCHEMA_V1_3_3))
         with db.batch():
             for i in range(12):
                 db.insert_deposit(vout=i, created_at=86400 + i * 60, votes={ME: (True, True)})
                 db.insert_withdrawal(100 + i, TIP - 20 - i)
-        f = probe(db.conninfo())
+        return probe(db.conninfo())
+
+    def test_many_stuck_only_five_named(self):
+        f = self.facts["many"]
         self.assertEqual((f["deposits.stuck"], f["withdrawals.stuck"], f["withdrawals.oldest"]), ("12", "12", "31"))
         self.assertEqual(len(f["deposits.name"]), 5)
         self.assertTrue(f["deposits.name"][0].endswith(":11"), f["deposits.name"])
         self.assertEqual(f["withdrawals.name"], ["111", "110", "109", "108", "107"])
 
+    @classmethod
+    def scenario_v1_0_3(cls):
+        return probe(cls.healthy(harness.scenario_db(SCHEMA_V1_0_3)).conninfo())
+
     def test_v1_0_3_has_no_p2p_peers(self):
-        db = self.healthy(harness.scenario_db(SCHEMA_V1_0_3))
-        f = probe(db.conninfo())
+        f = self.facts["v1_0_3"]
         self.assertPart(f, "peers", "ERROR",
                         "sbtc_signer.p2p_peers does not exist: a signer before v1.1.0 (migration 0019__p2p_peers)")
         for part in ("alive", "set", "dkg", "deposits", "withdrawals"):
             self.assertPart(f, part, "OK")
         self.assertEqual(f["set.member"], "1")
 
+    @classmethod
+    def scenario_pre0012(cls):
+        return probe(harness.scenario_db("pre0012").conninfo())
+
     def test_pre0012_database(self):
-        db = harness.scenario_db("pre0012")
-        f = probe(db.conninfo())
+        f = self.facts["pre0012"]
         msg = ("column sbtc_signer.dkg_shares.dkg_shares_status does not exist: a signer before v1.0.0 "
                "(migration 0012__dkg_verification_extensions)")
         self.assertPart(f, "set", "ERROR", msg)
@@ -208,15 +240,22 @@ class Scenarios(SignerDbCase):
         self.assertPart(f, "deposits", "ERROR", "sbtc_signer.deposit_requests does not exist")
         self.assertPart(f, "alive", "OK")
 
+    @classmethod
+    def scenario_empty(cls):
+        return probe(harness.scenario_db(None).conninfo())
+
     def test_not_a_signer_database(self):
-        db = harness.scenario_db(None)
-        f = probe(db.conninfo())
+        f = self.facts["empty"]
         self.assertPart(f, "alive", "OK")
         for part in PARTS[1:]:
             self.assertPart(f, part, "ERROR", "schema sbtc_signer does not exist")
 
+    @classmethod
+    def scenario_unreachable(cls):
+        return probe("host=127.0.0.1 port=1 dbname=signer connect_timeout=3", ME, "--timeout", 5)
+
     def test_unreachable(self):
-        f = probe("host=127.0.0.1 port=1 dbname=signer connect_timeout=3", ME, "--timeout", 5)
+        f = self.facts["unreachable"]
         self.assertEqual(f["db.ends"], "1")
         for part in PARTS:
             self.assertPart(f, part, "UNREACHABLE")
@@ -267,13 +306,12 @@ class Metrics(unittest.TestCase):
         with MetricsExporterFixture(sign_requests={"success": 300, "failed": 10}) as m:
             first = self.metrics(m.url, state)
             self.assertEqual(first["rate.sign_requests"].split()[:2], ["0", "0"])
-            time.sleep(1.1)
             m.set(sign_requests={"success": 340, "failed": 20})
             f = self.metrics(m.url, state)
             known, reset, total, failed, ratio, window = f["rate.sign_requests"].split()
             self.assertEqual((known, reset, float(total), float(failed)), ("1", "0", 50, 10))
             self.assertAlmostEqual(float(ratio), 0.2)
-            self.assertGreaterEqual(float(window), 1)
+            self.assertGreater(float(window), 0)
             # the signer restarts: the counters begin again near zero
             m.set(mood="restart")
             f = self.metrics(m.url, state)
