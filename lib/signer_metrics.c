@@ -123,8 +123,12 @@ static bool read_sample(const char *line, const char *end, size_t lineno, sbtc_s
 	size_t vl = 0;
 	while (p + vl < end && p[vl] != ' ' && p[vl] != '\t')
 		vl++;
-	if (vl == 0 || vl >= sizeof num) {
-		snprintf(err, errlen, "line %zu has no value a number", lineno);
+	if (vl == 0) {
+		snprintf(err, errlen, "line %zu has no value after the metric name", lineno);
+		return false;
+	}
+	if (vl >= sizeof num) {
+		snprintf(err, errlen, "line %zu has a value that is not a number", lineno);
 		return false;
 	}
 	memcpy(num, p, vl);
