@@ -117,6 +117,9 @@ int sbtc_emily_health_parse(json_object *doc, sbtc_emily_health *out, char *err,
 
 typedef struct {
 	char *secret;
+	char *header;              /* "x-api-key: KEY", as the signer sends it */
+	const char *headers[2];
+	sbtc_http_opts o;
 	sbtc_emily_health *out;
 	sbtc_outcome *oc;
 	sbtc_then then;
@@ -145,6 +148,10 @@ static void health_done(sbtc_acq *a, void *ctx)
 	}
 	memset(j->secret, 0, strlen(j->secret));
 	free(j->secret);
+	if (j->header != NULL) {
+		memset(j->header, 0, strlen(j->header));
+		free(j->header);
+	}
 	sbtc_acq_done(a, j, j->then, j->ctx);
 }
 
@@ -163,10 +170,18 @@ void sbtc_emily_health_start(sbtc_acq *a, const sbtc_emily_endpoint *e, const sb
 	j->oc = oc;
 	j->then = then;
 	j->ctx = ctx;
+	j->o = *o;
+	if (e->secret[0] != '\0') {
+		/* Sent as the signer sends its API key (the x-api-key header of Emily's API): a header the answer's
+		 * excerpts and -vvv's dumps mask wherever it is reflected. */
+		j->header = sbtc_xasprintf("x-api-key: %s", e->secret);
+		j->headers[0] = j->header;
+		j->o.headers = j->headers;
+	}
 	char *peer = sbtc_xasprintf("Emily %s", e->host);
 	char *asked = sbtc_xasprintf("Emily %s/health", e->host);
 	char *full = sbtc_url_join(e->base, "health");
-	sbtc_json_get_req req = {.url = full, .peer = peer, .asked = asked, .what = "/health", .o = o,
+	sbtc_json_get_req req = {.url = full, .peer = peer, .asked = asked, .what = "/health", .o = &j->o,
 				 .parse = health_parser, .out = out};
 	sbtc_json_get_parsed(a, &req, oc, health_done, j);
 	free(full);

@@ -852,7 +852,11 @@ static void ok_summary(sbtc_result *root, const config *cfg, const measurement *
 	}
 	if ((on(cfg, SC_DEPOSITS) || on(cfg, SC_WITHDRAWALS)) && m->asked_db)
 		sbtc_strbuf_puts(&b, ", nothing stuck");
-	sbtc_result_set_ok_summary(root, "%s", sbtc_strbuf_str(&b));
+	/* One sub-check asked (--only): its own line says it best. */
+	if (sbtc_result_nchildren(root) == 1)
+		sbtc_result_set_ok_summary(root, "%s", sbtc_result_text(sbtc_result_child(root, 0)));
+	else
+		sbtc_result_set_ok_summary(root, "%s", sbtc_strbuf_str(&b));
 	sbtc_strbuf_free(&b);
 }
 
