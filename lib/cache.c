@@ -243,7 +243,9 @@ int sbtc_cache_put(const sbtc_cache *c, const char *key, const char *body, size_
 		set_err(err, errlen, "cannot write to cache directory %s: %s", clean, strerror(errno));
 		goto out;
 	}
-	bool ok = write_all(fd, head, strlen(head)) && write_all(fd, body, len);
+	/* On disk before the rename: after a crash the entry is the old one or the new one,
+	 * never an empty file under the entry's name. */
+	bool ok = write_all(fd, head, strlen(head)) && write_all(fd, body, len) && fsync(fd) == 0;
 	int saved = errno;
 	if (close(fd) != 0 && ok) {
 		ok = false;
@@ -259,6 +261,10 @@ int sbtc_cache_put(const sbtc_cache *c, const char *key, const char *body, size_
 	if (renameat(c->fd, tmp, c->fd, name) != 0) {
 		set_err(err, errlen, "cannot update cache directory %s: %s", clean, strerror(errno));
 		(void)unlinkat(c->fd, tmp, 0);
+		goto out;
+	}
+	if (fsync(c->fd) != 0) {
+		set_err(err, errlen, "cannot update cache directory %s: %s", clean, strerror(errno));
 		goto out;
 	}
 	rc = 0;

@@ -113,7 +113,8 @@ typedef struct {
 	char *peer;
 	sbtc_http_response resp;
 	sbtc_outcome hoc;
-	sbtc_prom_build_info *out;
+	sbtc_prom_judge judge;
+	void *out;
 	sbtc_outcome *oc;
 	sbtc_then then;
 	void *ctx;
@@ -123,7 +124,7 @@ static void scrape_done(sbtc_acq *a, void *ctx)
 {
 	scrape *s = ctx;
 	if (s->hoc.status == SBTC_FETCH_OK)
-		sbtc_prom_build_info_answer(&s->resp, s->peer, s->out, s->oc);
+		s->judge(&s->resp, s->peer, s->out, s->oc);
 	else
 		*s->oc = s->hoc;
 	sbtc_http_response_free(&s->resp);
@@ -135,21 +136,34 @@ static void scrape_done(sbtc_acq *a, void *ctx)
 		then(a, uctx);
 }
 
-void sbtc_prom_build_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_prom_build_info *out,
-				sbtc_outcome *oc, sbtc_then then, void *ctx)
+void sbtc_prom_scrape_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_prom_judge judge,
+			    void *out, sbtc_outcome *oc, sbtc_then then, void *ctx)
 {
 	scrape *s = sbtc_xcalloc(1, sizeof *s);
 	s->o = *o;
 	s->o.max_body = SBTC_PROM_MAX_BODY;
 	s->peer = o->peer ? sbtc_xstrdup(o->peer) : sbtc_url_origin(url);
 	s->o.peer = s->peer;
+	s->judge = judge;
 	s->out = out;
 	s->oc = oc;
 	s->then = then;
 	s->ctx = ctx;
-	out->revision[0] = '\0';
 	char *target = sbtc_prom_scrape_url(url);
 	sbtc_http_req req = {.method = "GET", .url = target, .opts = &s->o};
 	sbtc_acq_http(a, &req, &s->resp, &s->hoc, scrape_done, s);
 	free(target);
+}
+
+static sbtc_fetch_status build_info_judge(const sbtc_http_response *resp, const char *peer, void *out,
+					  sbtc_outcome *oc)
+{
+	return sbtc_prom_build_info_answer(resp, peer, out, oc);
+}
+
+void sbtc_prom_build_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_prom_build_info *out,
+				sbtc_outcome *oc, sbtc_then then, void *ctx)
+{
+	out->revision[0] = '\0';
+	sbtc_prom_scrape_start(a, url, o, build_info_judge, out, oc, then, ctx);
 }

@@ -29,6 +29,18 @@ char *sbtc_prom_scrape_url(const char *url);
 /* Largest exposition read (the signer's is a few kB; a shared exporter's far more). */
 #define SBTC_PROM_MAX_BODY (4u << 20)
 
+/* The judgement of a scrape's answer (resp is the whole answer, whatever its HTTP
+ * status; peer names the exporter in messages): fills out and sets oc. */
+typedef sbtc_fetch_status (*sbtc_prom_judge)(const sbtc_http_response *resp, const char *peer, void *out,
+					     sbtc_outcome *oc);
+
+/* Scrapes url (as sbtc_prom_scrape_url) into an acquisition and has judge read the
+ * answer into out; a transport failure ends oc with the transport's status. PEER is
+ * o->peer, else the URL's origin. o (whose max_body is raised to SBTC_PROM_MAX_BODY) is
+ * copied. */
+void sbtc_prom_scrape_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_prom_judge judge,
+			    void *out, sbtc_outcome *oc, sbtc_then then, void *ctx);
+
 /* The exporter's build_info revision. */
 typedef struct {
 	char revision[128]; /* as published (not sanitised); "" until read */

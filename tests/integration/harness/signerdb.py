@@ -18,16 +18,26 @@ Times: created_at may be a datetime (naive means UTC), an SQL timestamp string
 for now().
 """
 
+import contextlib
 import datetime
 import hashlib
+import os
 import re
+import subprocess
 
 __all__ = [
     "CURRENT_KEY", "PREVIOUS_KEY", "DKG_STATUSES", "REGISTRY_DEPLOYER",
     "MIGRATIONS_0022", "MIGRATIONS_PRE0012",
     "SignerDb", "Block", "signer_set", "taproot_output_key", "script_pubkey_for",
     "bitcoin_block_hash", "display_hash", "seed_typical",
+    "SCHEMA_V1_3_3", "SCHEMA_V1_0_3", "txid_for", "SignerSession",
 ]
+
+_SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "sql")
+# Whole-release schemas (tests/fixtures/sql/schema-v*.sql) for the signer-at-work tables:
+# pass as schema= to harness.scenario_db().
+SCHEMA_V1_3_3 = os.path.normpath(os.path.join(_SQL_DIR, "schema-v1.3.3.sql"))
+SCHEMA_V1_0_3 = os.path.normpath(os.path.join(_SQL_DIR, "schema-v1.0.3.sql"))
 
 # The two keys of the operators' guide.
 CURRENT_KEY = "03d8c4344861fc7590fd812c24884a3bfd9374d8ba865a787ff53c9060020aa967"
@@ -262,8 +272,31 @@ class SignerDb:
         self._columns = {}
 
     def sql(self, sql, **kw):
-        """Run SQL in this database; returns psql's unaligned stdout."""
+        """Run SQL in this database; returns psql's unaligned stdout. Inside
+        batch(), statements that write are kept and run together at its end."""
+        batch = getattr(self, "_batch", None)
+        if batch is not None and not kw and re.match(r"\s*(INSERT|UPDATE|DELETE|BEGIN)\b", sql):
+            batch.append(sql)
+            return ""
         return self.cluster.psql(sql, dbname=self.dbname, **kw)
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Writes made by the helpers within run as one psql call, in one
+        transaction, when the block ends (each psql costs a process start). A batch
+        within a batch joins it."""
+        if getattr(self, "_batch", None) is not None:
+            yield self
+            return
+        self._batch = []
+        try:
+            yield self
+            statements = self._batch
+        finally:
+            self._batch = None
+        if statements:
+            self.sql("BEGIN;\n%s\nCOMMIT;" % "\n".join(
+                st.replace("BEGIN;", "").replace("COMMIT;", "") for st in statements))
 
     def value(self, sql, **kw):
         return self.cluster.query_value(sql, dbname=self.dbname, **kw)
@@ -454,6 +487,97 @@ class SignerDb:
         self.sql("BEGIN;\n%s\nCOMMIT;" % "\n".join(statements))
         return txid
 
+
+    # -- the signer at work (schema-v1.3.3.sql) --------------------------------------
+
+    def insert_deposit(self, txid=None, vout=0, created_at=None, *, votes=None, amount=100_000,
+                       signers_public_key=None):
+        """Insert a deposit request (deposit_requests) and the signers' votes on it
+        (deposit_signers): votes maps a signer's compressed key (hex or bytes) to
+        (can_accept, can_sign). txid (internal byte order) defaults to one derived
+        from vout and created_at. Returns (txid bytes, vout); txid_for() gives the
+        display form "txid:vout" the checks print."""
+        txid = bytes(txid) if txid is not None else hashlib.sha256(
+            ("deposit/%r/%d" % (created_at, vout)).encode()).digest()
+        agg = _as_key_bytes(signers_public_key or CURRENT_KEY)[1:]
+        ts = _ts(created_at)
+        stmts = ["INSERT INTO sbtc_signer.deposit_requests (txid, output_index, spend_script, recipient, "
+                 "amount, lock_time, signers_public_key, sender_script_pub_keys, created_at, "
+                 "reclaim_script_hash, max_fee) VALUES (%s, %d, %s, %s, %d, 144, %s, %s, %s, %s, %s);"
+                 % (_bytea(txid), vout, _bytea(b"\x20" + agg + b"\xac"),
+                    _text("SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7"), amount, _bytea(agg),
+                    _bytea_array([b"\x00\x14" + txid[:20]]), ts,
+                    _bytea(hashlib.sha256(b"reclaim/" + txid).digest()),
+                    _bytea((20_000).to_bytes(8, "big")))]
+        for key, (can_accept, can_sign) in (votes or {}).items():
+            stmts.append("INSERT INTO sbtc_signer.deposit_signers (txid, output_index, signer_pub_key, "
+                         "can_sign, can_accept, created_at) VALUES (%s, %d, %s, %s, %s, %s);"
+                         % (_bytea(txid), vout, _bytea(_as_key_bytes(key)), str(bool(can_sign)).lower(),
+                            str(bool(can_accept)).lower(), ts))
+        self.sql("BEGIN;\n%s\nCOMMIT;" % "\n".join(stmts))
+        return txid, vout
+
+    def insert_sweep(self, deposits, txid=None, created_at=None, *, prevout_type="deposit"):
+        """A sweep transaction spending the deposits [(txid, vout), ...]:
+        bitcoin_tx_inputs rows with prevout_type 'deposit' (or 'signers_input').
+        Returns the sweep's txid."""
+        deposits = list(deposits)
+        sweep = bytes(txid) if txid is not None else hashlib.sha256(
+            b"sweep/" + b"".join(t + v.to_bytes(4, "big") for t, v in deposits)).digest()
+        rows = ["(%s, %s, %d, 100000, %s, %s, %s)"
+                % (_bytea(sweep), _bytea(t), v, _bytea(b"\x51\x20" + t), _text(prevout_type), _ts(created_at))
+                for t, v in deposits]
+        if rows:
+            self.sql("INSERT INTO sbtc_signer.bitcoin_tx_inputs (txid, prevout_txid, prevout_output_index, "
+                     "amount, script_pubkey, prevout_type, created_at) VALUES %s;" % ", ".join(rows))
+        return sweep
+
+    def insert_withdrawal(self, request_id, bitcoin_block_height, created_at=None, *, block_hash=None,
+                          amount=50_000):
+        """A withdrawal request (withdrawal_requests) made at a Bitcoin height; block_hash
+        (the Stacks block) defaults to one derived from the id, so that the same id in
+        another block is another fork's copy."""
+        bh = bytes(block_hash) if block_hash is not None else stacks_block_hash(request_id, "withdrawal")
+        self.sql("INSERT INTO sbtc_signer.withdrawal_requests (request_id, txid, block_hash, recipient, amount, "
+                 "max_fee, sender_address, created_at, bitcoin_block_height) VALUES "
+                 "(%d, %s, %s, %s, %d, 10000, %s, %s, %d);"
+                 % (request_id, _bytea(hashlib.sha256(b"wtx/%d" % request_id).digest()), _bytea(bh),
+                    _bytea(b"\x00\x14" + bh[:20]), amount, _text("SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7"),
+                    _ts(created_at), bitcoin_block_height))
+
+    def accept_withdrawal(self, request_id, sweep_block_height=880_000):
+        """The withdrawal_accept_events row of a fulfilled request."""
+        self.sql("INSERT INTO sbtc_signer.withdrawal_accept_events (txid, block_hash, request_id, "
+                 "signer_bitmap, bitcoin_txid, output_index, fee, sweep_block_hash, sweep_block_height, "
+                 "sweep_txid) VALUES (%s, %s, %d, %s, %s, 2, 1200, %s, %d, %s);"
+                 % (_bytea(hashlib.sha256(b"accept/%d" % request_id).digest()),
+                    _bytea(stacks_block_hash(request_id, "accept")), request_id, _bytea(b"\x00" * 16),
+                    _bytea(hashlib.sha256(b"btx/%d" % request_id).digest()),
+                    _bytea(bitcoin_block_hash(sweep_block_height)), sweep_block_height,
+                    _bytea(hashlib.sha256(b"btx/%d" % request_id).digest())))
+
+    def reject_withdrawal(self, request_id):
+        """The withdrawal_reject_events row of a rejected request."""
+        self.sql("INSERT INTO sbtc_signer.withdrawal_reject_events (txid, block_hash, request_id, "
+                 "signer_bitmap) VALUES (%s, %s, %d, %s);"
+                 % (_bytea(hashlib.sha256(b"reject/%d" % request_id).digest()),
+                    _bytea(stacks_block_hash(request_id, "reject")), request_id, _bytea(b"\x00" * 16)))
+
+    def insert_p2p_peer(self, public_key, last_dialed_at=None, *, created_at=None):
+        """A peer the signer dialed (p2p_peers, migration 0019), last dialed
+        last_dialed_at (seconds ago, or an instant) ago."""
+        key = _as_key_bytes(public_key)
+        peer_id = "12D3KooW" + hashlib.sha256(b"peer/" + key).hexdigest()[:44]
+        self.sql("INSERT INTO sbtc_signer.p2p_peers (public_key, peer_id, address, created_at, last_dialed_at) "
+                 "VALUES (%s, %s, %s, %s, %s);"
+                 % (_bytea(key), _text(peer_id), _text("/ip4/192.0.2.%d/tcp/4122" % (key[-1] % 250 + 1)),
+                    _ts(created_at if created_at is not None else last_dialed_at), _ts(last_dialed_at)))
+
+    def signer_session(self):
+        """A connection named as the signer names its own (application_name
+        'sbtc-signer'), held open until closed: use as a context manager."""
+        return SignerSession(self.cluster, self.dbname)
+
     # -- migrations ------------------------------------------------------------------
 
     def migrations(self):
@@ -481,3 +605,47 @@ def seed_typical(db, *, tip_height=880_000, tip_age=30):
     db.insert_rotate_keys(PREVIOUS_KEY, 30 * 86400 - 1800, block_hash=stx[0])
     db.insert_rotate_keys(CURRENT_KEY, 2 * 86400 - 1800, block_hash=stx[-1])
     return {"bitcoin": btc, "stacks": stx, "previous": prev, "current": cur}
+
+
+def txid_for(txid, vout):
+    """The "txid:vout" of a deposit as the checks name it (display byte order)."""
+    return "%s:%d" % (display_hash(txid), vout)
+
+
+class SignerSession:
+    """A psql connection with application_name=sbtc-signer, as the signer's own
+    connection shows in pg_stat_activity; it stays open until close() (its process is
+    ended by its PID)."""
+
+    def __init__(self, cluster, dbname):
+        argv, env = cluster._psql_argv_env(dbname, None, None, None, False)
+        env = dict(env, PGAPPNAME="sbtc-signer")
+        self.proc = subprocess.Popen(argv + ["-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=env, text=True)
+        self.proc.stdin.write("SELECT pg_backend_pid();\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().strip()
+        if not line.isdigit():
+            self.close()
+            raise RuntimeError("the fake signer session did not connect")
+        self.backend_pid = int(line)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
