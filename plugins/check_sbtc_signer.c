@@ -457,7 +457,11 @@ static void keep_state(const config *cfg, measurement *m)
 	state_name(cfg, name, sizeof name);
 	sbtc_signer_state_now now = {.metrics = metrics ? &m->metrics : NULL,
 				     .failed_shares = shares ? (long long)m->db.failed_shares : -1};
-	m->state_rc = sbtc_signer_state_update(fd, name, &now, (double)time(NULL), &m->rates, &m->prev_failed,
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		sbtc_die(SBTC_UNKNOWN, "cannot read the clock");
+	m->state_rc = sbtc_signer_state_update(fd, name, &now, (double)ts.tv_sec + ts.tv_nsec / 1e9, &m->rates,
+					       &m->prev_failed,
 					       m->state_err, sizeof m->state_err);
 	close(fd);
 }
@@ -852,8 +856,8 @@ static void ok_summary(sbtc_result *root, const config *cfg, const measurement *
 	}
 	if ((on(cfg, SC_DEPOSITS) || on(cfg, SC_WITHDRAWALS)) && m->asked_db)
 		sbtc_strbuf_puts(&b, ", nothing stuck");
-	/* One sub-check asked (--only): its own line says it best. */
-	if (sbtc_result_nchildren(root) == 1)
+	/* One sub-check asked (--only), or nothing above measured: the first line says it best. */
+	if (sbtc_result_nchildren(root) > 0 && (sbtc_result_nchildren(root) == 1 || strcmp(sbtc_strbuf_str(&b), "signer") == 0))
 		sbtc_result_set_ok_summary(root, "%s", sbtc_result_text(sbtc_result_child(root, 0)));
 	else
 		sbtc_result_set_ok_summary(root, "%s", sbtc_strbuf_str(&b));

@@ -14,12 +14,16 @@ import stat
 import tempfile
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 import harness
 from harness import under_valgrind
 from harness.net import SilentServer, closed_port
 
+from harness.signerdb import SCHEMA_V1_0_3, SCHEMA_V1_3_3, txid_for
+
 from emily import API_KEY, EmilyFixture
+from metrics_exporter import MetricsExporterFixture
 from signer_api import SignerApiFixture
 from stacks_node import SIGNER_SET
 
@@ -27,6 +31,10 @@ CHECK = "check_sbtc_signer"
 PREFIX = "SBTC SIGNER "
 KEY = SIGNER_SET[1]
 STX = 1000000
+TIP = 880_000
+DAY = 86400
+SET_BYTES = [bytes.fromhex(k) for k in SIGNER_SET]
+OTHER_KEY = harness.signerdb.signer_set("failed-share", 1)[0]
 
 
 def short(key):
@@ -306,6 +314,261 @@ class Options(SignerCase):
             r = harness.run(CHECK, self.argv("-u", "http://127.0.0.1:%d" % silent.port, "-t", "1:critical",
                                              "--only", "fees"))
         self.assertState(r, 2, "no answer from Stacks node")
+
+
+class Database(SignerCase):
+    """The database's and the exporter's sub-checks, on the schema of signer v1.3.3 loaded
+    in the run's PostgreSQL. The databases are built once for the class, at the same time:
+    a healthy signer's (with its session), and one per troubled scenario."""
+
+    @staticmethod
+    def healthy(db, session=True):
+        db.insert_bitcoin_chain(tip_height=TIP, length=3)
+        db.insert_dkg_shares(harness.CURRENT_KEY, "verified", 2 * DAY, signer_keys=SET_BYTES, threshold=2)
+
+    @classmethod
+    def troubled(cls, db):
+        """No signer session and no verified share; a share stuck unverified, deposits and
+        withdrawals in every state, peers dialed."""
+        db.insert_bitcoin_chain(tip_height=TIP, length=3)
+        db.insert_dkg_shares(harness.PREVIOUS_KEY, "unverified", 3 * 3600, started_at_height=TIP - 15,
+                             signer_keys=SET_BYTES, threshold=2)
+        cls.stuck = db.insert_deposit(created_at=DAY, vout=1, votes={KEY: (True, True)})
+        swept = db.insert_deposit(created_at=DAY, vout=2, votes={KEY: (True, True)})
+        db.insert_sweep([swept])
+        db.insert_deposit(created_at=DAY, vout=3, votes={KEY: (True, False)})   # this signer cannot sign
+        db.insert_deposit(created_at=3600, vout=4, votes={KEY: (True, True)})   # younger than 6 h
+        db.insert_withdrawal(7, TIP - 20)
+        db.insert_withdrawal(8, TIP - 30)
+        db.accept_withdrawal(8)
+        db.insert_withdrawal(9, TIP - 40)
+        db.reject_withdrawal(9)
+        db.insert_withdrawal(10, TIP - 2)                                     # too young
+        db.insert_p2p_peer(SIGNER_SET[0], 60)
+        db.insert_p2p_peer(SIGNER_SET[2], 600)
+        db.insert_p2p_peer(harness.PREVIOUS_KEY, 2 * 3600)                    # dialed too long ago
+
+    @classmethod
+    def rotated(cls, db):
+        """The newest verified share: a set without this signer, threshold 3."""
+        cls.healthy(db)
+        db.insert_dkg_shares(harness.PREVIOUS_KEY, "verified", DAY, signer_keys=[SET_BYTES[0], SET_BYTES[2]],
+                             threshold=3)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.metrics = MetricsExporterFixture()
+        cls.metrics.start()
+        plans = {"base": (SCHEMA_V1_3_3, cls.healthy), "troubled": (SCHEMA_V1_3_3, cls.troubled),
+                 "rotated": (SCHEMA_V1_3_3, cls.rotated), "v1_0_3": (SCHEMA_V1_0_3, cls.healthy)}
+
+        def build(item):
+            name, (schema, seed) = item
+            db = harness.scenario_db(schema)
+            with db.batch():
+                seed(db)
+            return name, db
+        with ThreadPoolExecutor(max_workers=len(plans)) as pool:
+            cls.dbs = dict(pool.map(build, plans.items()))
+        cls.sessions = [cls.dbs[n].signer_session() for n in ("base", "rotated", "v1_0_3")]
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.sessions:
+            s.close()
+        cls.metrics.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.metrics.reset_config()
+
+    def run_db(self, *args, metrics=True, db="base", conninfo=None, **kw):
+        a = ["-d", conninfo or self.dbs[db].conninfo()]
+        if metrics:
+            a += ["-m", self.metrics.url + "/metrics"]
+        return self.check(*(a + list(args)), **kw)
+
+    @under_valgrind
+    def test_ok_healthy_signer(self):
+        r = self.run_db()
+        self.assertState(r, 0, "signer alive, in the signer set of 3 (threshold 2), 14 peers, 500.00 STX for fees, "
+                               "nothing stuck")
+        for label, value in (("signer_sessions", 1), ("peers", 14), ("failed_shares", 0),
+                             ("stuck_unverified_shares", 0), ("stuck_deposits", 0), ("stuck_withdrawals", 0)):
+            self.assertEqual(r.perfdata[label].value, value, r)
+        self.assertEqual((r.perfdata["peers"].warn, r.perfdata["peers"].crit), (2, 1), r)
+        self.assertIn("[OK] key %s is in the signer set of the newest verified DKG share" % short(KEY), r.stdout)
+        self.assertIn("signing errors: no rate yet", r.stdout)
+
+    def test_critical_no_signer_session(self):
+        r = self.run_db("--only", "alive", db="troubled")
+        self.assertState(r, 2, "no session of the signer in database")
+        self.assertEqual(r.perfdata["signer_sessions"].value, 0, r)
+
+    def test_critical_key_not_in_the_newest_verified_share(self):
+        r = self.run_db("--only", "signer_set", db="rotated")
+        self.assertState(r, 2, "key %s is not in the signer set of the newest verified DKG share (2 keys)" % short(KEY))
+        # the chain still has it
+        self.assertIn("[OK] key %s is in the registry's signer set of 3" % short(KEY), r.stdout)
+
+    def test_critical_no_verified_share(self):
+        r = self.run_db("--only", "signer_set", db="troubled")
+        self.assertState(r, 2, "no verified DKG share in database")
+
+    def test_warning_threshold_differs(self):
+        r = self.run_db("--only", "threshold", db="rotated")
+        self.assertState(r, 1, "signature threshold differs: 2 on chain, 3 in the newest verified share")
+
+    def test_threshold_from_the_database_when_the_chain_has_none(self):
+        self.node.set(signer_data_function=False)
+        r = self.run_db("--only", "threshold")
+        self.assertState(r, 0, "signature threshold 2 of 3 (newest verified share; the registry names none)")
+
+    def test_critical_no_peers(self):
+        self.metrics.set(peers_connected=0)
+        r = self.run_db("--only", "peers")
+        self.assertState(r, 2, "0 peers connected (exporter): fewer than the 1 the signer needs to reach the "
+                               "signature threshold of 2")
+        self.assertEqual(r.perfdata["peers"].value, 0, r)
+
+    def test_peers_against_the_mainnet_threshold(self):
+        self.node.set(signature_threshold=10, signer_set=[KEY] + ["02%064x" % i for i in range(1, 14)])
+        for peers, rc in ((13, 0), (10, 0), (9, 1), (8, 2)):
+            with self.subTest(peers=peers):
+                self.metrics.set(peers_connected=peers)
+                r = self.check("--only", "peers", "-m", self.metrics.url + "/metrics")
+                self.assertState(r, rc, "%d peers connected (exporter)" % peers)
+                self.assertEqual((r.perfdata["peers"].warn, r.perfdata["peers"].crit), (10, 9), r)
+
+    def test_peers_thresholds_given(self):
+        self.metrics.set(peers_connected=5)
+        r = self.check("--only", "peers", "-m", self.metrics.url + "/metrics", "-w", "12:", "-c", "6:")
+        self.assertState(r, 2, "5 peers connected")
+
+    def test_peers_from_the_database_without_metrics(self):
+        r = self.run_db("--only", "peers", metrics=False, db="troubled")
+        self.assertState(r, 0, "2 peers dialed within the last hour (database)")
+        self.assertEqual(r.perfdata["peers"].value, 2, r)
+
+    def test_peers_not_published_before_v1_1(self):
+        self.metrics.set(release="v1.0")
+        r = self.check("--only", "peers", "-m", self.metrics.url + "/metrics")
+        self.assertState(r, 3, "the exporter publishes no peers_connected")
+
+    def test_exporter_down(self):
+        self.metrics.set(mood="http-500")
+        r = self.check("--only", "peers,signing_errors", "-m", self.metrics.url + "/metrics")
+        self.assertState(r, 2, "answered HTTP 500")
+        self.assertNotIn("no rate yet", r.stdout)
+
+    @under_valgrind
+    def test_warning_share_stuck_unverified(self):
+        r = self.run_db("--only", "dkg", db="troubled")
+        self.assertState(r, 1, "1 DKG share unverified for more than 10 Bitcoin blocks (oldest started 15 blocks "
+                               "ago): verification stuck")
+        self.assertEqual(r.perfdata["stuck_unverified_shares"].value, 1, r)
+        # within a wider window it is not stuck
+        r = self.run_db("--only", "dkg", "--dkg-window", "20", db="troubled")
+        self.assertState(r, 0, "no DKG share stuck unverified")
+
+    def test_warning_failed_shares_grew_since_the_last_run(self):
+        # (a failed share changes nothing that the other tests of this database judge)
+        r = self.run_db("--only", "dkg", db="rotated")
+        self.assertState(r, 0, "no DKG share stuck unverified; 0 failed")
+        self.dbs["rotated"].insert_dkg_shares(OTHER_KEY, "failed", 3600, signer_keys=SET_BYTES,
+                                              threshold=2)
+        r = self.run_db("--only", "dkg", db="rotated")
+        self.assertState(r, 1, "failed DKG shares grew from 0 to 1 since the last run")
+        r = self.run_db("--only", "dkg", db="rotated")
+        self.assertState(r, 0, "1 failed")
+
+    @under_valgrind
+    def test_warning_deposit_stuck_a_day(self):
+        r = self.run_db("--only", "deposits", db="troubled")
+        self.assertState(r, 1, "1 deposit accepted and signable but not swept after 6h 0m (oldest 1d 0h): %s"
+                         % txid_for(*self.stuck))
+        self.assertEqual(r.perfdata["stuck_deposits"].value, 1, r)
+        age = r.perfdata["oldest_stuck_deposit_age"]
+        self.assertEqual(age.uom, "s", r)
+        self.assertAlmostEqual(age.value, DAY, delta=120)
+        r = self.run_db("--only", "deposits", "--deposit-age", "2d", db="troubled")
+        self.assertState(r, 0, "no deposit stuck for more than 2d 0h")
+
+    def test_warning_withdrawal_stuck(self):
+        r = self.run_db("--only", "withdrawals", db="troubled")
+        self.assertState(r, 1, "1 withdrawal request undecided after 12 Bitcoin blocks (oldest 20 blocks): 7")
+        self.assertEqual(r.perfdata["stuck_withdrawals"].value, 1, r)
+        self.assertEqual(r.perfdata["oldest_stuck_withdrawal_blocks"].value, 20, r)
+        r = self.run_db("--only", "withdrawals", "--withdrawal-blocks", "25", db="troubled")
+        self.assertState(r, 0, "no withdrawal request undecided after 25 Bitcoin blocks")
+
+    def test_signing_errors_rate_and_counter_reset(self):
+        m = ["-m", self.metrics.url + "/metrics", "--only", "signing_errors"]
+        r = self.check(*m)
+        self.assertState(r, 0, "signing errors: no rate yet")
+        self.metrics.set(sign_requests={"success": 700, "failed": 50})
+        r = self.check(*m)
+        self.assertState(r, 1, "50 of 149 sign requests failed")
+        self.assertAlmostEqual(r.perfdata["sign_request_errors"].value, 33.56, delta=0.01)
+        self.assertEqual(r.perfdata["sign_request_errors"].uom, "%", r)
+        # the signer restarted: every counter lower than last time; a reset, no negative rate
+        self.metrics.set(mood="restart")
+        r = self.check(*m)
+        self.assertState(r, 0, "the counters were reset (the signer restarted)")
+        for pv in r.perfdata_list:
+            self.assertGreaterEqual(pv.value, 0, r)
+
+    def test_state_dir_unusable(self):
+        os.makedirs(os.path.join(self.dir, "open"))
+        os.chmod(os.path.join(self.dir, "open"), 0o777)
+        r = self.check("-m", self.metrics.url + "/metrics", "--only", "signing_errors", "--state-dir",
+                       os.path.join(self.dir, "open"))
+        self.assertState(r, 3, "others may write to it")
+
+    def test_database_down_leaves_the_chain_judged(self):
+        port = closed_port()
+        r = self.run_db("--skip", "emily", conninfo="host=127.0.0.1 port=%d dbname=x user=x password=s3cret-db-pw"
+                        % port)
+        self.assertState(r, 2, "127.0.0.1")
+        self.assertIn("[OK] key %s is in the registry's signer set of 3" % short(KEY), r.stdout)
+        self.assertIn("[OK] 14 peers connected (exporter)", r.stdout)
+        self.assertNotIn("s3cret-db-pw", r.stdout + r.stderr)
+
+    def test_no_secret_in_any_format(self):
+        """The database password and the Emily key, in every output format, verbose."""
+        conninfo = self.dbs["base"].conninfo()
+        self.assertIn("password=", conninfo)
+        password = conninfo.split("password=")[1].split()[0].strip("'")
+        self.emily.set(mood="echo-key")
+        for fmt in ("multi-line", "one-line", "json"):
+            with self.subTest(fmt=fmt):
+                r = self.run_db("--output-format", fmt, "-vvv")
+                self.assertEqual(r.rc, 0, r)
+                for secret in (password, API_KEY):
+                    self.assertNotIn(secret, r.stdout + r.stderr, r)
+        wrong = conninfo.replace(password, "wr0ng-pw")
+        r = self.run_db("--only", "alive", conninfo=wrong)
+        self.assertState(r, 2, "password authentication failed")
+        self.assertNotIn("wr0ng-pw", r.stdout + r.stderr)
+
+    @unittest.skipUnless(b"deposit_requests" in open(harness.MONITORING_ROLE_SQL, "rb").read(),
+                         "contrib/sql/monitoring-role.sql grants nothing of the signer's deposits yet")
+    def test_monitoring_role_is_enough(self):
+        conninfo = self.dbs["base"].monitor_conninfo(password="s3cret-monitor-pw")
+        r = self.run_db(conninfo=conninfo)
+        self.assertState(r, 0)
+        self.assertNotIn("s3cret-monitor-pw", r.stdout + r.stderr)
+
+    def test_release_v1_0_3_database(self):
+        """v1.0.3 has no p2p_peers (migration 0019): without metrics the peers cannot be
+        counted, and that is said; every other part is judged."""
+        r = self.run_db(metrics=False, db="v1_0_3")
+        self.assertIn(r.rc, (2, 3), r)
+        self.assertIn("p2p_peers", r.stdout)
+        self.assertIn("[OK] key %s is in the signer set of the newest verified DKG share" % short(KEY), r.stdout)
+        self.assertIn("[OK] no deposit stuck", r.stdout)
 
 
 if __name__ == "__main__":
