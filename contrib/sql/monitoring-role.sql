@@ -11,6 +11,27 @@
 --                                   --verify-key --dbconn; lib/dkg.c)
 --       sbtc_signer.bitcoin_blocks  block_hash, block_height, created_at
 --                                   (check_sbtc_block_lag --dbconn)
+--     and for check_sbtc_signer (lib/signer_db.c):
+--       sbtc_signer.dkg_shares      signer_set_public_keys, signature_share_threshold,
+--                                   started_at_bitcoin_block_height (the signer set,
+--                                   its threshold, DKG shares stuck unverified)
+--       sbtc_signer.p2p_peers       public_key, last_dialed_at (peers dialed lately;
+--                                   from migration 0019, signer v1.1.0)
+--       sbtc_signer.deposit_requests  txid, output_index, created_at
+--       sbtc_signer.deposit_signers   txid, output_index, signer_pub_key, can_accept,
+--                                   can_sign (deposits this signer voted to sign)
+--       sbtc_signer.bitcoin_tx_inputs prevout_txid, prevout_output_index, prevout_type
+--                                   (whether a sweep spent a deposit)
+--       sbtc_signer.withdrawal_requests  request_id, bitcoin_block_height
+--       sbtc_signer.withdrawal_accept_events, withdrawal_reject_events  request_id
+--                                   (withdrawals neither accepted nor rejected)
+--     Whether the signer holds a session (pg_stat_activity rows with application_name
+--     'sbtc-signer' in this database) needs no grant at all: PostgreSQL shows every
+--     role the pid, database, user and application_name of every session, and hides
+--     only the rest (query text, state, client address, times) from roles without
+--     pg_read_all_stats (pgstatfuncs.c, pg_stat_get_activity). So the role is given
+--     neither pg_read_all_stats nor pg_monitor: they would show it every session's
+--     query text, which may hold secrets, for nothing the checks read.
 -- and nothing else granted by this script: no other column (above all not
 -- dkg_shares.encrypted_private_shares, the signer's share of the group key, which
 -- the signer's own key decrypts), no other table, no sequence, no
@@ -121,7 +142,17 @@ BEGIN
     -- table, then its columns; the checks' queries name these and only these.
     FOREACH t IN ARRAY ARRAY[
         'sbtc_signer.dkg_shares:aggregate_key,created_at,dkg_shares_status',
-        'sbtc_signer.bitcoin_blocks:block_hash,block_height,created_at'
+        'sbtc_signer.bitcoin_blocks:block_hash,block_height,created_at',
+        -- check_sbtc_signer (lib/signer_db.c)
+        'sbtc_signer.dkg_shares:signer_set_public_keys,signature_share_threshold,'
+            'started_at_bitcoin_block_height',
+        'sbtc_signer.p2p_peers:public_key,last_dialed_at',
+        'sbtc_signer.deposit_requests:txid,output_index,created_at',
+        'sbtc_signer.deposit_signers:txid,output_index,signer_pub_key,can_accept,can_sign',
+        'sbtc_signer.bitcoin_tx_inputs:prevout_txid,prevout_output_index,prevout_type',
+        'sbtc_signer.withdrawal_requests:request_id,bitcoin_block_height',
+        'sbtc_signer.withdrawal_accept_events:request_id',
+        'sbtc_signer.withdrawal_reject_events:request_id'
     ] LOOP
         cols := pg_catalog.string_to_array(pg_catalog.split_part(t, ':', 2), ',');
         t := pg_catalog.split_part(t, ':', 1);

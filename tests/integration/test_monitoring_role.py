@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """contrib/sql/monitoring-role.sql on a real PostgreSQL: the role sbtc_monitor reads the
 columns the checks read and nothing else (never dkg_shares.encrypted_private_shares),
-cannot write, survives re-runs, works on both schema shapes (before migration 0012 and
-at 0022), and every check that reads the signer's database works as that role.
+cannot write, survives re-runs, works on every schema shape (before migration 0012,
+v1.0.3 without p2p_peers, v1.3.3), and every check that reads the signer's database
+works as that role, lib/signer_db.c's queries included (through tests/drivers/signer_db_probe).
 """
 
 import os
@@ -13,19 +14,39 @@ import unittest
 
 import harness
 from harness import signerdb
-from harness.signerdb import CURRENT_KEY
+from harness.signerdb import CURRENT_KEY, SCHEMA_V1_0_3, SCHEMA_V1_3_3, signer_set
+
+from test_signer_db import PARTS, SignerDbCase, probe
 
 from bitcoind import BitcoindFixture
 
 ROLE = "sbtc_monitor"
 PASSWORD = "monitor pw"
 
-# What the checks read (lib/dkg.c, plugins/check_sbtc_block_lag.c): the grants must be
-# exactly these columns.
+# What the checks read (lib/dkg.c, plugins/check_sbtc_block_lag.c, lib/signer_db.c): the
+# grants must be exactly these columns (sorted by name).
 GRANTED = {
-    "dkg_shares": ["aggregate_key", "created_at", "dkg_shares_status"],
+    "dkg_shares": ["aggregate_key", "created_at", "dkg_shares_status", "signature_share_threshold",
+                   "signer_set_public_keys", "started_at_bitcoin_block_height"],
     "bitcoin_blocks": ["block_hash", "block_height", "created_at"],
+    "p2p_peers": ["last_dialed_at", "public_key"],
+    "deposit_requests": ["created_at", "output_index", "txid"],
+    "deposit_signers": ["can_accept", "can_sign", "output_index", "signer_pub_key", "txid"],
+    "bitcoin_tx_inputs": ["prevout_output_index", "prevout_txid", "prevout_type"],
+    "withdrawal_requests": ["bitcoin_block_height", "request_id"],
+    "withdrawal_accept_events": ["request_id"],
+    "withdrawal_reject_events": ["request_id"],
 }
+
+
+def granted_in(db):
+    """GRANTED as far as db's schema has those tables and columns."""
+    out = {}
+    for table, cols in GRANTED.items():
+        have = [c for c in cols if c in db.columns(table)]
+        if have:
+            out[table] = have
+    return out
 
 
 def short(key):
@@ -37,7 +58,7 @@ class RoleCase(harness.StateAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pg = harness.shared_cluster()
-        cls.db = harness.scenario_db("0022")
+        cls.db = harness.scenario_db(SCHEMA_V1_3_3)
         signerdb.seed_typical(cls.db)
         # twice: the script must be safe to re-run
         harness.install_monitoring_role(cls.pg, cls.db.dbname)
@@ -107,10 +128,11 @@ class ColumnPrivileges(RoleCase):
         for table in GRANTED:
             r = self.as_monitor("SELECT count(*) FROM sbtc_signer.%s" % table)
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertGreater(int(r.stdout.strip()), 0)
+            if table in ("dkg_shares", "bitcoin_blocks"):  # the ones seed_typical fills
+                self.assertGreater(int(r.stdout.strip()), 0)
 
     def test_other_tables_are_refused(self):
-        for table in ("sbtc_signer.p2p_peers", "sbtc_signer.bitcoin_tx_inputs",
+        for table in ("sbtc_signer.withdrawal_signers",
                       "sbtc_signer.bitcoin_tx_outputs", "sbtc_signer.stacks_blocks",
                       "sbtc_signer.rotate_keys_transactions",
                       "public.__sbtc_migrations"):
@@ -139,7 +161,7 @@ class ColumnPrivileges(RoleCase):
         self.assertEqual(row, [["f", "f", "f", "f", "f", "f", "t"]])
 
     def test_rerun_removes_extra_grants(self):
-        db = harness.scenario_db("0022")
+        db = harness.scenario_db(SCHEMA_V1_3_3)
         harness.install_monitoring_role(self.pg, db.dbname)
         db.sql("GRANT SELECT, INSERT ON sbtc_signer.p2p_peers TO sbtc_monitor; "
                "GRANT SELECT ON sbtc_signer.dkg_shares TO sbtc_monitor; "
@@ -152,8 +174,11 @@ class ColumnPrivileges(RoleCase):
         db = harness.scenario_db("pre0012")
         db.insert_dkg_shares(CURRENT_KEY, None, created_at=86400)
         harness.install_monitoring_role(self.pg, db.dbname, password=PASSWORD)
-        # the status column does not exist yet: granted are the two that do
-        self.assertEqual(self.column_grants(db), dict(GRANTED, dkg_shares=["aggregate_key", "created_at"]))
+        # the 0012 columns do not exist yet: granted are those that do
+        expected = granted_in(db)
+        self.assertEqual(expected["dkg_shares"], ["aggregate_key", "created_at", "signature_share_threshold",
+                                                  "signer_set_public_keys"])
+        self.assertEqual(self.column_grants(db), expected)
         r = self.as_monitor("SELECT encode(aggregate_key, 'hex') FROM sbtc_signer.dkg_shares", db)
         self.assertEqual((r.returncode, r.stdout.strip()), (0, CURRENT_KEY), r.stderr)
         self.assertRefused(self.as_monitor("SELECT encrypted_private_shares FROM sbtc_signer.dkg_shares", db),
@@ -208,6 +233,67 @@ class ChecksAsMonitor(RoleCase):
         self.assertIn("signer_bitcoin_height", r.perfdata, r)
         self.assertNotIn("permission denied", r.stdout, r)
         self.assertState(r, 0, prefix="SBTC BLOCK_LAG ")
+
+
+class SignerAsMonitor(RoleCase, SignerDbCase):
+    """lib/signer_db.c's every statement as sbtc_monitor: each part OK, the signer's
+    session seen without pg_read_all_stats, and a missing grant named."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        me = signer_set()[0]
+        cls.me = me.hex()
+        with cls.db.batch():
+            for k in signer_set()[1:3]:
+                cls.db.insert_p2p_peer(k, 60)
+            dep = cls.db.insert_deposit(vout=1, created_at=86400, votes={cls.me: (True, True)})
+            cls.db.insert_sweep([cls.db.insert_deposit(vout=2, created_at=86400, votes={cls.me: (True, True)})])
+            cls.db.insert_withdrawal(7, 880_000 - 50)
+            cls.db.insert_withdrawal(8, 880_000 - 50)
+            cls.db.reject_withdrawal(8)
+        cls.stuck = signerdb.txid_for(*dep)
+
+    def test_every_part_as_monitor(self):
+        with self.db.signer_session():
+            f = probe(self.monitor_conninfo(), self.me)
+        for part in PARTS:
+            self.assertPart(f, part, "OK")
+        self.assertEqual(f["alive.sessions"], "1")
+        self.assertEqual(f["peers.dialed"], "2")
+        self.assertEqual(f["deposits.name"], [self.stuck])
+        self.assertEqual(f["withdrawals.name"], ["7"])
+        # seed_typical's shares carry the default set of 15, this signer first
+        self.assertEqual((f["set.found"], f["set.nset"], f["set.member"]), ("1", "15", "1"))
+
+    def test_no_statistics_role(self):
+        # the session count needs neither pg_read_all_stats nor pg_monitor
+        r = self.as_monitor("SELECT pg_has_role('pg_read_all_stats', 'MEMBER'), pg_has_role('pg_monitor', 'MEMBER')")
+        self.assertEqual(r.stdout.strip(), "f|f", r.stderr)
+        with self.db.signer_session():
+            r = self.as_monitor("SELECT query FROM pg_stat_activity WHERE application_name = 'sbtc-signer'")
+        self.assertEqual(r.stdout.strip(), "<insufficient privilege>", r.stderr)
+
+    def test_missing_grant_is_named(self):
+        db = harness.scenario_db(SCHEMA_V1_3_3)
+        harness.install_monitoring_role(self.pg, db.dbname, password=PASSWORD)
+        db.sql("REVOKE SELECT (last_dialed_at) ON sbtc_signer.p2p_peers FROM sbtc_monitor; "
+               "REVOKE SELECT (can_sign, can_accept) ON sbtc_signer.deposit_signers FROM sbtc_monitor;")
+        f = probe(self.monitor_conninfo(db), self.me)
+        self.assertPart(f, "peers", "ERROR", "role sbtc_monitor may not read sbtc_signer.p2p_peers: "
+                        "GRANT SELECT (last_dialed_at) ON sbtc_signer.p2p_peers TO sbtc_monitor")
+        self.assertPart(f, "deposits", "ERROR", "GRANT SELECT (can_accept, can_sign) ON sbtc_signer.deposit_signers")
+        for part in ("alive", "set", "dkg", "withdrawals"):
+            self.assertPart(f, part, "OK")
+
+    def test_v1_0_3_as_monitor(self):
+        db = harness.scenario_db(SCHEMA_V1_0_3)
+        harness.install_monitoring_role(self.pg, db.dbname, password=PASSWORD)
+        self.assertNotIn("p2p_peers", self.column_grants(db))
+        f = probe(self.monitor_conninfo(db), self.me)
+        self.assertPart(f, "peers", "ERROR", "a signer before v1.1.0 (migration 0019__p2p_peers)")
+        for part in ("alive", "set", "dkg", "deposits", "withdrawals"):
+            self.assertPart(f, part, "OK")
 
 
 if __name__ == "__main__":
