@@ -553,8 +553,6 @@ class Database(SignerCase):
         self.assertState(r, 2, "password authentication failed")
         self.assertNotIn("wr0ng-pw", r.stdout + r.stderr)
 
-    @unittest.skipUnless(b"deposit_requests" in open(harness.MONITORING_ROLE_SQL, "rb").read(),
-                         "contrib/sql/monitoring-role.sql grants nothing of the signer's deposits yet")
     def test_monitoring_role_is_enough(self):
         conninfo = self.dbs["base"].monitor_conninfo(password="s3cret-monitor-pw")
         r = self.run_db(conninfo=conninfo)
