@@ -43,6 +43,11 @@ int sbtc_emily_url_split(const char *text, sbtc_emily_endpoint *out, char *err, 
 	}
 	const char *path = auth + alen;
 	size_t plen = strcspn(path, "?#");
+	if (memchr(path, '@', plen) != NULL) {
+		/* Kept in every request and its -vv log: nothing that looks like user info. */
+		snprintf(err, errlen, "the URL's path holds an at sign");
+		return -1;
+	}
 	while (plen > 0 && path[plen - 1] == '/')
 		plen--;
 	out->host = sbtc_xstrndup(host, hlen);

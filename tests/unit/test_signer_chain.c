@@ -188,7 +188,8 @@ static void test_emily_url(void **state)
 	assert_string_equal(e.secret, "");
 	assert_string_equal(e.base, "https://emily.example");
 	sbtc_emily_endpoint_free(&e);
-	static const char *const bad[] = {"ftp://k@h", "http://k@", "http://k@:80", "http://k@h /x", "k@h:3031"};
+	static const char *const bad[] = {"ftp://k@h", "http://k@", "http://k@:80", "http://k@h /x", "k@h:3031",
+					  "http://k@host//k@x"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(sbtc_emily_url_split(bad[i], &e, err, sizeof err), -1);
 		assert_null(strstr(err, "k@"));
