@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 import time
 import unittest
@@ -254,7 +255,7 @@ class Emily(SignerCase):
 
     def test_no_secret_in_any_format(self):
         self.emily.set(mood="echo-key")
-        for fmt in ("multi-line", "one-line", "json"):
+        for fmt in ("multi-line", "one-line", "json", "prometheus"):
             with self.subTest(fmt=fmt):
                 r = self.check("--output-format", fmt, "-vv")
                 self.assertNotIn(API_KEY, r.stdout + r.stderr, r)
@@ -402,6 +403,29 @@ class Database(SignerCase):
         self.assertIn("[OK] key %s is in the signer set of the newest verified DKG share" % short(KEY), r.stdout)
         self.assertIn("signing errors: no rate yet", r.stdout)
 
+    def test_prometheus_output(self):
+        """Every sub-check by its id, every count with its unit word (the names of
+        README.md's "Output formats"), valid for promtool."""
+        r = self.run_db("--output-format", "prometheus")
+        self.assertEqual(r.rc, 0, r)
+        lines = r.stdout.splitlines()
+        self.assertIn('sbtc_check_state{check="signer"} 0', lines)
+        for sub in ("alive", "signer_set", "threshold", "peers", "dkg", "deposits", "withdrawals", "fees", "emily"):
+            self.assertIn('sbtc_check_state{check="signer",sub="%s"} 0' % sub, lines, r)
+        # a sub-check with no rate yet, and none not queried, has no state series
+        self.assertNotIn('sub="signing_errors"', r.stdout)
+        for name in ("sbtc_signer_signer_sessions", "sbtc_signer_signer_set_size_keys",
+                     "sbtc_signer_signature_threshold_signers", "sbtc_signer_peers",
+                     "sbtc_signer_failed_shares", "sbtc_signer_stuck_deposits",
+                     "sbtc_signer_stuck_withdrawals", "sbtc_signer_fee_balance_stx"):
+            self.assertTrue(any(l.startswith(name + "{") for l in lines), (name, r))
+        # the fee and peer thresholds are lower bounds: no threshold series (README "Output formats")
+        self.assertNotIn("sbtc_signer_fee_balance_stx_warning_threshold", r.stdout)
+        promtool = shutil.which("promtool")
+        if promtool:
+            p = subprocess.run([promtool, "check", "metrics"], input=r.stdout, capture_output=True, text=True)
+            self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""), r)
+
     def test_critical_no_signer_session(self):
         r = self.run_db("--only", "alive", db="troubled")
         self.assertState(r, 2, "no session of the signer in database")
@@ -542,7 +566,7 @@ class Database(SignerCase):
         self.assertIn("password=", conninfo)
         password = conninfo.split("password=")[1].split()[0].strip("'")
         self.emily.set(mood="echo-key")
-        for fmt in ("multi-line", "one-line", "json"):
+        for fmt in ("multi-line", "one-line", "json", "prometheus"):
             with self.subTest(fmt=fmt):
                 r = self.run_db("--output-format", fmt, "-vvv")
                 self.assertEqual(r.rc, 0, r)
