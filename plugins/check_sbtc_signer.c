@@ -142,9 +142,9 @@ static const sbtc_option options[] = {
 	{"errors-critical", 0, SBTC_ARG_REQUIRED, "RANGE", OPT_ERRORS_CRITICAL,
 	 "The same, CRITICAL.", DEFAULT_ERRORS_CRITICAL},
 	{"fee-balance-warning", 0, SBTC_ARG_REQUIRED, "STX", OPT_FEE_WARNING,
-	 "STX balance of the signers' principal below which it is a WARNING. The default is a\n"
-	 "week of fees at 1.5 STX per transaction (stacks_fees_max_ustx's default) and about 15\n"
-	 "transactions a day.", DEFAULT_FEE_WARNING},
+	 "STX balance of the signers' principal below which it is a WARNING: 150 STX is about a\n"
+	 "week of fees at 1.5 STX per transaction (stacks_fees_max_ustx as the signer ships it)\n"
+	 "and about 15 transactions a day.", DEFAULT_FEE_WARNING},
 	{"fee-balance-critical", 0, SBTC_ARG_REQUIRED, "STX", OPT_FEE_CRITICAL,
 	 "The same, CRITICAL: about two days of fees at that rate.", DEFAULT_FEE_CRITICAL},
 	{"state-dir", 0, SBTC_ARG_REQUIRED, "DIR", OPT_STATE_DIR,
@@ -167,8 +167,9 @@ static const sbtc_plugin_info info = {
 		"verified DKG share's); it is connected to enough peers to sign; no DKG share stays\n"
 		"unverified and no failed share appeared; no deposit or withdrawal is stuck; few of\n"
 		"its signing attempts fail; the signers' principal can pay its fees; Emily answers.",
-	.usage = "-k HEX [--signer-url URL] [-d CONNINFO] [-m URL] [-u URL]\n"
-		 "  [--emily-url-file FILE] [--only LIST | --skip LIST] [-w RANGE] [-c RANGE]\n"
+	.usage = "-k HEX [--signer-url URL] [-d CONNINFO] [-m URL]\n"
+		 "  [-u URL] [--emily-url-file FILE] [--only LIST | --skip LIST] [-w RANGE]\n"
+		 "  [-c RANGE]\n"
 		 "  [--deposit-age DURATION] [--withdrawal-blocks BLOCKS] [--dkg-window BLOCKS]\n"
 		 "  [--errors-warning RANGE] [--errors-critical RANGE]\n"
 		 "  [--fee-balance-warning STX] [--fee-balance-critical STX] [--state-dir DIR]\n"
