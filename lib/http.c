@@ -236,7 +236,7 @@ static void add_userpwd(char ***list, size_t *n, const char *up, size_t len)
 	free(b64);
 }
 
-static const char *const secret_headers[] = {"Proxy-Authorization", "Authorization", "Cookie"};
+static const char *const secret_headers[] = {"Proxy-Authorization", "Authorization", "Cookie", "X-Api-Key"};
 
 /* The secrets of one request: its userpwd, bearer token, the user info of its URL, and the
  * values of the secret headers it adds. */

@@ -48,7 +48,7 @@ sbtc_fetch_status sbtc_http_request(const char *method, const char *url, const c
 void sbtc_http_response_free(sbtc_http_response *r);
 
 /* text (len bytes) with the request's credentials masked as "***": the values of
- * Authorization, Proxy-Authorization and Cookie wherever they appear, and the password,
+ * Authorization, Proxy-Authorization, Cookie and X-Api-Key wherever they appear, and the password,
  * user:password, its Base64 and the token of o and of url. sbtc_http_request applies it
  * to every answer's body and headers, so that no excerpt can show what a peer reflects.
  * Returns a malloc'd, NUL-terminated string and its length in *out_len. */

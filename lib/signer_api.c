@@ -138,3 +138,42 @@ void sbtc_signer_info_start(sbtc_acq *a, const char *url, const sbtc_http_opts *
 	free(asked);
 	free(peer);
 }
+
+typedef struct {
+	sbtc_http_response resp;
+	sbtc_http_opts o;
+	char *peer;
+	sbtc_outcome *oc;
+	sbtc_then then;
+	void *ctx;
+} alive_job;
+
+static void alive_done(sbtc_acq *a, void *ctx)
+{
+	alive_job *j = ctx;
+	if (j->oc->status == SBTC_FETCH_OK && j->resp.status != 200)
+		sbtc_http_status_error(j->oc, j->peer, &j->resp);
+	sbtc_http_response_free(&j->resp);
+	free(j->peer);
+	sbtc_acq_done(a, j, j->then, j->ctx);
+}
+
+void sbtc_signer_alive_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_outcome *oc,
+			     sbtc_then then, void *ctx)
+{
+	alive_job *j = sbtc_xcalloc(1, sizeof *j);
+	if (url == NULL)
+		url = SBTC_DEFAULT_SIGNER_URL;
+	char *origin = sbtc_url_origin(url);
+	j->peer = sbtc_xasprintf("signer %s", origin);
+	free(origin);
+	j->o = *o;
+	j->o.peer = j->peer;
+	j->oc = oc;
+	j->then = then;
+	j->ctx = ctx;
+	char *full = sbtc_url_join(url, "");
+	sbtc_http_req req = {.method = "GET", .url = full, .opts = &j->o};
+	sbtc_acq_http(a, &req, &j->resp, oc, alive_done, j);
+	free(full);
+}

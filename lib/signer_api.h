@@ -51,4 +51,10 @@ int sbtc_signer_info_parse(const char *body, size_t len, sbtc_signer_info *out, 
  * InfoResponse and the types under it). */
 int sbtc_signer_info_from_json(json_object *doc, sbtc_signer_info *out, char *err, size_t errlen);
 
+/* GET / started into an acquisition: the signer's liveness probe, an empty 200
+ * (signer/src/api/status.rs). OK only for 200; another status is ERROR ("signer ORIGIN
+ * answered HTTP 503: ..."), with the transport's own failures as sbtc_acq_http words them. */
+void sbtc_signer_alive_start(sbtc_acq *a, const char *url, const sbtc_http_opts *o, sbtc_outcome *oc,
+			     sbtc_then then, void *ctx);
+
 #endif

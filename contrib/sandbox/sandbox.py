@@ -227,6 +227,63 @@ def ports_scenarios(env):
         host.close()
 
 
+def signer_scenarios(cluster, env):
+    """check_sbtc_signer: a signer at work (its API, its database with its session, its
+    exporter, the registry and Emily), healthy and then one thing wrong at a time."""
+    sys.path.insert(0, harness.FIXTURES_DIR)
+    from emily import API_KEY, EmilyFixture
+    from metrics_exporter import MetricsExporterFixture
+    from signer_api import SignerApiFixture
+    from stacks_node import SIGNER_SET
+
+    db = harness.scenario_db(signerdb.SCHEMA_V1_3_3, name="signer_at_work")
+    with db.batch():
+        db.insert_bitcoin_chain(tip_height=880_000, length=20)
+        db.insert_dkg_shares(signerdb.CURRENT_KEY, "verified", 2 * DAY,
+                             signer_keys=[bytes.fromhex(k) for k in SIGNER_SET], threshold=2)
+    db.monitor_conninfo(password="sandbox-monitor")
+    node = harness.StacksNodeFixture().start()
+    api = SignerApiFixture().start()
+    metrics = MetricsExporterFixture().start()
+    emily = EmilyFixture().start()
+    work = tempfile.mkdtemp(prefix="sandbox-signer-")
+    session = db.signer_session()
+    try:
+        url_file = os.path.join(work, "emily.url")
+        with open(url_file, "w") as f:
+            f.write("http://%s@127.0.0.1:%d\n" % (API_KEY, emily.port))
+        os.chmod(url_file, 0o600)
+        sc = ["check_sbtc_signer", "-k", SIGNER_SET[1], "-d",
+              "host=127.0.0.1 port=%d dbname=signer_at_work user=sbtc_monitor" % cluster.port,
+              "-u", node.url, "--signer-url", api.url, "-m", metrics.url + "/metrics",
+              "--emily-url-file", url_file, "--state-dir", os.path.join(work, "state")]
+        print("\nsandbox: the signer at work: API %s, exporter %s, Emily's URL (with its key) in %s"
+              % (api.url, metrics.url, url_file))
+        show("Signer: a healthy signer at work", sc, env)
+        node.set(signer_set=[SIGNER_SET[0], SIGNER_SET[2]])
+        show("Signer: its key was dropped from the registry's signer set", sc, env)
+        node.reset_config()
+        metrics.set(peers_connected=0)
+        show("Signer: no peers", sc + ["--only", "peers"], env)
+        metrics.reset_config()
+        db.insert_dkg_shares(signerdb.PREVIOUS_KEY, "unverified", 3 * 3600, started_at_height=880_000 - 15,
+                             signer_keys=[bytes.fromhex(k) for k in SIGNER_SET], threshold=2)
+        show("Signer: a DKG share stuck unverified", sc + ["--only", "dkg"], env)
+        db.insert_deposit(created_at=DAY, votes={SIGNER_SET[1]: (True, True)})
+        show("Signer: a deposit stuck for a day", sc + ["--only", "deposits"], env)
+        metrics.set(mood="restart")
+        show("Signer: the signer restarted: its counters reset, no negative rate",
+             sc + ["--only", "signing_errors"], env)
+        metrics.reset_config()
+        emily.set(mood="500")
+        show("Signer: Emily is down (its URL and key never shown)", sc + ["--only", "emily"], env)
+    finally:
+        session.close()
+        for fx in (node, api, metrics, emily):
+            fx.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     keep = "--keep" in sys.argv[1:]
     cluster = harness.shared_cluster()
@@ -284,6 +341,7 @@ def main():
         backup_scenarios(cluster, node, env)
         block_lag_scenarios(cluster, env)
         ports_scenarios(env)
+        signer_scenarios(cluster, env)
 
         if keep:
             print("\nThe sandbox stays up; try the commands above (export PGPASSFILE=%s)."

@@ -172,6 +172,22 @@ def version_behind(ctx):
     return Invocation({"signer-version": "v1.3.1", "github-api": _github(ctx).url, "cache-ttl": "0"})
 
 
+def _signer_options(ctx, dropped):
+    # the chain and the signer's API; the key dropped from the registry's set when dropped
+    from stacks_node import SIGNER_SET
+    node = ctx.fixture("stacks-node-signers-%s" % dropped, lambda: harness.StacksNodeFixture(
+        signer_set=[SIGNER_SET[0], SIGNER_SET[2]] if dropped else None))
+    return Invocation({"public-key": SIGNER_SET[1], "stacks-url": node.url, "signer-url": _signer_api(ctx).url})
+
+
+def signer_ok(ctx):
+    return _signer_options(ctx, False)
+
+
+def signer_key_dropped(ctx):
+    return _signer_options(ctx, True)
+
+
 class _BackupFolder:
     """A folder the daemons' users can read, holding one real custom-format dump of a
     signer database (and, for the failing scenario, the same dump cut short)."""
@@ -323,6 +339,10 @@ SCENARIOS = {
                  volatile=("time", "signer_behind")),
         Scenario("critical", 2, "SBTC VERSION CRITICAL - signer v1.3.1", version_behind,
                  volatile=("time", "signer_behind")),
+    ],
+    "check_sbtc_signer": [
+        Scenario("ok", 0, "SBTC SIGNER OK - signer alive, in the signer set of 3", signer_ok, volatile=("time",)),
+        Scenario("critical", 2, "SBTC SIGNER CRITICAL - key ", signer_key_dropped, volatile=("time",)),
     ],
 }
 
