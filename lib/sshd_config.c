@@ -454,8 +454,7 @@ int sbtc_sshd_parse_config(const char *text, size_t len, const char *name, const
 		sbtc_sshd_settings_free(s);
 		return -1;
 	}
-	if (!((st.global_seen | st.match_seen) & K_AKF) ||
-	    (s->nakf == 0 && !(st.global_seen & K_AKF))) {
+	if (!(st.global_seen & K_AKF)) { /* the default applies outside the Match blocks */
 		akf_add(s, DEFAULT_AKF1);
 		akf_add(s, DEFAULT_AKF2);
 	}
