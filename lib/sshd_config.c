@@ -141,6 +141,16 @@ void sbtc_sshd_settings_free(sbtc_sshd_settings *s)
 	memset(s, 0, sizeof *s);
 }
 
+void sbtc_sshd_settings_copy(sbtc_sshd_settings *dst, const sbtc_sshd_settings *src)
+{
+	*dst = *src;
+	dst->akf = src->nakf ? sbtc_xcalloc(src->nakf, sizeof *dst->akf) : NULL;
+	for (size_t i = 0; i < src->nakf; i++)
+		dst->akf[i] = sbtc_xstrdup(src->akf[i]);
+	dst->akc = src->akc ? sbtc_xstrdup(src->akc) : NULL;
+	dst->methods = src->methods ? sbtc_xstrdup(src->methods) : NULL;
+}
+
 enum { K_PASSWORD = 1, K_KBD = 2, K_ROOT = 4, K_PUBKEY = 8, K_AKF = 16, K_AKC = 32, K_METHODS = 64 };
 
 #define WORDS_MAX 64

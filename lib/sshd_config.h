@@ -47,6 +47,9 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 
 void sbtc_sshd_settings_free(sbtc_sshd_settings *s);
 
+/* A deep copy of src into *dst. */
+void sbtc_sshd_settings_copy(sbtc_sshd_settings *dst, const sbtc_sshd_settings *src);
+
 /* Expands one AuthorizedKeysFile pattern for a user: %h home, %u user, %U uid, %% '%';
  * a relative result is taken under the home directory, as sshd does. malloc'd; NULL
  * with a message for an unknown %-token. */

@@ -408,15 +408,17 @@ static void measure(const config *cfg, measurement *m)
 		return;
 	for (size_t i = 0; i < m->n; i++) {
 		account *a = &m->v[i];
-		/* Per account, so that Match User and Match Group blocks count. */
-		int rc = cfg->sshd_config != NULL
-				 ? sbtc_sshd_read_config(cfg->sshd_config, &a->settings, err, sizeof err)
-				 : sbtc_sshd_run_T(cfg->sshd, cfg->config, cfg->host_keys, cfg->nhost_keys, a->name,
-						   &a->settings, err, sizeof err);
-		if (rc == 0)
+		/* Per account, so that Match User and Match Group blocks count; the file read
+		 * directly, and root's, are the settings read above. */
+		if (cfg->sshd_config != NULL || strcmp(a->name, "root") == 0) {
+			sbtc_sshd_settings_copy(&a->settings, &m->global);
 			a->have_settings = true;
-		else
+		} else if (sbtc_sshd_run_T(cfg->sshd, cfg->config, cfg->host_keys, cfg->nhost_keys, a->name,
+					   &a->settings, err, sizeof err) == 0) {
+			a->have_settings = true;
+		} else {
 			a->settings_error = sbtc_xstrdup(err);
+		}
 		if (!key_login(a))
 			continue;
 		for (size_t k = 0; k < a->settings.nakf; k++) {
@@ -559,6 +561,9 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 	size_t hardware = 0, other = 0, bad_keys = 0, files_bad = 0, nkeys_crit = 0, nwarn = 0;
 	admin_key *admins = NULL;
 	size_t nadmins = 0;
+	sbtc_strbuf who = SBTC_STRBUF_INIT;
+	size_t nwho = 0;
+	const account *last_who = NULL;
 	bool akc = false, any_unreadable = false;
 	for (size_t i = 0; i < m->n; i++) {
 		const account *a = &m->v[i];
@@ -630,8 +635,13 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 							   "keys");
 				}
 				/* A hardware key that passes counts as an administrator once. */
-				if ((st == SBTC_OK || (st == SBTC_WARNING && k->no_touch_required)) && k->hardware &&
-				    !k->cert_authority && !admin_seen(admins, nadmins, k)) {
+				bool counts = (st == SBTC_OK || (st == SBTC_WARNING && k->no_touch_required)) &&
+					      k->hardware && !k->cert_authority;
+				if (counts && last_who != a) {
+					name_append(&who, &nwho, a->name);
+					last_who = a;
+				}
+				if (counts && !admin_seen(admins, nadmins, k)) {
 					admins = sbtc_xrealloc(admins, (nadmins + 1) * sizeof *admins);
 					admins[nadmins].key = k;
 					admins[nadmins].user = a->name;
@@ -659,16 +669,7 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 						   "AuthorizedKeysCommand is set: the keys it returns are not checked"),
 				   "keys_command");
 
-	/* Admins: distinct hardware keys, and whose accounts hold them. */
-	sbtc_strbuf who = SBTC_STRBUF_INIT;
-	size_t nwho = 0;
-	for (size_t i = 0; i < nadmins; i++) {
-		bool dup = false;
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = strcmp(admins[k].user, admins[i].user) == 0;
-		if (!dup)
-			name_append(&who, &nwho, admins[i].user);
-	}
+	/* Admins: distinct hardware keys, and the accounts that hold them. */
 	name_list_end(&who, nwho);
 	sbtc_result *r;
 	if (cfg->min_admins > 0 && nadmins < cfg->min_admins)
