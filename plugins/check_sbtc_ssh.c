@@ -57,17 +57,18 @@ typedef struct {
 
 static const sbtc_option options[] = {
 	{"users", 0, SBTC_ARG_REQUIRED, "LIST", OPT_USERS,
-	 "The accounts to check, comma-separated. Default: every login user of the passwd\n"
-	 "database (a home directory and a shell that is not nologin or false), root\n"
+	 "The accounts to check, comma-separated. Without it: every login user of the\n"
+	 "passwd database (a home directory and a shell that is not nologin or false), root\n"
 	 "included.", NULL},
 	{"passwd-file", 0, SBTC_ARG_REQUIRED, "FILE", OPT_PASSWD_FILE,
 	 "Read the accounts from FILE (passwd(5) format) instead of the passwd database.", NULL},
 	{"sshd", 0, SBTC_ARG_REQUIRED, "FILE", OPT_SSHD, "The sshd program run as sshd -T.", DEFAULT_SSHD},
 	{"config", 'f', SBTC_ARG_REQUIRED, "FILE", 'f',
-	 "The configuration sshd -T reads (its -f). Default: sshd's own (/etc/ssh/sshd_config).", NULL},
+	 "The configuration sshd -T reads (its -f). Without it: sshd's own\n"
+	 "(/etc/ssh/sshd_config).", NULL},
 	{"host-key", 0, SBTC_ARG_REQUIRED, "FILE", OPT_HOST_KEY,
-	 "A host key for sshd -T (its -h; repeatable). Default: the HostKey lines of the\n"
-	 "configuration.", NULL},
+	 "A host key for sshd -T (its -h; repeatable). Without it: the HostKey lines of\n"
+	 "the configuration.", NULL},
 	{"sshd-config", 0, SBTC_ARG_REQUIRED, "FILE", OPT_SSHD_CONFIG,
 	 "Do not run sshd: read this sshd_config (and its Include files) directly, where sshd\n"
 	 "-T cannot run. Every Match block is then taken as if it applied to every user (the\n"
