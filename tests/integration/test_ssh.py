@@ -62,6 +62,46 @@ SAFE = ("PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
         "PermitRootLogin prohibit-password\nUsePAM no\n")
 
 
+def make_root(d, config, users, plain, root_keys=None):
+    """A temporary root at d: sshd_config, a passwd file, homes. users: name -> list of
+    authorized_keys lines (None: no .ssh at all); root's keys in root_keys; an account
+    svc without a login shell holds the plain key line. Returns d and the check's
+    arguments (--passwd-file, -f; a host key is for the caller to add)."""
+    os.makedirs(os.path.join(d, "home"))
+    os.chmod(d, 0o755)
+    os.chmod(os.path.join(d, "home"), 0o755)
+    cfg = os.path.join(d, "sshd_config")
+    with open(cfg, "w") as f:
+        f.write(config)
+    lines = []
+    accounts = [("root", 0, os.path.join(d, "root"), root_keys)]
+    for i, (name, keys) in enumerate(users.items()):
+        accounts.append((name, 64100 + i, os.path.join(d, "home", name), keys))
+    for name, uid, home, keys in accounts:
+        lines.append("%s:x:%d:%d::%s:/bin/bash" % (name, uid, uid, home))
+        os.makedirs(home)
+        os.chmod(home, 0o755)
+        if keys is not None:
+            os.makedirs(os.path.join(home, ".ssh"))
+            os.chmod(os.path.join(home, ".ssh"), 0o700)
+            ak = os.path.join(home, ".ssh", "authorized_keys")
+            with open(ak, "w") as f:
+                f.write("".join(k + "\n" for k in keys))
+            os.chmod(ak, 0o600)
+            for p in (home, os.path.join(home, ".ssh"), ak):
+                os.chown(p, uid, uid)
+    # An account without a login shell: its keys never count.
+    nologin = os.path.join(d, "home", "svc")
+    os.makedirs(os.path.join(nologin, ".ssh"))
+    with open(os.path.join(nologin, ".ssh", "authorized_keys"), "w") as f:
+        f.write(plain + "\n")
+    lines.append("svc:x:64999:64999::%s:/usr/sbin/nologin" % nologin)
+    passwd = os.path.join(d, "passwd")
+    with open(passwd, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return d, ["--passwd-file", passwd, "-f", cfg]
+
+
 class SshCase(harness.StateAssertions, unittest.TestCase):
     PREFIX = "SBTC SSH "
 
@@ -91,44 +131,10 @@ class SshCase(harness.StateAssertions, unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def scenario(self, config, users, root_keys=None):
-        """A temporary root: sshd_config, a passwd file, homes. users: name -> list of
-        authorized_keys lines (None: no .ssh at all). Returns the arguments for the check."""
         SshCase.n += 1
-        d = os.path.join(self.tmp, "s%d" % SshCase.n)
-        os.makedirs(os.path.join(d, "home"))
-        os.chmod(d, 0o755)
-        os.chmod(os.path.join(d, "home"), 0o755)
-        cfg = os.path.join(d, "sshd_config")
-        with open(cfg, "w") as f:
-            f.write(config)
-        lines = []
-        accounts = [("root", 0, os.path.join(d, "root"), root_keys)]
-        for i, (name, keys) in enumerate(users.items()):
-            accounts.append((name, 64100 + i, os.path.join(d, "home", name), keys))
-        for name, uid, home, keys in accounts:
-            lines.append("%s:x:%d:%d::%s:/bin/bash" % (name, uid, uid, home))
-            os.makedirs(home)
-            os.chmod(home, 0o755)
-            if keys is not None:
-                os.makedirs(os.path.join(home, ".ssh"))
-                os.chmod(os.path.join(home, ".ssh"), 0o700)
-                ak = os.path.join(home, ".ssh", "authorized_keys")
-                with open(ak, "w") as f:
-                    f.write("".join(k + "\n" for k in keys))
-                os.chmod(ak, 0o600)
-                for p in (home, os.path.join(home, ".ssh"), ak):
-                    os.chown(p, uid, uid)
-        # An account without a login shell: its keys never count.
-        nologin = os.path.join(d, "home", "svc")
-        os.makedirs(os.path.join(nologin, ".ssh"))
-        with open(os.path.join(nologin, ".ssh", "authorized_keys"), "w") as f:
-            f.write(self.plain + "\n")
-        lines.append("svc:x:64999:64999::%s:/usr/sbin/nologin" % nologin)
-        passwd = os.path.join(d, "passwd")
-        with open(passwd, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.root = d
-        return ["--passwd-file", passwd, "-f", cfg, "--host-key", self.hostkey]
+        self.root, args = make_root(os.path.join(self.tmp, "s%d" % SshCase.n), config, users,
+                                    self.plain, root_keys)
+        return args + ["--host-key", self.hostkey]
 
     def home(self, name):
         return os.path.join(self.root, "root" if name == "root" else os.path.join("home", name))
