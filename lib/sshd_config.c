@@ -489,10 +489,11 @@ int sbtc_sshd_read_config(const char *path, sbtc_sshd_settings *s, char *err, si
 
 /* ---- sshd -T run ---- */
 
-int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys, size_t nhost_keys,
-		    const char *user, sbtc_sshd_settings *s, char *err, size_t errlen)
+int sbtc_sshd_T_start(const char *sshd, const char *config, char *const *host_keys, size_t nhost_keys,
+		      const char *user, sbtc_sshd_T_run *run, char *err, size_t errlen)
 {
 	static char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	memset(run, 0, sizeof *run);
 	size_t argc = 0;
 	char **argv = sbtc_xcalloc(8 + 2 * nhost_keys, sizeof *argv);
 	char *cspec = user != NULL ? sbtc_xasprintf("user=%s", user) : NULL;
@@ -512,16 +513,30 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 	}
 	argv[argc] = NULL;
 	char *what = sbtc_xasprintf("sshd -T%s%s", user ? " -C user=" : "", user ? user : "");
-	char *shown = sbtc_sanitize(what, 120);
-	sbtc_deadline_activity(shown);
+	run->what = sbtc_sanitize(what, 120);
+	free(what);
+	sbtc_deadline_activity(run->what);
+	char e[400];
+	int rc = 0;
+	if (sbtc_child_spawn(sshd, argv, envp, &run->child, e, sizeof e) != 0) {
+		snprintf(err, errlen, "cannot run %s", e);
+		free(run->what);
+		run->what = NULL;
+		rc = -1;
+	}
+	free(argv);
+	free(cspec);
+	return rc;
+}
+
+int sbtc_sshd_T_finish(sbtc_sshd_T_run *run, sbtc_sshd_settings *s, char *err, size_t errlen)
+{
 	int rc = -1;
-	sbtc_child c;
+	sbtc_child *c = &run->child;
+	const char *shown = run->what;
 	char e[400];
 	sbtc_strbuf out = SBTC_STRBUF_INIT;
-	if (sbtc_child_spawn(sshd, argv, envp, &c, e, sizeof e) != 0) {
-		snprintf(err, errlen, "cannot run %s", e);
-		goto done;
-	}
+	sbtc_deadline_activity(shown);
 	bool timed_out = false, too_big = false;
 	for (;;) {
 		long ms = sbtc_deadline_remaining_ms();
@@ -529,7 +544,7 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 			timed_out = true;
 			break;
 		}
-		struct pollfd pfd = {.fd = c.out_fd, .events = POLLIN};
+		struct pollfd pfd = {.fd = c->out_fd, .events = POLLIN};
 		int pr = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -538,7 +553,7 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 		if (pr == 0)
 			continue;
 		char b[16384];
-		ssize_t got = read(c.out_fd, b, sizeof b);
+		ssize_t got = read(c->out_fd, b, sizeof b);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -550,14 +565,14 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 		sbtc_strbuf_append(&out, b, (size_t)got);
 	}
 	if (timed_out || too_big) {
-		sbtc_child_kill(&c);
+		sbtc_child_kill(c);
 		snprintf(err, errlen, too_big ? "%s: output larger than 1 MB" : "%s did not finish before the deadline",
 			 shown);
 		goto done;
 	}
 	int code;
 	bool killed;
-	if (sbtc_child_finish(&c, &code, &killed, e, sizeof e) != 0) {
+	if (sbtc_child_finish(c, &code, &killed, e, sizeof e) != 0) {
 		snprintf(err, errlen, "%s did not finish before the deadline", shown);
 		goto done;
 	}
@@ -583,11 +598,18 @@ int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys
 	rc = 0;
 done:
 	sbtc_strbuf_free(&out);
-	free(argv);
-	free(cspec);
-	free(what);
-	free(shown);
+	free(run->what);
+	run->what = NULL;
 	return rc;
+}
+
+int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys, size_t nhost_keys,
+		    const char *user, sbtc_sshd_settings *s, char *err, size_t errlen)
+{
+	sbtc_sshd_T_run run;
+	if (sbtc_sshd_T_start(sshd, config, host_keys, nhost_keys, user, &run, err, errlen) != 0)
+		return -1;
+	return sbtc_sshd_T_finish(&run, s, err, errlen);
 }
 
 char *sbtc_sshd_expand_akf(const char *pattern, const char *home, const char *user, unsigned long uid, char *err,

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "subprocess.h"
+
 typedef struct {
 	bool password;      /* passwordauthentication */
 	bool kbd;           /* kbdinteractiveauthentication (or challengeresponseauthentication) */
@@ -39,9 +41,24 @@ int sbtc_sshd_parse_config(const char *text, size_t len, const char *name, const
 /* Reads the file at path with sbtc_sshd_parse_config (Include relative to /etc/ssh). */
 int sbtc_sshd_read_config(const char *path, sbtc_sshd_settings *s, char *err, size_t errlen);
 
-/* Runs `sshd -T [-f config] [-h key]... [-C user=USER]` (user NULL: no -C) and parses
- * its output. Exit status and standard error are checked; a failure's message holds
- * the start of sshd's standard error and what sshd -T needs (root, /run/sshd). */
+/* One `sshd -T [-f config] [-h key]... [-C user=USER]` (user NULL: no -C) run: started,
+ * then finished, so that several run at once (their output, a few kB each, fits in the
+ * pipe while they wait). */
+typedef struct {
+	sbtc_child child;
+	char *what; /* "sshd -T -C user=alice", sanitised */
+} sbtc_sshd_T_run;
+
+/* Starts the run: 0, or -1 with a message (nothing is left to finish). */
+int sbtc_sshd_T_start(const char *sshd, const char *config, char *const *host_keys, size_t nhost_keys,
+		      const char *user, sbtc_sshd_T_run *run, char *err, size_t errlen);
+
+/* Reads its output within the deadline, checks its exit status and standard error, and
+ * parses it into *s. 0, or -1 with a message holding the start of sshd's standard error
+ * and what sshd -T needs (root, /run/sshd). Frees the run either way. */
+int sbtc_sshd_T_finish(sbtc_sshd_T_run *run, sbtc_sshd_settings *s, char *err, size_t errlen);
+
+/* Both of the above, for one run. */
 int sbtc_sshd_run_T(const char *sshd, const char *config, char *const *host_keys, size_t nhost_keys,
 		    const char *user, sbtc_sshd_settings *s, char *err, size_t errlen);
 

@@ -30,6 +30,8 @@
 #define AK_FILE_MAX (1024u * 1024u)
 /* How many keys or users a message names before it says "and N more". */
 #define LIST_MAX 10
+/* sshd -T runs at once (one per account). */
+#define SSHD_PARALLEL 8
 
 enum {
 	OPT_USERS = SBTC_OPT_PLUGIN_FIRST,
@@ -407,19 +409,41 @@ static void measure(const config *cfg, measurement *m)
 	list_accounts(cfg, m);
 	if (m->error != NULL)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
+	/* Per account, so that Match User and Match Group blocks count; the file read
+	 * directly, and root's, are the settings read above. Up to SSHD_PARALLEL runs of
+	 * sshd -T at once. */
+	sbtc_sshd_T_run *runs = sbtc_xcalloc(m->n ? m->n : 1, sizeof *runs);
+	bool *started = sbtc_xcalloc(m->n ? m->n : 1, sizeof *started);
+	size_t next_finish = 0;
+	for (size_t i = 0; i <= m->n; i++) {
+		/* Finish the oldest runs while too many are in flight, and all at the end. */
+		while (next_finish < i && (i == m->n || i - next_finish >= SSHD_PARALLEL)) {
+			account *f = &m->v[next_finish];
+			if (started[next_finish]) {
+				if (sbtc_sshd_T_finish(&runs[next_finish], &f->settings, err, sizeof err) == 0)
+					f->have_settings = true;
+				else
+					f->settings_error = sbtc_xstrdup(err);
+			}
+			next_finish++;
+		}
+		if (i == m->n)
+			break;
 		account *a = &m->v[i];
-		/* Per account, so that Match User and Match Group blocks count; the file read
-		 * directly, and root's, are the settings read above. */
 		if (cfg->sshd_config != NULL || strcmp(a->name, "root") == 0) {
 			sbtc_sshd_settings_copy(&a->settings, &m->global);
 			a->have_settings = true;
-		} else if (sbtc_sshd_run_T(cfg->sshd, cfg->config, cfg->host_keys, cfg->nhost_keys, a->name,
-					   &a->settings, err, sizeof err) == 0) {
-			a->have_settings = true;
+		} else if (sbtc_sshd_T_start(cfg->sshd, cfg->config, cfg->host_keys, cfg->nhost_keys, a->name,
+					     &runs[i], err, sizeof err) == 0) {
+			started[i] = true;
 		} else {
 			a->settings_error = sbtc_xstrdup(err);
 		}
+	}
+	free(runs);
+	free(started);
+	for (size_t i = 0; i < m->n; i++) {
+		account *a = &m->v[i];
 		if (!key_login(a))
 			continue;
 		for (size_t k = 0; k < a->settings.nakf; k++) {
