@@ -494,6 +494,13 @@ int sbtc_sshd_T_start(const char *sshd, const char *config, char *const *host_ke
 {
 	static char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	memset(run, 0, sizeof *run);
+	if (user != NULL && strpbrk(user, ",=") != NULL) {
+		/* sshd -C reads "user=NAME,addr=..." split at commas. */
+		char *shown = sbtc_sanitize(user, 64);
+		snprintf(err, errlen, "user name '%s' holds ',' or '=': sshd -T -C cannot be asked for it", shown);
+		free(shown);
+		return -1;
+	}
 	size_t argc = 0;
 	char **argv = sbtc_xcalloc(8 + 2 * nhost_keys, sizeof *argv);
 	char *cspec = user != NULL ? sbtc_xasprintf("user=%s", user) : NULL;

@@ -216,7 +216,8 @@ typedef struct {
 } key_file;
 
 typedef struct {
-	char *name; /* sanitised */
+	char *name;  /* as in the passwd database, for sshd */
+	char *shown; /* sanitised, for messages */
 	char *home;
 	uid_t uid;
 	bool have_settings;
@@ -262,6 +263,7 @@ static void account_add(measurement *m, const struct passwd *pw)
 	account *a = &m->v[m->n++];
 	memset(a, 0, sizeof *a);
 	a->name = sbtc_xstrdup(pw->pw_name);
+	a->shown = sbtc_sanitize(pw->pw_name, 64);
 	a->home = sbtc_xstrdup(pw->pw_dir ? pw->pw_dir : "");
 	a->uid = pw->pw_uid;
 }
@@ -475,6 +477,7 @@ static void measurement_free(measurement *m)
 		}
 		free(a->files);
 		free(a->name);
+		free(a->shown);
 		free(a->home);
 		free(a->settings_error);
 		sbtc_sshd_settings_free(&a->settings);
@@ -504,7 +507,7 @@ static void name_list_end(sbtc_strbuf *b, size_t n)
 /* "alice: /home/alice/.ssh/authorized_keys line 3: ssh-ed25519 key 'alice@laptop'" */
 static void key_name(sbtc_strbuf *b, const account *a, const key_file *kf, const sbtc_ak_key *k)
 {
-	sbtc_strbuf_printf(b, "%s: %s line %zu: %s key", a->name, kf->path, k->line, k->type);
+	sbtc_strbuf_printf(b, "%s: %s line %zu: %s key", a->shown, kf->path, k->line, k->type);
 	if (k->comment[0])
 		sbtc_strbuf_printf(b, " '%s'", k->comment);
 }
@@ -528,7 +531,7 @@ static void judge_method(sbtc_result *root, const measurement *m, const char *id
 			continue;
 		asked++;
 		if (on(s) && !s->methods_require_pubkey) {
-			name_append(&users, &n, a->name);
+			name_append(&users, &n, a->shown);
 			match = match || in_match(s);
 		}
 	}
@@ -606,12 +609,12 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 				sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL,
 								   "%s: %s: %s (sshd's StrictModes refuses such a file; "
 								   "chmod go-w, chown to the user)",
-								   a->name, kf->path, kf->problem),
+								   a->shown, kf->path, kf->problem),
 						   "key_files");
 			}
 			if (kf->error != NULL) {
 				any_unreadable = true;
-				sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "%s: %s%s", a->name, kf->error,
+				sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "%s: %s%s", a->shown, kf->error,
 								   geteuid() != 0 ? " (run the check as root)" : ""),
 						   "key_files");
 			}
@@ -619,7 +622,7 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 				if (nwarn++ < LIST_MAX)
 					sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING,
 									   "%s: %s line %zu: %s (sshd skips the line)",
-									   a->name, kf->path, kf->keys.bad[b].line,
+									   a->shown, kf->path, kf->keys.bad[b].line,
 									   kf->keys.bad[b].why),
 							   "keys");
 			}
@@ -663,13 +666,13 @@ static void judge_keys(sbtc_result *root, const config *cfg, const measurement *
 				bool counts = (st == SBTC_OK || (st == SBTC_WARNING && k->no_touch_required)) &&
 					      k->hardware && !k->cert_authority;
 				if (counts && last_who != a) {
-					name_append(&who, &nwho, a->name);
+					name_append(&who, &nwho, a->shown);
 					last_who = a;
 				}
 				if (counts && !admin_seen(admins, nadmins, k)) {
 					admins = sbtc_xrealloc(admins, (nadmins + 1) * sizeof *admins);
 					admins[nadmins].key = k;
-					admins[nadmins].user = a->name;
+					admins[nadmins].user = a->shown;
 					nadmins++;
 				}
 				sbtc_strbuf_free(&name);

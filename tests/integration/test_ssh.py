@@ -288,6 +288,14 @@ class SshCase(harness.StateAssertions, unittest.TestCase):
         self.assertState(r, 0)
         self.assertCounts(r, 2, 0, 2)
 
+    def test_account_name_is_sanitised(self):
+        # A name from the passwd file reaches the output only made safe: '|' would start
+        # the perfdata.
+        args = self.scenario(SAFE, {"ev|il": [self.plain], "bob": [sk_ecdsa()]})
+        r = self.run_check(args)
+        self.assertState(r, 2, "ev/il: ", "ssh-ed25519 key 'carol@laptop' is not a hardware key")
+        self.assertNotIn("ev|il", r.stdout, r)
+
     def test_concurrent_runs(self):
         # Independent runs at once: each starts its own sshd -T children.
         args = self.scenario(SAFE, {"alice": [sk_ed25519(1)], "bob": [sk_ecdsa()]})
