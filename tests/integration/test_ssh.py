@@ -252,6 +252,7 @@ class SshCase(harness.StateAssertions, unittest.TestCase):
         r = self.run_check(args)
         self.assertState(r, 2, "the file %s is owned by uid 64101, not by the user or root" % ak)
 
+    @under_valgrind
     def test_line_sshd_skips_and_cert_authority(self):
         args = self.scenario(SAFE, {"alice": [sk_ed25519(1), "ssh-ed25519 not-base64!"],
                                     "bob": [sk_ecdsa(), "cert-authority " + sk_ed25519(7)]})
@@ -260,6 +261,7 @@ class SshCase(harness.StateAssertions, unittest.TestCase):
         self.assertIn("line 2: ssh-ed25519: the key is not base64 (sshd skips the line)", r.stdout, r)
         self.assertCounts(r, 2, 1, 2)
 
+    @under_valgrind
     def test_sshd_config_read_directly(self):
         args = self.scenario(SAFE + "Match Address 10.0.0.0/8\n  PasswordAuthentication yes\n",
                              {"alice": [sk_ed25519(1)], "bob": [sk_ecdsa()]})
