@@ -155,7 +155,7 @@ static void test_include(void **unused)
 	(void)unused;
 	char dir[] = "/tmp/test_sshd_config.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	char p1[300], p2[300], sub[300];
+	char sub[200], p1[300], p2[300];
 	snprintf(sub, sizeof sub, "%s/sshd_config.d", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	snprintf(p1, sizeof p1, "%s/10-pw.conf", sub);
