@@ -282,6 +282,43 @@ def signer_scenarios(cluster, env):
         for fx in (node, api, metrics, emily):
             fx.stop()
         shutil.rmtree(work, ignore_errors=True)
+def ssh_scenarios(env):
+    """check_sbtc_ssh: the real sshd -T over sshd_config files written here, and accounts
+    in a temporary root (a passwd file of its own; no account of this host changes)."""
+    import test_ssh  # tests/integration: the temporary root and the hand-made FIDO keys
+
+    if os.geteuid() != 0 or not os.access(test_ssh.SSHD, os.X_OK):
+        print("\nsandbox: ssh scenarios left out: sshd -T needs root and %s" % test_ssh.SSHD)
+        return
+    if not os.path.isdir("/run/sshd"):
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # as the ssh service does
+    tmp = tempfile.mkdtemp(prefix="sandbox-ssh-")
+    try:
+        os.chmod(tmp, 0o755)
+        hostkey = os.path.join(tmp, "hostkey")
+        subprocess.run([test_ssh.SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", hostkey], check=True,
+                       stdin=subprocess.DEVNULL)
+        subprocess.run([test_ssh.SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "carol@laptop", "-f",
+                        os.path.join(tmp, "plain")], check=True, stdin=subprocess.DEVNULL)
+        with open(os.path.join(tmp, "plain.pub")) as f:
+            plain = f.read().strip()
+        alice = test_ssh.sk_ed25519(1, "alice@yubikey")
+        bob = test_ssh.sk_ecdsa("bob@solokey")
+        cases = [
+            ("The guide's host: hardware keys only, two administrators", test_ssh.SAFE,
+             {"alice": [alice], "bob": [bob]}),
+            ("Password logins left on", test_ssh.SAFE.replace("PasswordAuthentication no",
+                                                             "PasswordAuthentication yes"),
+             {"alice": [alice], "bob": [bob]}),
+            ("A plain ed25519 key next to a hardware one", test_ssh.SAFE,
+             {"alice": [alice, plain], "bob": [bob]}),
+            ("One administrator only", test_ssh.SAFE, {"alice": [alice], "bob": None}),
+        ]
+        for i, (title, config, users) in enumerate(cases):
+            _, args = test_ssh.make_root(os.path.join(tmp, "s%d" % i), config, users, plain)
+            show(title, ["check_sbtc_ssh"] + args + ["--host-key", hostkey], env)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
@@ -342,6 +379,7 @@ def main():
         block_lag_scenarios(cluster, env)
         ports_scenarios(env)
         signer_scenarios(cluster, env)
+        ssh_scenarios(env)
 
         if keep:
             print("\nThe sandbox stays up; try the commands above (export PGPASSFILE=%s)."

@@ -44,6 +44,7 @@ def minimal_args(prog, scratch):
                                "--cache-dir", os.path.join(scratch, "cache")],
         "check_sbtc_signer": ["-k", "02" + "11" * 32, "-u", dead, "--signer-url", dead,
                               "--state-dir", os.path.join(scratch, "state")],
+        "check_sbtc_ssh": ["--sshd-config", os.path.join(scratch, "sshd_config")],
     }[prog]
 
 

@@ -311,6 +311,55 @@ def ports_unexpected_open(ctx):
 
 
 # check -> [OK scenario, failing scenario]. A new check adds its entry here.
+class _SshRoot:
+    """check_sbtc_ssh's world for the daemons' users: an sshd_config read directly
+    (--sshd-config: sshd -T needs root), and two accounts of a passwd file of its own
+    whose homes and authorized_keys every user may read (none of this host's accounts)."""
+
+    def __init__(self, password):
+        self.password = password
+
+    def start(self):
+        import base64
+        import struct
+
+        def wire(b):
+            return struct.pack(">I", len(b)) + b
+        self.dir = tempfile.mkdtemp(prefix="sbtc-consumers-ssh-")
+        os.chmod(self.dir, 0o755)
+        lines = []
+        for i, name in enumerate(("alice", "bob")):
+            home = os.path.join(self.dir, name)
+            os.makedirs(os.path.join(home, ".ssh"))
+            for d in (home, os.path.join(home, ".ssh")):
+                os.chmod(d, 0o755)
+            # a hand-made sk-ssh-ed25519@openssh.com key (OpenSSH PROTOCOL.u2f)
+            blob = (wire(b"sk-ssh-ed25519@openssh.com") + wire(bytes(range(i, i + 32)))
+                    + wire(b"ssh:"))
+            with open(os.path.join(home, ".ssh", "authorized_keys"), "w") as f:
+                f.write("sk-ssh-ed25519@openssh.com %s %s\n" % (base64.b64encode(blob).decode(), name))
+            os.chmod(os.path.join(home, ".ssh", "authorized_keys"), 0o644)
+            lines.append("%s:x:%d:%d::%s:/bin/bash" % (name, 64100 + i, 64100 + i, home))
+        self.passwd = os.path.join(self.dir, "passwd")
+        with open(self.passwd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.config = os.path.join(self.dir, "sshd_config")
+        with open(self.config, "w") as f:
+            f.write("PasswordAuthentication %s\nKbdInteractiveAuthentication no\n"
+                    % ("yes" if self.password else "no"))
+        for p in (self.passwd, self.config):
+            os.chmod(p, 0o644)
+        return self
+
+    def stop(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ssh_options(ctx, password):
+    w = ctx.fixture("ssh-password" if password else "ssh-safe", lambda: _SshRoot(password))
+    return Invocation({"sshd-config": w.config, "passwd-file": w.passwd})
+
+
 SCENARIOS = {
     "check_sbtc_aggregate_key": [
         Scenario("ok", 0, "SBTC AGGREGATE_KEY OK - on-chain key ", aggregate_key_ok,
@@ -343,6 +392,12 @@ SCENARIOS = {
     "check_sbtc_signer": [
         Scenario("ok", 0, "SBTC SIGNER OK - signer alive, in the signer set of 3", signer_ok, volatile=("time",)),
         Scenario("critical", 2, "SBTC SIGNER CRITICAL - key ", signer_key_dropped, volatile=("time",)),
+    ],
+    "check_sbtc_ssh": [
+        Scenario("ok", 0, "SBTC SSH OK - password and keyboard-interactive logins off",
+                 lambda ctx: ssh_options(ctx, False)),
+        Scenario("critical", 2, "SBTC SSH CRITICAL - password authentication is on",
+                 lambda ctx: ssh_options(ctx, True)),
     ],
 }
 
