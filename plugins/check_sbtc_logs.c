@@ -525,7 +525,8 @@ static void logrotate_load(const config *cfg, confs *c)
 					      sizeof c->logrotate_err) == 0;
 }
 
-static void project_file(const config *cfg, confs *c, const char *current, const char *current_name, projection *p)
+static void project_file(const config *cfg, confs *c, const char *current, const char *current_name,
+			 char *const *files, size_t nfiles, projection *p)
 {
 	logrotate_load(cfg, c);
 	char d[32], need[32];
@@ -543,7 +544,11 @@ static void project_file(const config *cfg, confs *c, const char *current, const
 		snprintf(p->problem, sizeof p->problem, "%s", c->logrotate_err);
 		return;
 	}
-	const sbtc_logrotate_stanza *s = sbtc_logrotate_find(&c->logrotate, current);
+	const sbtc_logrotate_stanza *s = NULL;
+	for (size_t i = 0; s == NULL && i < nfiles; i++)
+		s = sbtc_logrotate_find(&c->logrotate, files[i]);
+	if (s == NULL)
+		s = sbtc_logrotate_find(&c->logrotate, current);
 	if (s == NULL) {
 		p->judged = true;
 		p->seconds = HUGE_VAL;
@@ -606,7 +611,10 @@ static void measure_file(const config *cfg, confs *c, component *co)
 			nfiles = 0;
 			break;
 		}
-		if (m > newest_m) {
+		/* the live file: a stanza names it, not its rotations; the shortest name is the
+		 * best guess, the newest among equals */
+		if (current == NULL || strlen(g.gl_pathv[i]) < strlen(current) ||
+		    (strlen(g.gl_pathv[i]) == strlen(current) && m > newest_m)) {
 			newest_m = m;
 			current = g.gl_pathv[i];
 		}
@@ -632,7 +640,7 @@ static void measure_file(const config *cfg, confs *c, component *co)
 	} else {
 		const char *slash = strrchr(current, '/');
 		char *base = sbtc_sanitize(slash ? slash + 1 : current, 100);
-		project_file(cfg, c, current, base, &co->proj);
+		project_file(cfg, c, current, base, g.gl_pathv, g.gl_pathc, &co->proj);
 		free(base);
 	}
 	globfree(&g);
