@@ -829,7 +829,8 @@ static void measure_container(const config *cfg, confs *c, component *co, double
 			co->problem_state = SBTC_UNKNOWN;
 			char *dr = sbtc_sanitize(driver, 30);
 			snprintf(co->problem, sizeof co->problem, "container %s logs through the %s driver, not json-file%s",
-				 co->name, dr, strcmp(dr, "journald") == 0 ? ": check its entries with --unit" : "");
+				 co->name, dr, strcmp(dr, "journald") == 0 ? ": dockerd writes its entries to the journal as docker.service, check "
+				 "that with --unit docker" : "");
 			free(dr);
 		} else {
 			co->problem_state = SBTC_CRITICAL;

@@ -282,7 +282,8 @@ class LogsTest(unittest.TestCase):
         r = self.container("bitcoind")
         self.assertEqual(r.rc, 3, r)
         self.assertEqual(r.first_line, PREFIX + "UNKNOWN - container bitcoind logs through the journald driver, not "
-                         "json-file: check its entries with --unit")
+                         "json-file: dockerd writes its entries to the journal as docker.service, "
+                         "check that with --unit docker")
         r = self.container("nope")
         self.assertEqual(r.rc, 2, r)
         self.assertRegex(r.first_line, r"^SBTC LOGS CRITICAL - no container named nope in .*/docker/containers$")
