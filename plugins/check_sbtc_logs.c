@@ -949,8 +949,7 @@ static void judge_projection(sbtc_result *root, const config *cfg, const compone
 		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s: %s", co->name,
 						   p->limit[0] ? p->limit : "no configured limit removes entries"), id);
 	else
-		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s: the configuration keeps about %s (%s)", co->name, d,
-						   p->limit), id);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s: %s", co->name, p->limit), id);
 	if (p->note[0] != '\0')
 		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s: %s", co->name, p->note), id);
 	sbtc_perf_add(root, label, isinf(p->seconds) ? NAN : round(p->seconds), "s", &t, 0, NAN);
