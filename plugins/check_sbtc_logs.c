@@ -119,14 +119,15 @@ static const sbtc_plugin_info info = {
 	.progname = "check_sbtc_logs",
 	.check_label = "LOGS",
 	.purpose =
-		"Checks that the signer host keeps its logs for 90 days, as the operators' guide asks:\n"
-		"for each journald unit, rotated log file and Docker container, the oldest entry still\n"
+		"Checks that the signer host keeps its logs for 90 days, as the operators' guide asks\n"
+		"(run it as a member of the systemd-journal or adm group to read the system journal).\n"
+		"For each journald unit, rotated log file and Docker container, the oldest entry still\n"
 		"kept must be older than -c/-w, and the configuration that removes old entries\n"
 		"(journald's MaxRetentionSec, SystemMaxUse and SystemMaxFiles x MaxFileSec;\n"
 		"logrotate's rotate and maxage; Docker's max-size and max-file) must keep at least\n"
 		"--min-retention at the rate the logs are written now.",
-	.usage = "--unit NAME | --file GLOB | --container NAME ... [-w DURATION]\n"
-		 "  [-c DURATION] [--min-retention DURATION] [--installed-at DATE]\n"
+	.usage = "--unit NAME | --file GLOB | --container NAME ...\n"
+		 "  [-w DURATION] [-c DURATION] [--min-retention DURATION] [--installed-at DATE]\n"
 		 "  [--journal-dir DIR] [--journald-conf FILE] [--logrotate-conf FILE]\n"
 		 "  [--docker-root DIR] [--docker-daemon-json FILE] [-t SECONDS[:STATE]] [-v]",
 	.options = options,

@@ -42,6 +42,8 @@ def minimal_args(prog, scratch):
         "check_sbtc_ports": ["-H", "127.0.0.1", "-p", "9", "--port-timeout", "0.5"],
         "check_sbtc_version": ["--signer-version", "v1.0.0", "--github-api", dead,
                                "--cache-dir", os.path.join(scratch, "cache")],
+        "check_sbtc_logs": ["--file", os.path.join(scratch, "signer.log"), "--logrotate-conf",
+                            os.path.join(scratch, "logrotate.conf")],
     }[prog]
 
 

@@ -20,6 +20,7 @@ import time
 import unittest
 
 import harness
+from harness import under_valgrind
 
 CHECK = "check_sbtc_logs"
 PREFIX = "SBTC LOGS "
@@ -146,6 +147,7 @@ class LogsTest(unittest.TestCase):
 
     # ---------------------------------------------------------------- journald
 
+    @under_valgrind
     def test_journal_capped_at_two_weeks(self):
         r = self.journal("j2w", "j2w")
         self.assertEqual(r.rc, 2, r)
@@ -211,6 +213,7 @@ class LogsTest(unittest.TestCase):
 
     # ---------------------------------------------------------------- files
 
+    @under_valgrind
     def test_file_logrotate_rotate_7_daily(self):
         r = self.files("signer.log*")
         self.assertEqual(r.rc, 1, r)
@@ -249,6 +252,7 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(r.rc, 2, r)
         self.assertRegex(r.first_line, r"^SBTC LOGS CRITICAL - no log file matches .*missing\*\.log$")
 
+    @under_valgrind
     def test_logrotate_unparsable(self):
         r = self.files("signer.log*", conf="etc/bad-logrotate.conf")
         self.assertEqual(r.rc, 3, r)
@@ -278,6 +282,7 @@ class LogsTest(unittest.TestCase):
         self.assertRegex(r.first_line, r"^SBTC LOGS WARNING - sbtc-signer: the configuration keeps about .*: log-opts "
                          r"max-size 1\.0 kB x max-file 2 hold about .* a day; set max-file to \d+")
 
+    @under_valgrind
     def test_container_other_driver_and_missing(self):
         r = self.container("bitcoind")
         self.assertEqual(r.rc, 3, r)
@@ -290,6 +295,7 @@ class LogsTest(unittest.TestCase):
 
     # ---------------------------------------------------------------- all at once, arguments
 
+    @under_valgrind
     def test_all_kinds_worst_wins(self):
         r = self.check("--unit", "sbtc-signer", "--journal-dir", os.path.join(self.root, "j100"),
                        "--journald-conf", os.path.join(self.root, "etc/none/journald.conf"),
