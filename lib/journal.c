@@ -2,11 +2,15 @@
 /* The systemd journal, read with libsystemd. */
 #include "journal.h"
 
+#define _DEFAULT_SOURCE
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "sanitize.h"
 #include "strbuf.h"
@@ -16,6 +20,40 @@ char *sbtc_journal_unit_name(const char *unit)
 	if (strchr(unit, '.') != NULL)
 		return sbtc_xstrdup(unit);
 	return sbtc_xasprintf("%s.service", unit);
+}
+
+static size_t unreadable_in(const char *dir, int depth)
+{
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *path = sbtc_xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		size_t l = strlen(de->d_name);
+		if (stat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && depth > 0)
+				n += unreadable_in(path, depth - 1);
+			else if (S_ISREG(st.st_mode) && l > 8 && (strcmp(de->d_name + l - 8, ".journal") == 0 ||
+								 strcmp(de->d_name + l - 9, ".journal~") == 0) &&
+				 access(path, R_OK) != 0)
+				n++;
+		}
+		free(path);
+	}
+	closedir(d);
+	return n;
+}
+
+size_t sbtc_journal_unreadable_files(const char *dir)
+{
+	if (dir != NULL)
+		return unreadable_in(dir, 1);
+	return unreadable_in("/var/log/journal", 1) + unreadable_in("/run/log/journal", 1);
 }
 
 static int fail(char *err, size_t errlen, const char *what, int r)

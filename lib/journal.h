@@ -21,6 +21,11 @@ typedef struct {
  * name has no type, as journalctl -u does). 0, or -1 with a message. */
 int sbtc_journal_examine(const char *dir, const char *unit, sbtc_journal_info *out, char *err, size_t errlen);
 
+/* How many journal files (*.journal) in dir and its subdirectories (dir NULL:
+ * /var/log/journal and /run/log/journal, as sd_journal_open reads them) this user cannot
+ * read: libsystemd skips those silently, so a unit without entries may only be hidden. */
+size_t sbtc_journal_unreadable_files(const char *dir);
+
 /* The unit's full name: "sbtc-signer" -> "sbtc-signer.service" (malloc'd). */
 char *sbtc_journal_unit_name(const char *unit);
 

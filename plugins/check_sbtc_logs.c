@@ -432,17 +432,6 @@ static void project_journal(const config *cfg, confs *c, const sbtc_journal_info
 	}
 }
 
-/* Whether the system journal is there but unreadable for this user (the group hint). */
-static bool system_journal_unreadable(void)
-{
-	DIR *d = opendir("/var/log/journal");
-	if (d != NULL) {
-		closedir(d);
-		return false;
-	}
-	return errno == EACCES;
-}
-
 static void measure_journal(const config *cfg, confs *c, component *co)
 {
 	sbtc_journal_info ji;
@@ -459,9 +448,11 @@ static void measure_journal(const config *cfg, confs *c, component *co)
 	}
 	if (!ji.found) {
 		co->problem_state = SBTC_CRITICAL;
-		if (cfg->journal_dir == NULL && system_journal_unreadable())
-			snprintf(co->problem, sizeof co->problem, "no journal entry of %s is readable: the system journal "
-				 "needs the systemd-journal or adm group", co->name);
+		size_t hidden = sbtc_journal_unreadable_files(cfg->journal_dir);
+		if (hidden > 0)
+			snprintf(co->problem, sizeof co->problem, "no journal entry of %s readable: %zu journal file%s "
+				 "cannot be read by this user; add it to the systemd-journal or adm group", co->name,
+				 hidden, hidden == 1 ? "" : "s");
 		else
 			snprintf(co->problem, sizeof co->problem, "no journal entry of %s%s", co->name,
 				 cfg->journal_dir != NULL ? " in --journal-dir" : "");
