@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef enum {
-	SBTC_ROTATE_SIZE = 0, /* no period: logrotate's default criterion is the size (1 MB) */
+	SBTC_ROTATE_SIZE = 0, /* no period given: rotation depends on the size alone */
 	SBTC_ROTATE_HOURLY,
 	SBTC_ROTATE_DAILY,
 	SBTC_ROTATE_WEEKLY,
