@@ -202,9 +202,9 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(r.rc, 2, r)
         self.assertEqual(r.first_line, PREFIX + "CRITICAL - no journal entry of nope.service in --journal-dir")
 
-    def test_journal_unreadable_for_the_user(self):
-        """Run as nobody: libsystemd skips journal files it cannot read, so the unit seems to
-        have no entry; the message says why and which group reads them."""
+    def as_nobody(self, prepare, *args):
+        """Runs the check as nobody (copied into a private folder that prepare(folder) fills,
+        the folder's path being {dir} in args): permissions bite as on a real host."""
         if os.geteuid() != 0:
             self.skipTest("needs root to run the check as nobody")
         import pwd
@@ -212,20 +212,37 @@ class LogsTest(unittest.TestCase):
         private = tempfile.mkdtemp(prefix="sbtc-logs-private-")
         try:
             os.chmod(private, 0o755)
-            shutil.copy(os.path.join(self.root, "j100", "remote.journal"), os.path.join(private, "system.journal"))
-            os.chmod(os.path.join(private, "system.journal"), 0o640)
+            prepare(private)
             exe = os.path.join(private, CHECK)
             shutil.copy(harness.plugin.plugin_path(CHECK), exe)
             os.chmod(exe, 0o755)
-            argv = [exe, "--unit", "sbtc-signer", "--journal-dir", private, "--journald-conf", "/nonexistent"]
+            argv = [exe] + [a.format(dir=private) for a in args]
             p = subprocess.run(argv, capture_output=True, text=True, timeout=30, user=nobody.pw_uid,
                                group=nobody.pw_gid, extra_groups=[], env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
         finally:
             shutil.rmtree(private, ignore_errors=True)
-        r = harness.Result(argv, p.returncode, p.stdout, p.stderr, 0)
+        return harness.Result(argv, p.returncode, p.stdout, p.stderr, 0)
+
+    def test_journal_unreadable_for_the_user(self):
+        """libsystemd skips journal files it cannot read, so the unit seems to have no
+        entry; the message says why and which group reads them."""
+        def prepare(d):
+            shutil.copy(os.path.join(self.root, "j100", "remote.journal"), os.path.join(d, "system.journal"))
+            os.chmod(os.path.join(d, "system.journal"), 0o640)
+        r = self.as_nobody(prepare, "--unit", "sbtc-signer", "--journal-dir", "{dir}", "--journald-conf", "/nonexistent")
         self.assertEqual(r.rc, 2, r)
         self.assertEqual(r.first_line, PREFIX + "CRITICAL - no journal entry of sbtc-signer.service readable: 1 journal "
                          "file cannot be read by this user; add it to the systemd-journal or adm group")
+
+    def test_file_unreadable_for_the_user(self):
+        def prepare(d):
+            write(os.path.join(d, "signer.log"), "%s x\n" % rfc3339(HOUR))
+            write(os.path.join(d, "signer.log.1"), "%s x\n" % rfc3339(100 * DAY))
+            os.chmod(os.path.join(d, "signer.log"), 0o644)
+            os.chmod(os.path.join(d, "signer.log.1"), 0o640)
+        r = self.as_nobody(prepare, "--file", "{dir}/signer.log*", "--logrotate-conf", "/nonexistent")
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.first_line, PREFIX + "CRITICAL - cannot read signer.log.1: Permission denied")
 
     def test_installed_at_grace(self):
         day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 14 * DAY))
