@@ -319,6 +319,35 @@ def ssh_scenarios(env):
             show(title, ["check_sbtc_ssh"] + args + ["--host-key", hostkey], env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+def logs_scenarios(env):
+    """check_sbtc_logs: a journal written offline by systemd-journal-remote that reaches back
+    two weeks under MaxRetentionSec=2week, one that reaches back 100 days, and a signer log
+    rotated by logrotate's rotate 7 daily."""
+    import test_logs  # tests/integration: journals and logs written as its tests write them
+
+    base = tempfile.mkdtemp(prefix="sandbox-logs-", dir=os.path.join(CHROOT, "tmp") if CHROOT else None)
+    inner = ("/" + os.path.relpath(base, CHROOT)) if CHROOT else base
+    try:
+        unit = "sbtc-signer.service"
+        test_logs.write_journal(os.path.join(base, "short"), [(14 * DAY - 3600, unit, "started"), (60, unit, "ok")])
+        test_logs.write_journal(os.path.join(base, "long"), [(100 * DAY, unit, "started"), (60, unit, "ok")])
+        test_logs.write(os.path.join(base, "journald.conf"), "[Journal]\nMaxRetentionSec=2week\n")
+        test_logs.write(os.path.join(base, "default.conf"), "[Journal]\n")
+        test_logs.write(os.path.join(base, "log/signer.log"), "%s  INFO ok\n" % test_logs.rfc3339(3600))
+        test_logs.write(os.path.join(base, "log/signer.log.1"), "%s  INFO ok\n" % test_logs.rfc3339(100 * DAY))
+        test_logs.write(os.path.join(base, "logrotate.conf"),
+                        "%s/log/signer.log {\n    rotate 7\n    daily\n}\n" % inner)
+        show("The signer's journal reaches back 100 days, journald keeps its defaults",
+             ["check_sbtc_logs", "--unit", "sbtc-signer", "--journal-dir", inner + "/long",
+              "--journald-conf", inner + "/default.conf"], env)
+        show("A journal capped at two weeks (MaxRetentionSec=2week)",
+             ["check_sbtc_logs", "--unit", "sbtc-signer", "--journal-dir", inner + "/short",
+              "--journald-conf", inner + "/journald.conf"], env)
+        show("A file log still 100 days deep, but logrotate keeps rotate 7 daily",
+             ["check_sbtc_logs", "--file", inner + "/log/signer.log*", "--logrotate-conf",
+              inner + "/logrotate.conf"], env)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def main():
@@ -380,6 +409,7 @@ def main():
         ports_scenarios(env)
         signer_scenarios(cluster, env)
         ssh_scenarios(env)
+        logs_scenarios(env)
 
         if keep:
             print("\nThe sandbox stays up; try the commands above (export PGPASSFILE=%s)."

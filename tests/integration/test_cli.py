@@ -45,6 +45,8 @@ def minimal_args(prog, scratch):
         "check_sbtc_signer": ["-k", "02" + "11" * 32, "-u", dead, "--signer-url", dead,
                               "--state-dir", os.path.join(scratch, "state")],
         "check_sbtc_ssh": ["--sshd-config", os.path.join(scratch, "sshd_config")],
+        "check_sbtc_logs": ["--file", os.path.join(scratch, "signer.log"), "--logrotate-conf",
+                            os.path.join(scratch, "logrotate.conf")],
     }[prog]
 
 

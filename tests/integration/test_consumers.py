@@ -402,6 +402,43 @@ SCENARIOS = {
 }
 
 
+class _LogFolder:
+    """A folder the daemons' users can read, holding a signer log whose first line is
+    `age` old and a logrotate configuration that keeps it 120 days (check_sbtc_logs)."""
+
+    def __init__(self, age):
+        self.age = age
+        self.dir = None
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="sbtc-consumers-logs-")
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(self.dir, "signer.log"), "w") as f:
+            f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ  INFO signer: started\n", time.gmtime(time.time() - self.age)))
+        with open(os.path.join(self.dir, "logrotate.conf"), "w") as f:
+            f.write("%s/signer.log {\n    rotate 120\n    daily\n}\n" % self.dir)
+        for name in ("signer.log", "logrotate.conf"):
+            os.chmod(os.path.join(self.dir, name), 0o644)
+        return self
+
+    def stop(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _logs_invocation(ctx, key, age):
+    folder = ctx.fixture(key, lambda: _LogFolder(age))
+    return Invocation({"file": os.path.join(folder.dir, "signer.log"),
+                       "logrotate-conf": os.path.join(folder.dir, "logrotate.conf")})
+
+
+SCENARIOS["check_sbtc_logs"] = [
+    Scenario("ok", 0, "SBTC LOGS OK - oldest entries: ", lambda ctx: _logs_invocation(ctx, "logs-old", 120 * DAY),
+             volatile=("time", "file_signer_log_oldest_age")),
+    Scenario("critical", 2, "SBTC LOGS CRITICAL - ", lambda ctx: _logs_invocation(ctx, "logs-young", 10 * DAY),
+             volatile=("time", "file_signer_log_oldest_age")),
+]
+
+
 # ---------------------------------------------------------------------------- the world
 
 class Prepared:
