@@ -544,8 +544,9 @@ static void judge(sbtc_result *root, const config *cfg, const measurement *m, ta
 		problem(root, t, ID_FILES, SBTC_WARNING, "none of the %zu files read holds the signer's private key: name "
 			"the file that does with --config", t->files_read);
 	if (t->problems[ID_FILES] == 0)
-		add(root, ids[ID_FILES], SBTC_OK, "%zu files read, %zu of them hold %zu secrets", t->files_read,
-		    t->secret_files, t->secrets);
+		add(root, ids[ID_FILES], SBTC_OK, "%zu file%s read, %zu of them hold%s %zu secret%s", t->files_read,
+		    t->files_read == 1 ? "" : "s", t->secret_files, t->secret_files == 1 ? "s" : "", t->secrets,
+		    t->secrets == 1 ? "" : "s");
 	static const char *const ok_text[] = {
 		[ID_MODE] = "no file holding a secret is readable or writable by group or others",
 		[ID_OWNER] = "every file holding a secret is owned by root or the signer's user",
