@@ -77,8 +77,8 @@ static const sbtc_option options[] = {
 	 "toml, env, compose or unit; without it the name decides: *.toml, *.service,\n"
 	 "docker-compose*.yml and compose*.yml, anything else an environment file. Files a unit's\n"
 	 "EnvironmentFile= or a compose service's env_file: names are read too. Without --config:\n"
-	 "the reference deployment's files under /opt/sbtc/docker/mainnet (sbtc-signer/signer-\n"
-	 "config.toml, .env, docker-compose.yml), /signer-config.toml and\n"
+	 "the reference deployment's files under /opt/sbtc/docker/mainnet\n"
+	 "(sbtc-signer/signer-config.toml, .env, docker-compose.yml), /signer-config.toml and\n"
 	 "/etc/systemd/system/sbtc-signer.service, those that exist.", NULL},
 	{"owner", 0, SBTC_ARG_REQUIRED, "USER", OPT_OWNER,
 	 "The signer's user (a name or a number): a file holding a secret must be owned by it or\n"

@@ -42,6 +42,7 @@ def minimal_args(prog, scratch):
         "check_sbtc_ports": ["-H", "127.0.0.1", "-p", "9", "--port-timeout", "0.5"],
         "check_sbtc_version": ["--signer-version", "v1.0.0", "--github-api", dead,
                                "--cache-dir", os.path.join(scratch, "cache")],
+        "check_sbtc_keyfile": ["--config", os.path.join(scratch, "signer-config.toml")],
     }[prog]
 
 
