@@ -99,7 +99,8 @@ static const sbtc_plugin_info info = {
 		"the key not inline in a compose file or a unit's Environment=, nor on the command line\n"
 		"of a running process. The key is never printed, hashed or copied: a finding names the\n"
 		"key and the line that holds it.",
-	.usage = "[--config [KIND:]FILE]... [--owner USER] [-t SECONDS[:STATE]] [-v]",
+	.usage = "[--config [KIND:]FILE]... [--owner USER]\n"
+		 "  [-t SECONDS[:STATE]] [-v]",
 	.options = options,
 	.noptions = sizeof options / sizeof options[0],
 	.notes =
