@@ -87,7 +87,8 @@ bool sbtc_hidepid_hides(const char *o, size_t len, char *value, size_t vlen)
 	return false;
 }
 
-/* /proc's mount options, from /proc/self/mountinfo: "... - proc proc rw,hidepid=2". */
+/* The mount options of proc (a mount point: /proc, or --proc), from its
+ * self/mountinfo: "... - proc proc rw,hidepid=2". */
 static void check_hidepid(const char *proc, sbtc_cmdline_scan *s)
 {
 	char *path = sbtc_xasprintf("%s/self/mountinfo", proc);
@@ -99,7 +100,7 @@ static void check_hidepid(const char *proc, sbtc_cmdline_scan *s)
 	while (fgets(line, sizeof line, f) != NULL) {
 		/* fields: id parent maj:min root mountpoint ... - fstype source superopts */
 		char mnt[256];
-		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, "/proc") != 0)
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, proc) != 0)
 			continue;
 		const char *dash = strstr(line, " - proc ");
 		if (dash == NULL)

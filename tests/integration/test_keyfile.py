@@ -83,6 +83,23 @@ ExecStart=/usr/local/bin/signer --config /etc/sbtc/signer-config.toml --migrate-
 """ % KEY
 
 
+# Inside a private mount namespace: mounts a proc with hidepid=2 on argv[1], runs argv[3:]
+# as uid argv[2], passes its output on. Exit 99: proc could not be mounted.
+HIDEPID_RUN = r"""
+import subprocess, sys
+mnt, uid, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+m = subprocess.run(["mount", "-t", "proc", "-o", "hidepid=2", "proc", mnt], capture_output=True, text=True)
+if m.returncode != 0:
+    sys.stderr.write(m.stderr)
+    sys.exit(99)
+r = subprocess.run(argv, user=uid, group=uid, extra_groups=[], capture_output=True, text=True, timeout=30)
+subprocess.run(["umount", mnt])
+sys.stdout.write(r.stdout)
+sys.stderr.write(r.stderr)
+sys.exit(r.returncode)
+"""
+
+
 def _formats():
     """The output formats this build knows (prometheus where it exists)."""
     out = subprocess.run([plugin_path(CHECK), "--help"], capture_output=True, text=True, timeout=30).stdout
@@ -312,6 +329,33 @@ class KeyfileCase(unittest.TestCase):
         finally:
             child.stdin.close()
             child.wait(timeout=10)
+
+    def test_hidepid_not_checked(self):
+        # A proc mounted with hidepid=2 in a mount namespace of its own (nothing else sees
+        # it): run as another user, the check sees only that user's processes and says
+        # so rather than "no process has the key", even with a process holding one.
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            self.skipTest("unshare (util-linux) is needed")
+        p = self.write("etc/sbtc/signer-config.toml", TOML, uid=OTHER_UID)
+        self.folder("etc/sbtc", 0o700, uid=OTHER_UID)
+        mnt = self.folder("proc", 0o755)
+        plugin = plugin_path(CHECK)
+        child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()",
+                                  "SIGNER_SIGNER__PRIVATE_KEY=" + KEY], stdin=subprocess.PIPE)
+        try:
+            out = subprocess.run([unshare, "--mount", "--propagation", "private", sys.executable, "-c", HIDEPID_RUN,
+                                  mnt, str(OTHER_UID), plugin, "--config", p, "--owner", str(OTHER_UID),
+                                  "--proc", mnt], capture_output=True, text=True, timeout=60)
+        finally:
+            child.stdin.close()
+            child.wait(timeout=10)
+        if out.returncode == 99:
+            self.skipTest("proc cannot be mounted here: %s" % out.stderr.strip())
+        r = harness.plugin.Result(["check_sbtc_keyfile"], out.returncode, out.stdout, out.stderr, 0)
+        self.assertResult(r, 0, "[OK] other users' command lines not checked: /proc is mounted with hidepid=",
+                          "(others' processes hidden)", files=1, secrets=2)
+        self.assertNotIn(KEY[:16], out.stdout)
 
     # ------------------------------------------------------------------ UNKNOWN
 
