@@ -75,10 +75,13 @@ bool sbtc_hidepid_hides(const char *o, size_t len, char *value, size_t vlen)
 		const char *comma = memchr(opt, ',', len - i);
 		size_t n = comma != NULL ? (size_t)(comma - opt) : len - i;
 		if (n > 8 && memcmp(opt, "hidepid=", 8) == 0) {
-			size_t vl = n - 8 < vlen - 1 ? n - 8 : vlen - 1;
-			memcpy(value, opt + 8, vl);
+			/* the value as the message shows it: letters and digits, '?' for the rest,
+			 * to the first NUL */
+			size_t vl = 0;
+			for (size_t k = 8; k < n && vl + 1 < vlen && opt[k] != '\0'; k++)
+				value[vl++] = isalnum((unsigned char)opt[k]) ? opt[k] : '?';
 			value[vl] = '\0';
-			return !(strcmp(value, "0") == 0 || strcmp(value, "off") == 0);
+			return vl > 0 && strcmp(value, "0") != 0 && strcmp(value, "off") != 0;
 		}
 		i += n + 1;
 	}

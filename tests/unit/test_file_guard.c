@@ -157,6 +157,11 @@ static void test_hidepid(void **state)
 	assert_string_equal(v, "invisible");
 	assert_false(sbtc_hidepid_hides("rw,hidepid=0", 12, v, sizeof v));
 	assert_false(sbtc_hidepid_hides("rw,hidepid=off", 14, v, sizeof v));
+	/* found by fuzz_cmdline: a NUL in the value, nothing before it */
+	assert_false(sbtc_hidepid_hides("rw,nosuid,hidepid=\0d=2,=4", 26, v, sizeof v));
+	assert_string_equal(v, "");
+	assert_true(sbtc_hidepid_hides("hidepid=2\n|x", 13, v, sizeof v));
+	assert_string_equal(v, "2??x");
 }
 
 int main(void)
