@@ -512,10 +512,9 @@ static void judge_processes(sbtc_result *root, const measurement *m, tally *t)
 			p->hits[i].what, p->hits[i].pid);
 	if (p->n == 0 && p->hidden)
 		add(root, ids[ID_CMDLINE], SBTC_OK, "other users' command lines not checked: /proc is mounted with "
-		    "hidepid=%s (%zu processes visible, none with the key)", p->hidepid, p->scanned);
+		    "hidepid=%s (no process visible to this user has the key)", p->hidepid);
 	else if (p->n == 0)
-		add(root, ids[ID_CMDLINE], SBTC_OK, "no process has the key on its command line (%zu read%s)", p->scanned,
-		    p->unreadable > 0 ? ", some ended while read" : "");
+		add(root, ids[ID_CMDLINE], SBTC_OK, "no process has the key on its command line");
 }
 
 static void judge(sbtc_result *root, const config *cfg, const measurement *m, tally *t)
