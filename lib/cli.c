@@ -12,6 +12,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "extra_opts.h"
+#include "output_file.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "utf8.h"
@@ -27,8 +28,15 @@ static const sbtc_option common_options[] = {
 	 "Deadline for the whole run in seconds, and the state to report when it passes\n"
 	 "(OK, WARNING, CRITICAL or UNKNOWN; UNKNOWN when no state is given).", NULL},
 	{"output-format", 0, SBTC_ARG_REQUIRED, "FORMAT", SBTC_OPT_OUTPUT_FORMAT,
-	 "multi-line, one-line, or json (versioned document; the exit code is the state in\n"
-	 "every format).", "multi-line"},
+	 "multi-line, one-line, json (versioned document), or prometheus (text exposition\n"
+	 "format, as the node exporter's textfile collector reads it). The exit code is the\n"
+	 "state in every format.", "multi-line"},
+	/* No Default line: without the option the output goes to standard output. */
+	{"output-file", 0, SBTC_ARG_REQUIRED, "FILE", SBTC_OPT_OUTPUT_FILE,
+	 "Write the output to FILE instead of standard output, atomically: into a temporary\n"
+	 "file in the same directory, renamed onto FILE once whole. The directory must exist\n"
+	 "and, if others may write to it, have the sticky bit; FILE must not be a symbolic\n"
+	 "link.", NULL},
 	/* No Default line: without the option no file is read at all. */
 	{"extra-opts", 0, SBTC_ARG_OPTIONAL, "[SECTION][@FILE]", SBTC_OPT_EXTRA_OPTS,
 	 "Read options from an ini file section (default section: the plugin's name; default\n"
@@ -283,8 +291,11 @@ void sbtc_usage_error(const sbtc_plugin_info *info, const char *fmt, ...)
 		sbtc_strlcpy(msg, "invalid arguments", sizeof msg);
 	va_end(ap);
 	/* The usage lines follow only the status line this call printed: when the
-	 * backstop already owns the output, one more line would be a second result. */
-	if (sbtc_print_status(SBTC_UNKNOWN, msg) && sbtc_output_format() != SBTC_FORMAT_JSON)
+	 * backstop already owns the output, one more line would be a second result. A
+	 * document (json, prometheus) or an output file holds the result alone. */
+	bool lines = sbtc_output_format() != SBTC_FORMAT_JSON && sbtc_output_format() != SBTC_FORMAT_PROMETHEUS &&
+		     !sbtc_output_to_file();
+	if (sbtc_print_status(SBTC_UNKNOWN, msg) && lines)
 		print_usage_lines(info);
 	fflush(stdout);
 	exit(SBTC_UNKNOWN);
@@ -391,6 +402,40 @@ static void prescan_format(int argc, char **argv)
 		if (f >= 0)
 			sbtc_output_setup(sbtc_output_check_label(), (sbtc_format)f);
 	}
+}
+
+/* The output file too, so that even a usage error goes there (a timer's file then holds
+ * an UNKNOWN result instead of an old one); a file that is refused is reported on
+ * standard output. */
+static const char *g_output_file;
+
+static void use_output_file(const sbtc_plugin_info *info, const char *path)
+{
+	char err[600];
+	if (g_output_file != NULL && strcmp(g_output_file, path) == 0)
+		return;
+	g_output_file = path;
+	if (sbtc_output_file_setup(path, err, sizeof err) != 0) {
+		char *msg = shorten_arg_in(err, path);
+		sbtc_strlcpy(err, msg, sizeof err);
+		free(msg);
+		sbtc_usage_error(info, "%s", err);
+	}
+}
+
+static void prescan_output_file(const sbtc_plugin_info *info, int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "--output-file=", 14) == 0)
+			path = argv[i] + 14;
+		else if (strcmp(argv[i], "--output-file") == 0 && i + 1 < argc)
+			path = argv[++i];
+	}
+	if (path != NULL)
+		use_output_file(info, path);
 }
 
 /* The deadline must run before anything is read (an --extra-opts file can be a FIFO or
@@ -512,6 +557,7 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 		prescan_timeout(argc, argv, &seconds, &state);
 		sbtc_deadline_start(seconds, state);
 	}
+	prescan_output_file(info, argc, argv);
 
 	for (size_t k = 0; k < info->ngroups; k++)
 		if (info->groups[k].group->init != NULL)
@@ -605,12 +651,16 @@ void sbtc_cli_parse(const sbtc_plugin_info *info, int argc, char **argv, sbtc_co
 			int f = sbtc_format_parse(optarg);
 			if (f < 0) {
 				shown_text v;
-				sbtc_usage_error(info, "invalid --output-format '%s': use multi-line, one-line or json",
+				sbtc_usage_error(info,
+						 "invalid --output-format '%s': use multi-line, one-line, json or prometheus",
 						 shown(optarg, &v));
 			}
 			common->format = (sbtc_format)f;
 			break;
 		}
+		case SBTC_OPT_OUTPUT_FILE:
+			use_output_file(info, optarg); /* set up already when on the command line */
+			break;
 		case SBTC_OPT_EXTRA_OPTS:
 			/* Expanded above when on the command line; reaching here it came from an ini
 			 * file, and must not pass unread. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The shared command line: -h -V -v -t SECONDS[:STATE] --output-format --extra-opts on
+/* The shared command line: -h -V -v -t SECONDS[:STATE] --output-format --output-file
+ * --extra-opts on
  * every check, the help text built from one option table (so --help, the man page and
  * the consumer definitions cannot drift apart), and clean UNKNOWN usage errors. */
 #ifndef SBTC_CLI_H
@@ -24,6 +25,7 @@ enum {
 	SBTC_OPT_EXTRA_OPTS,
 	SBTC_OPT_INSECURE,
 	SBTC_OPT_CACERT,
+	SBTC_OPT_OUTPUT_FILE,
 	SBTC_OPT_PLUGIN_FIRST = 0x200
 };
 

@@ -59,11 +59,15 @@ static sbtc_state g_timeout_state = SBTC_UNKNOWN;
 /* Two slots and an index, so the handler never reads a half-written activity. */
 static char g_activity[2][160];
 static volatile sig_atomic_t g_activity_slot = -1;
-/* The backstop's whole message, prepared before the alarm is armed. */
-static char g_message_head[256];
+/* The backstop's whole message, prepared before the alarm is armed (room for the
+ * Prometheus exposition of a timeout). */
+static char g_message_head[1024];
 static char g_message_tail[64];
 static sbtc_deadline_message_fn g_message_fn;
 static volatile sig_atomic_t g_exit_code = 3;
+static volatile sig_atomic_t g_out_fd = STDOUT_FILENO;
+static void (*volatile g_out_done)(bool whole);
+static volatile sig_atomic_t g_activity_shown = 1;
 
 double sbtc_now_monotonic(void)
 {
@@ -77,7 +81,7 @@ static void put(const char *s)
 {
 	size_t len = strlen(s);
 	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, s, len);
+		ssize_t n = write(g_out_fd, s, len);
 		if (n <= 0)
 			return;
 		s += n;
@@ -93,18 +97,36 @@ static void on_alarm(int sig)
 	if (!atomic_compare_exchange_strong(&g_owner, &expected, OWNER_BACKSTOP)) {
 		/* The orderly path owns the output: end the run silently, but only at the final
 		 * deadline, never for the stale first alarm. */
-		if (expected == OWNER_ORDERLY && sbtc_now_monotonic() >= g_final_deadline - FINAL_SLACK)
+		if (expected == OWNER_ORDERLY && sbtc_now_monotonic() >= g_final_deadline - FINAL_SLACK) {
+			void (*done)(bool) = g_out_done;
+			if (done != NULL)
+				done(false); /* cut short: an output file stays as it was */
 			_exit(g_exit_code);
+		}
 		return;
 	}
 	int slot = g_activity_slot;
 	put(g_message_head);
-	if (slot >= 0 && g_activity[slot][0] != '\0') {
+	if (g_activity_shown && slot >= 0 && g_activity[slot][0] != '\0') {
 		put(" while ");
 		put(g_activity[slot]);
 	}
 	put(g_message_tail);
+	void (*done)(bool) = g_out_done;
+	if (done != NULL)
+		done(true);
 	_exit(g_exit_code);
+}
+
+void sbtc_deadline_set_output(int fd, void (*done)(bool whole))
+{
+	g_out_fd = fd;
+	g_out_done = done;
+}
+
+void sbtc_deadline_set_activity_shown(bool shown)
+{
+	g_activity_shown = shown;
 }
 
 void sbtc_deadline_set_message(sbtc_deadline_message_fn fn)

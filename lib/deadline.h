@@ -23,6 +23,16 @@ typedef void (*sbtc_deadline_message_fn)(double seconds, sbtc_state timeout_stat
 					 char *tail, size_t taillen);
 void sbtc_deadline_set_message(sbtc_deadline_message_fn fn);
 
+/* Where the backstop writes (standard output until set), and what it calls once the
+ * result is written there (done(true)), or when the run ends at the final deadline with
+ * the output cut short (done(false)); NULL for nothing. done must be async-signal-safe.
+ * Set by output_file.c for --output-file. */
+void sbtc_deadline_set_output(int fd, void (*done)(bool whole));
+
+/* Whether the backstop names the activity it interrupted (" while ..."): not in formats
+ * that carry no free text (prometheus). True until set. */
+void sbtc_deadline_set_activity_shown(bool shown);
+
 /* Seconds left before the orderly deadline (0 when passed; large when not started). */
 double sbtc_deadline_remaining(void);
 /* The same in whole milliseconds, at least 1 while time is left, 0 when passed. */

@@ -11,6 +11,8 @@
 
 #include "deadline.h"
 #include "fatal.h"
+#include "output_file.h"
+#include "output_prometheus.h"
 #include "sanitize.h"
 #include "strbuf.h"
 
@@ -29,7 +31,11 @@ static void timeout_message(double seconds, sbtc_state timeout_state, char *head
 	/* As given: "-t 0.25" times out "after 0.25 s", not after a rounded 0.2 or 0.3. */
 	char number[SBTC_NUMBER_MAX];
 	const char *secs = sbtc_format_number(seconds, number, sizeof number);
-	if (g_format == SBTC_FORMAT_JSON) {
+	if (g_format == SBTC_FORMAT_PROMETHEUS) {
+		/* Written when the deadline passes: the run took the -t seconds and ends then. */
+		sbtc_prom_render_status(head, headlen, g_label, timeout_state, seconds, sbtc_wall_clock() + seconds);
+		sbtc_strlcpy(tail, "", taillen);
+	} else if (g_format == SBTC_FORMAT_JSON) {
 		snprintf(head, headlen,
 			 "{\"schema_version\":%d,\"check\":\"%s\",\"state\":%d,\"state_text\":\"%s\","
 			 "\"summary\":\"plugin timed out after %s s",
@@ -47,6 +53,7 @@ void sbtc_output_setup(const char *check_label, sbtc_format format)
 	g_label = check_label;
 	g_format = format;
 	sbtc_fatal_set_reporter(report_result_line);
+	sbtc_deadline_set_activity_shown(format != SBTC_FORMAT_PROMETHEUS);
 	sbtc_deadline_set_message(timeout_message);
 }
 
@@ -83,6 +90,8 @@ int sbtc_format_parse(const char *text)
 		return SBTC_FORMAT_ONE_LINE;
 	if (strcmp(text, "json") == 0)
 		return SBTC_FORMAT_JSON;
+	if (strcmp(text, "prometheus") == 0)
+		return SBTC_FORMAT_PROMETHEUS;
 	return -1;
 }
 
@@ -394,6 +403,8 @@ static json_object *json_checks(const sbtc_result *r)
 		const sbtc_result *c = kids[i];
 		sbtc_state s = sbtc_result_state(c);
 		json_object *o = json_object_new_object();
+		if (c->id != NULL)
+			json_object_object_add(o, "id", json_object_new_string(c->id));
 		json_object_object_add(o, "state", json_object_new_int(s));
 		json_object_object_add(o, "state_text", json_object_new_string(sbtc_state_name(s)));
 		json_object_object_add(o, "text", json_text(c->text));
@@ -453,6 +464,8 @@ char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format 
 {
 	if (format == SBTC_FORMAT_JSON)
 		return render_json(root, check_label);
+	if (format == SBTC_FORMAT_PROMETHEUS)
+		return sbtc_prom_render(root, check_label, sbtc_elapsed(), sbtc_wall_clock());
 
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	sbtc_strbuf perf = SBTC_STRBUF_INIT;
@@ -489,9 +502,10 @@ int sbtc_finish(sbtc_result *root)
 	char *out = sbtc_render(root, g_label, g_format);
 	sbtc_state s = sbtc_result_state(root);
 	fflush(stdout);
-	if (sbtc_deadline_claim_output(s))
-		write_all(STDOUT_FILENO, out, strlen(out));
-	else
+	if (sbtc_deadline_claim_output(s)) {
+		write_all(sbtc_output_fd(), out, strlen(out));
+		sbtc_output_file_done(true);
+	} else
 		(void)sbtc_deadline_output_claimed(&s); /* one result per run: the first stands */
 	free(out);
 	sbtc_result_free(root);
@@ -507,7 +521,17 @@ bool sbtc_print_status(sbtc_state state, const char *text)
 	fflush(stdout);
 	if (!sbtc_deadline_claim_output(state))
 		return false; /* a result is out already */
-	if (g_format == SBTC_FORMAT_JSON) {
+	int fd = sbtc_output_fd();
+	if (g_format == SBTC_FORMAT_PROMETHEUS) {
+		/* No free text in the exposition: the state, and when the run ended. Why goes to
+		 * standard error, where a timer's journal keeps it. */
+		char out[1200];
+		size_t n = sbtc_prom_render_status(out, sizeof out, g_label, state, sbtc_elapsed(), sbtc_wall_clock());
+		write_all(fd, out, n);
+		int m = snprintf(out, sizeof out, "SBTC %s %s - %s\n", g_label, sbtc_state_name(state), msg);
+		if (m > 0)
+			write_all(STDERR_FILENO, out, strlen(out));
+	} else if (g_format == SBTC_FORMAT_JSON) {
 		/* Plain JSON escaping of our own message; sanitising keeps it one line. */
 		char line[2200];
 		size_t k = 0;
@@ -529,7 +553,7 @@ bool sbtc_print_status(sbtc_state state, const char *text)
 				 "\"summary\":\"%s\",\"checks\":[],\"perfdata\":[]}\n",
 				 SBTC_JSON_SCHEMA_VERSION, g_label, (int)state, sbtc_state_name(state), line);
 		if (m > 0)
-			write_all(STDOUT_FILENO, out, strlen(out));
+			write_all(fd, out, strlen(out));
 	} else {
 		char out[1200];
 		for (char *p = msg; *p; p++)
@@ -537,8 +561,9 @@ bool sbtc_print_status(sbtc_state state, const char *text)
 				*p = (*p == '|') ? '/' : ' ';
 		int m = snprintf(out, sizeof out, "SBTC %s %s - %s\n", g_label, sbtc_state_name(state), msg);
 		if (m > 0)
-			write_all(STDOUT_FILENO, out, strlen(out));
+			write_all(fd, out, strlen(out));
 	}
+	sbtc_output_file_done(true);
 	return true;
 }
 

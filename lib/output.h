@@ -16,10 +16,11 @@
 typedef enum {
 	SBTC_FORMAT_MULTI_LINE = 0,
 	SBTC_FORMAT_ONE_LINE,
-	SBTC_FORMAT_JSON
+	SBTC_FORMAT_JSON,
+	SBTC_FORMAT_PROMETHEUS
 } sbtc_format;
 
-/* "multi-line", "one-line", "json"; -1 for anything else. */
+/* "multi-line", "one-line", "json", "prometheus"; -1 for anything else. */
 int sbtc_format_parse(const char *text);
 
 /* One node of the result tree: a state, a message, sub-results and perfdata. Opaque: a
@@ -90,7 +91,7 @@ void sbtc_perf_add_time(sbtc_result *r);
 /* Renders the tree as the plugin's whole output (ends with a newline); malloc'd. */
 char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format format);
 
-/* Prints root in the configured format on stdout, frees it and returns the exit code.
+/* Prints root in the configured format on stdout (or the --output-file), frees it and returns the exit code.
  * One result per run: see sbtc_print_status. */
 int sbtc_finish(sbtc_result *root);
 

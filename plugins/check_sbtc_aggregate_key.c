@@ -148,18 +148,19 @@ static void measure(const config *cfg, measurement *m)
 static bool judge_node(sbtc_result *root, const config *cfg, const node_view *n, int verbose)
 {
 	char k[80];
+	const char *id = strcmp(n->role, "reference node") == 0 ? "reference_node" : "stacks_node";
 	if (n->oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(n->oc.status), "%s", n->oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(n->oc.status), "%s", n->oc.msg), id);
 		return false;
 	}
 	char *masked = sbtc_url_origin(n->url);
 	if (n->key.has_key)
-		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", n->role, masked,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds key %s", n->role, masked,
 				cfg->registry.contract.address, cfg->registry.contract.name,
-				sbtc_key_text(n->key.key, verbose, k, sizeof k));
+				sbtc_key_text(n->key.key, verbose, k, sizeof k)), id);
 	else
-		sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", n->role, masked,
-				cfg->registry.contract.address, cfg->registry.contract.name);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s %s: registry %s.%s holds no key yet", n->role, masked,
+				cfg->registry.contract.address, cfg->registry.contract.name), id);
 	free(masked);
 	return true;
 }
@@ -177,9 +178,9 @@ static void compare_reference(sbtc_result *root, const config *cfg, const sbtc_r
 	if (ref->has_key)
 		sbtc_key_text(ref->key, verbose, b, sizeof b);
 	char *m1 = sbtc_url_origin(cfg->stacks_url), *m2 = sbtc_url_origin(cfg->reference_url);
-	sbtc_result_add(root, SBTC_CRITICAL,
+	sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL,
 			"nodes disagree on the registry's key: %s reports %s, reference %s reports %s", m1, a, m2,
-			b);
+			b), "node_agreement");
 	free(m1);
 	free(m2);
 }
@@ -190,41 +191,41 @@ static bool judge_shares(sbtc_result *root, const measurement *m)
 	char age[32];
 	const sbtc_dkg_shares *shares = &m->shares;
 	if (m->connect_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->connect_oc.status), "%s", m->connect_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(m->connect_oc.status), "%s", m->connect_oc.msg), "database");
 		return false;
 	}
 	if (m->load_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->load_oc.status), "database %s: %s", m->connect_oc.msg, m->load_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(m->load_oc.status), "database %s: %s", m->connect_oc.msg, m->load_oc.msg), "database");
 		return false;
 	}
 	sbtc_dkg_counts c;
 	sbtc_dkg_count(shares, &c);
 	sbtc_result *r;
 	if (!shares->has_status) {
-		r = sbtc_result_add(root, SBTC_WARNING,
+		r = sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING,
 				    "database %s " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no verification status; "
 				    SBTC_DKG_PRE0012_FIX,
-				    m->connect_oc.msg, shares->n);
+				    m->connect_oc.msg, shares->n), "shares");
 	} else if (c.newest_verified != NULL) {
 		sbtc_format_duration(shares->now - c.newest_verified->created_at, age, sizeof age);
-		r = sbtc_result_add(root, SBTC_OK,
+		r = sbtc_result_set_id(sbtc_result_add(root, SBTC_OK,
 				    "database %s: %zu verified, %zu unverified, %zu failed shares; newest verified "
 				    "created %s ago",
-				    m->connect_oc.msg, c.verified, c.unverified, c.failed, age);
+				    m->connect_oc.msg, c.verified, c.unverified, c.failed, age), "shares");
 	} else {
-		r = sbtc_result_add(root, SBTC_OK, "database %s: %zu verified, %zu unverified, %zu failed shares",
-				    m->connect_oc.msg, c.verified, c.unverified, c.failed);
+		r = sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "database %s: %zu verified, %zu unverified, %zu failed shares",
+				    m->connect_oc.msg, c.verified, c.unverified, c.failed), "shares");
 	}
 	if (shares->malformed > 0)
 		sbtc_result_add(r, SBTC_WARNING, "%zu rows with an aggregate_key that is not a 33-byte compressed "
 				"key were ignored", shares->malformed);
 
 	if (shares->has_status) {
-		sbtc_perf_add(root, "verified_shares", (double)c.verified, "", NULL, 0, NAN);
-		sbtc_perf_add(root, "unverified_shares", (double)c.unverified, "", NULL, 0, NAN);
-		sbtc_perf_add(root, "failed_shares", (double)c.failed, "", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "verified_shares", (double)c.verified, "shares", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "unverified_shares", (double)c.unverified, "shares", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "failed_shares", (double)c.failed, "shares", NULL, 0, NAN);
 	} else {
-		sbtc_perf_add(root, "shares", (double)shares->n, "", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "shares", (double)shares->n, "shares", NULL, 0, NAN);
 	}
 	if (c.newest_verified != NULL)
 		sbtc_perf_add(root, "newest_verified_age", round(shares->now - c.newest_verified->created_at),
@@ -241,8 +242,10 @@ static sbtc_result *judge(const config *cfg, const measurement *m, int verbose)
 		compare_reference(root, cfg, &m->node.key, &m->reference.key, verbose);
 	bool have_shares = judge_shares(root, m);
 	if (have_onchain && have_shares) {
-		sbtc_result *verdict = sbtc_dkg_verdict(root, &m->shares, &m->node.key, cfg->registry.rotation_grace,
-							"the database", verbose);
+		sbtc_result *verdict = sbtc_result_set_id(sbtc_dkg_verdict(root, &m->shares, &m->node.key,
+									     cfg->registry.rotation_grace, "the database",
+									     verbose),
+							  "key");
 		if (sbtc_result_state(verdict) == sbtc_result_state(root))
 			sbtc_result_set_summary(root, "%s", sbtc_result_text(verdict));
 	}

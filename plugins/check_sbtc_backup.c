@@ -727,14 +727,14 @@ static void judge_age(sbtc_result *root, const config *cfg, const backup *b, dou
 	double a = now - b->mtime;
 	if (a < -FUTURE_TOLERANCE) {
 		sbtc_format_duration(-a, age, sizeof age);
-		sbtc_result_add(root, SBTC_WARNING, "newest backup %s is dated %s in the future (clock or copy problem)",
-				b->name, age);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "newest backup %s is dated %s in the future (clock or copy problem)",
+				b->name, age), "age");
 	} else {
 		if (a < 0)
 			a = 0;
 		sbtc_format_duration(a, age, sizeof age);
 		sbtc_state st = sbtc_thresholds_eval(&cfg->age, a);
-		sbtc_result_add(root, st, "newest backup %s is %s old", b->name, age);
+		sbtc_result_set_id(sbtc_result_add(root, st, "newest backup %s is %s old", b->name, age), "age");
 	}
 	sbtc_perf_add(root, "age", round(now - b->mtime), "s", &cfg->age, NAN, NAN);
 }
@@ -748,20 +748,20 @@ static void judge_size(sbtc_result *root, const config *cfg, const backup_list *
 	if (!isnan(cfg->min_size))
 		t.critical = (sbtc_range){.set = true, .start = cfg->min_size, .end_infinite = true, .end = HUGE_VAL};
 	if (b->size == 0 && !b->is_dir) {
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is empty (0 bytes)", b->name);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is empty (0 bytes)", b->name), "size");
 	} else if (!isnan(cfg->min_size) && b->size < cfg->min_size) {
 		sbtc_format_size(cfg->min_size, lim, sizeof lim);
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s, under the minimum of %s", b->name, sz, lim);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s, under the minimum of %s", b->name, sz, lim), "size");
 	} else if (!isnan(cfg->max_shrink) && l->n >= 2 && l->v[1].size > 0 &&
 		   (l->v[1].size - b->size) / l->v[1].size * 100 > cfg->max_shrink) {
 		sbtc_format_size(l->v[1].size, psz, sizeof psz);
-		sbtc_result_add(root, SBTC_WARNING,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING,
 				"newest backup %s is %.0f%% smaller than the one before it (%s: %s, now %s; "
 				"--max-shrink %g%%)",
 				b->name, (l->v[1].size - b->size) / l->v[1].size * 100, l->v[1].name, psz, sz,
-				cfg->max_shrink);
+				cfg->max_shrink), "size");
 	} else {
-		sbtc_result_add(root, SBTC_OK, "size %s", sz);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "size %s", sz), "size");
 	}
 	sbtc_perf_add(root, "size", b->size, "B", &t, 0, NAN);
 }
@@ -774,14 +774,14 @@ static void judge_count(sbtc_result *root, const config *cfg, const backup_list 
 					 .end = HUGE_VAL};
 		if ((long)l->n < cfg->count_min) {
 			char *pat = sbtc_sanitize(cfg->pattern, 100);
-			sbtc_result_add(root, SBTC_WARNING, "only %zu backup%s match '%s', fewer than --count-min %ld "
-					"(retention broken?)", l->n, l->n == 1 ? "" : "s", pat, cfg->count_min);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "only %zu backup%s match '%s', fewer than --count-min %ld "
+					"(retention broken?)", l->n, l->n == 1 ? "" : "s", pat, cfg->count_min), "count");
 			free(pat);
 		} else {
-			sbtc_result_add(root, SBTC_OK, "%zu backups", l->n);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%zu backups", l->n), "count");
 		}
 	}
-	sbtc_perf_add(root, "backups", (double)l->n, "", &t, 0, NAN);
+	sbtc_perf_add_count(root, "backups", (double)l->n, "backups", &t, 0, NAN);
 }
 
 /* "custom format (archive 1.14, pg_dump 15.2, data gzip)", "plain SQL, zstd-compressed". */
@@ -821,7 +821,7 @@ static void add_whole(sbtc_result *root, const sbtc_dump_info *d, const char *wh
 			sbtc_strbuf_printf(&t, " by pg_dump %s", d->dump_version);
 		sbtc_strbuf_puts(&t, ")");
 	}
-	sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&t));
+	sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&t)), "integrity");
 	sbtc_strbuf_free(&t);
 }
 
@@ -831,29 +831,29 @@ static void judge_format(sbtc_result *root, const config *cfg, const backup *b, 
 	describe_format(d, what, sizeof what);
 	switch (classify_format(cfg, d)) {
 	case FORMAT_TIMED_OUT:
-		sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s (%s)",
-				sbtc_deadline_seconds(), b->name, what);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_deadline_timeout_state(), "timed out after %g s while reading %s (%s)",
+				sbtc_deadline_seconds(), b->name, what), "integrity");
 		break;
 	case FORMAT_BROKEN:
 		if (b->size > 0)
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: %s", b->name, d->problem);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s: %s", b->name, d->problem), "integrity");
 		break;
 	case FORMAT_ENCRYPTED:
-		sbtc_result_add(root, SBTC_OK, "%s is %s: only its age and size are checked", b->name, what);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s is %s: only its age and size are checked", b->name, what), "integrity");
 		break;
 	case FORMAT_WRONG:
-		sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is a %s, not the %s format --format requires",
-				b->name, what, sbtc_dump_format_name((sbtc_dump_format)cfg->format));
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is a %s, not the %s format --format requires",
+				b->name, what, sbtc_dump_format_name((sbtc_dump_format)cfg->format)), "format");
 		break;
 	case FORMAT_BEYOND:
-		sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s (%s) is not judged: %s", b->name, what, d->problem);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "newest backup %s (%s) is not judged: %s", b->name, what, d->problem), "integrity");
 		break;
 	case FORMAT_NOT_WHOLE:
 		if (d->format == SBTC_DUMP_UNKNOWN)
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s", b->name, d->problem);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s is %s", b->name, d->problem), "integrity");
 		else
-			sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s (%s) is not whole: %s", b->name, what,
-					d->problem);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "newest backup %s (%s) is not whole: %s", b->name, what,
+					d->problem), "integrity");
 		break;
 	case FORMAT_WHOLE:
 		add_whole(root, d, what);
@@ -867,11 +867,11 @@ static void describe_shares(sbtc_result *root, const sbtc_dkg_shares *s)
 	sbtc_dkg_count(s, &c);
 	sbtc_result *r;
 	if (!s->has_status)
-		r = sbtc_result_add(root, SBTC_WARNING, "the backup " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no "
-				    "verification status; " SBTC_DKG_PRE0012_FIX " and take a new backup", c.total);
+		r = sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "the backup " SBTC_DKG_PRE0012_WHY ": its %zu shares carry no "
+				    "verification status; " SBTC_DKG_PRE0012_FIX " and take a new backup", c.total), "shares");
 	else
-		r = sbtc_result_add(root, SBTC_OK, "the backup holds %zu verified, %zu unverified, %zu failed shares",
-				    c.verified, c.unverified, c.failed);
+		r = sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "the backup holds %zu verified, %zu unverified, %zu failed shares",
+				    c.verified, c.unverified, c.failed), "shares");
 	if (s->malformed > 0)
 		sbtc_result_add(r, SBTC_WARNING, "%zu rows with an aggregate_key that is not a 33-byte compressed key "
 				"were ignored", s->malformed);
@@ -883,17 +883,19 @@ static sbtc_result *judge_onchain(sbtc_result *root, const config *cfg, const re
 {
 	char k[80];
 	if (ref->onchain_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(ref->onchain_oc.status), "%s", ref->onchain_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(ref->onchain_oc.status), "%s", ref->onchain_oc.msg), "stacks_node");
 		return NULL;
 	}
 	const sbtc_registry_key *onchain = &ref->onchain;
 	char *masked = sbtc_url_origin(cfg->stacks_url);
 	if (onchain->has_key)
-		sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "Stacks node %s: registry %s.%s holds key %s", masked,
 				cfg->registry.contract.address, cfg->registry.contract.name,
-				sbtc_key_text(onchain->key, cfg->verbose, k, sizeof k));
+				sbtc_key_text(onchain->key, cfg->verbose, k, sizeof k)), "stacks_node");
 	free(masked);
-	return sbtc_dkg_verdict(root, shares, onchain, cfg->registry.rotation_grace, "the backup", cfg->verbose);
+	return sbtc_result_set_id(sbtc_dkg_verdict(root, shares, onchain, cfg->registry.rotation_grace, "the backup",
+						   cfg->verbose),
+				  "key_in_backup");
 }
 
 /* The live database's newest verified share must be the backup's. */
@@ -904,18 +906,18 @@ static sbtc_result *judge_live(sbtc_result *root, const config *cfg, const refer
 	const char *where = ref->live_where;
 	if (ref->live_oc.status != SBTC_FETCH_OK) {
 		if (where[0] != '\0')
-			sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "database %s: %s", where,
-					ref->live_oc.msg);
+			sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "database %s: %s", where,
+					ref->live_oc.msg), "database");
 		else
-			sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "%s", ref->live_oc.msg);
+			sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(ref->live_oc.status), "%s", ref->live_oc.msg), "database");
 		return NULL;
 	}
 	sbtc_dkg_counts lc, bc;
 	sbtc_dkg_count(&ref->live, &lc);
 	sbtc_dkg_count(shares, &bc);
 	if (lc.newest_verified == NULL)
-		return sbtc_result_add(root, SBTC_UNKNOWN, "database %s has no verified share to compare the backup with",
-				       where);
+		return sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "database %s has no verified share to compare the backup with",
+				       where), "key_in_backup");
 	const uint8_t *lk = lc.newest_verified->key;
 	sbtc_key_text(lk, cfg->verbose, k1, sizeof k1);
 	if (bc.newest_verified != NULL)
@@ -928,14 +930,14 @@ static sbtc_result *judge_live(sbtc_result *root, const config *cfg, const refer
 		held = held || (shares->v[i].status == SBTC_SHARE_VERIFIED &&
 				memcmp(shares->v[i].key, lk, SBTC_AGGREGATE_KEY_LEN) == 0);
 	if (bc.newest_verified != NULL && memcmp(bc.newest_verified->key, lk, SBTC_AGGREGATE_KEY_LEN) == 0)
-		return sbtc_result_add(root, SBTC_OK, "the newest verified share of database %s, %s, is the newest "
-				       "verified share in the backup", where, k1);
+		return sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "the newest verified share of database %s, %s, is the newest "
+				       "verified share in the backup", where, k1), "key_in_backup");
 	if (held)
-		return sbtc_result_add(root, SBTC_WARNING, "the backup's newest verified share %s differs from "
-				       "database %s's newest, %s, which it holds only as an older share", k2, where, k1);
-	return sbtc_result_add(root, SBTC_CRITICAL, "the newest verified share of database %s, %s, is not among the "
+		return sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "the backup's newest verified share %s differs from "
+				       "database %s's newest, %s, which it holds only as an older share", k2, where, k1), "key_in_backup");
+	return sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "the newest verified share of database %s, %s, is not among the "
 			       "verified shares of the backup: it cannot restore a signer for it (newest verified "
-			       "share there is %s)", where, k1, k2);
+			       "share there is %s)", where, k1, k2), "key_in_backup");
 }
 
 /* The worse of two verdicts (either may be NULL). */
@@ -956,22 +958,22 @@ static sbtc_result *judge_shares(sbtc_result *root, const config *cfg, const mea
 	const references *ref = &m->ref;
 	switch (classify_shares(cfg, m)) {
 	case SHARES_ENCRYPTED:
-		sbtc_result_add(root, SBTC_UNKNOWN, "--verify-key cannot read inside the %s backup %s",
-				sbtc_dump_format_name(m->dump.format), b->name);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "--verify-key cannot read inside the %s backup %s",
+				sbtc_dump_format_name(m->dump.format), b->name), "key_in_backup");
 		return NULL;
 	case SHARES_NOT_WHOLE:
 		return NULL; /* the format's verdict already says why */
 	case SHARES_COPY_BROKEN: {
 		char *e = sbtc_sanitize(m->copy_err, 300);
-		sbtc_result_add(root, SBTC_CRITICAL, "%s: %s", b->name, e);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "%s: %s", b->name, e), "key_in_backup");
 		free(e);
 		return NULL;
 	}
 	case SHARES_INSERTS:
-		sbtc_result_add(root, SBTC_UNKNOWN, MSG_INSERTS, b->name);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, MSG_INSERTS, b->name), "key_in_backup");
 		return NULL;
 	case SHARES_NO_DATA:
-		sbtc_result_add(root, SBTC_CRITICAL, MSG_NO_DATA, b->name);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, MSG_NO_DATA, b->name), "key_in_backup");
 		return NULL;
 	case SHARES_PLAIN:
 	case SHARES_ARCHIVE:
@@ -986,7 +988,7 @@ static sbtc_result *judge_shares(sbtc_result *root, const config *cfg, const mea
 		return NULL;
 	}
 	if (m->read.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->read.status), "%s", m->read.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(m->read.status), "%s", m->read.msg), "key_in_backup");
 		return NULL;
 	}
 	describe_shares(root, &m->shares);
@@ -1002,8 +1004,8 @@ static sbtc_result *judge_shares(sbtc_result *root, const config *cfg, const mea
 static sbtc_result *judge(sbtc_result *root, const config *cfg, const measurement *m)
 {
 	if (!m->listed) {
-		sbtc_result_add(root, SBTC_CRITICAL, "%s", m->list_problem);
-		sbtc_perf_add(root, "backups", 0, "", NULL, 0, NAN);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "%s", m->list_problem), "list");
+		sbtc_perf_add_count(root, "backups", 0, "backups", NULL, 0, NAN);
 		return NULL;
 	}
 	const backup *newest = &m->list.v[0];

@@ -566,14 +566,14 @@ static sbtc_state add_lag(sbtc_result *root, const config *cfg, source src, bloc
 	sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
 	const char *unit = kind == BLOCKS_BTC ? "Bitcoin" : "Stacks";
 	if (lag > 0)
-		sbtc_result_add(root, s, "%s: %lld %s block%s behind (%lld of %lld)", what, (long long)lag, unit,
-				lag == 1 ? "" : "s", (long long)height, (long long)reference);
+		sbtc_result_set_id(sbtc_result_add(root, s, "%s: %lld %s block%s behind (%lld of %lld)", what, (long long)lag, unit,
+				lag == 1 ? "" : "s", (long long)height, (long long)reference), label);
 	else if (height > reference)
-		sbtc_result_add(root, s, "%s: %lld ahead (%lld, reference %lld)", what,
-				(long long)(height - reference), (long long)height, (long long)reference);
+		sbtc_result_set_id(sbtc_result_add(root, s, "%s: %lld ahead (%lld, reference %lld)", what,
+				(long long)(height - reference), (long long)height, (long long)reference), label);
 	else
-		sbtc_result_add(root, s, "%s: level at %lld", what, (long long)height);
-	sbtc_perf_add(root, label, (double)lag, "", &t, 0, NAN);
+		sbtc_result_set_id(sbtc_result_add(root, s, "%s: level at %lld", what, (long long)height), label);
+	sbtc_perf_add_count(root, label, (double)lag, "blocks", &t, 0, NAN);
 	return s;
 }
 
@@ -609,9 +609,9 @@ static bool wrong_network(sbtc_result *root, const config *cfg, const char *who,
 {
 	if (is_main < 0 || is_main == (cfg->network == SBTC_NETWORK_MAINNET))
 		return false;
-	sbtc_result_add(root, SBTC_CRITICAL, "wrong chain: %s is on %s (%s), expected %s (--network %s)", who,
+	sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "wrong chain: %s is on %s (%s), expected %s (--network %s)", who,
 			mainnet_word(is_main), detail, mainnet_word(cfg->network == SBTC_NETWORK_MAINNET),
-			sbtc_network_name(cfg->network));
+			sbtc_network_name(cfg->network)), "chain");
 	return true;
 }
 
@@ -629,11 +629,11 @@ static void perf_time(sbtc_result *root, const char *label, double seconds)
 }
 
 /* A failed exchange: its own line, in the state its ending earns. true when it failed. */
-static bool failed(sbtc_result *root, const sbtc_outcome *oc)
+static bool failed(sbtc_result *root, const sbtc_outcome *oc, const char *id)
 {
 	if (oc->status == SBTC_FETCH_OK)
 		return false;
-	sbtc_result_add(root, sbtc_fetch_state(oc->status), "%s", oc->msg);
+	sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(oc->status), "%s", oc->msg), id);
 	return true;
 }
 
@@ -655,7 +655,7 @@ static void judge_bitcoin(sbtc_result *root, judgement *j)
 	const measured *m = j->m;
 	const char *peer = j->bitcoin_peer;
 	char age[32];
-	if (!failed(root, &m->btc_oc)) {
+	if (!failed(root, &m->btc_oc, "bitcoin_node")) {
 		j->have_bitcoin = true;
 		const sbtc_bitcoin_chaininfo *ci = &m->btc;
 		char what[240], detail[80];
@@ -666,10 +666,10 @@ static void judge_bitcoin(sbtc_result *root, judgement *j)
 		 * under it, so that the status line names the cause. */
 		sbtc_result *at = root;
 		if (ci->initialblockdownload)
-			at = sbtc_result_add(root, SBTC_CRITICAL,
+			at = sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL,
 					     "%s is in initial block download: height %lld of %lld headers, %.1f%% verified",
 					     peer, (long long)ci->blocks, (long long)ci->headers,
-					     ci->verificationprogress * 100.0);
+					     ci->verificationprogress * 100.0), "bitcoin_sync");
 		add_lag(at, cfg, SRC_BITCOIN, BLOCKS_BTC, "bitcoin_lag", ci->headers, ci->blocks, what);
 		if (ci->time >= 0) {
 			double a = difftime(time(NULL), (time_t)ci->time);
@@ -677,20 +677,20 @@ static void judge_bitcoin(sbtc_result *root, judgement *j)
 				a = 0; /* header times may run ahead of this host's clock */
 			sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
 			sbtc_format_duration(a, age, sizeof age);
-			sbtc_result_add(at, s, "%s: best block %lld is %s old", peer, (long long)ci->blocks, age);
+			sbtc_result_set_id(sbtc_result_add(at, s, "%s: best block %lld is %s old", peer, (long long)ci->blocks, age), "bitcoin_tip_age");
 			sbtc_perf_add(root, "bitcoin_tip_age", round(a), "s", &cfg->tip_age, 0, NAN);
 		} else {
-			sbtc_result_add(root, SBTC_OK, "%s does not report its best block's time (before 24.0)", peer);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s does not report its best block's time (before 24.0)", peer), "bitcoin_tip_age");
 		}
 		if (ci->warnings[0] != '\0')
-			sbtc_result_add(root, SBTC_WARNING, "%s warns: %s", peer, ci->warnings);
-		sbtc_perf_add(root, "bitcoin_height", (double)ci->blocks, "", NULL, 0, NAN);
-		sbtc_perf_add(root, "bitcoin_headers", (double)ci->headers, "", NULL, 0, NAN);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s warns: %s", peer, ci->warnings), "bitcoin_warnings");
+		sbtc_perf_add_count(root, "bitcoin_height", (double)ci->blocks, "blocks", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "bitcoin_headers", (double)ci->headers, "headers", NULL, 0, NAN);
 	}
 
 	/* The references: an Esplora API, or a second Bitcoin Core whose chain must match. */
-	if (cfg->bitcoin_ref != NULL && !failed(root, &m->esplora_oc)) {
-		sbtc_perf_add(root, "bitcoin_reference_height", (double)m->esplora_height, "", NULL, 0, NAN);
+	if (cfg->bitcoin_ref != NULL && !failed(root, &m->esplora_oc, "bitcoin_reference")) {
+		sbtc_perf_add_count(root, "bitcoin_reference_height", (double)m->esplora_height, "blocks", NULL, 0, NAN);
 		if (j->have_bitcoin) {
 			char *rp = peer_name("Bitcoin reference", cfg->bitcoin_ref);
 			char what[400];
@@ -700,13 +700,13 @@ static void judge_bitcoin(sbtc_result *root, judgement *j)
 			free(rp);
 		}
 	}
-	if (cfg->bitcoin_ref_rpc.url != NULL && !failed(root, &m->ref_rpc_oc)) {
+	if (cfg->bitcoin_ref_rpc.url != NULL && !failed(root, &m->ref_rpc_oc, "bitcoin_reference")) {
 		const sbtc_bitcoin_chaininfo *ref = &m->ref_rpc;
 		char *rp = peer_name("reference Bitcoin Core", cfg->bitcoin_ref_rpc.url);
-		sbtc_perf_add(root, "bitcoin_reference_height", (double)ref->blocks, "", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "bitcoin_reference_height", (double)ref->blocks, "blocks", NULL, 0, NAN);
 		if (j->have_bitcoin && strcmp(ref->chain, m->btc.chain) != 0) {
-			sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, m->btc.chain, rp,
-					ref->chain);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, m->btc.chain, rp,
+					ref->chain), "chain");
 		} else if (j->have_bitcoin) {
 			char what[400];
 			snprintf(what, sizeof what, "%s against %s", peer, rp);
@@ -727,33 +727,33 @@ static void judge_stacks_peers(sbtc_result *root, const config *cfg, const measu
 	if (st == SBTC_FETCH_OK && h->no_neighbour) {
 		/* From 3.2.0.0.2: 200 with no neighbour (address null, height 0), which is no
 		 * evidence that the node is level with anyone. */
-		sbtc_result_add(root, cfg->no_peers_state,
+		sbtc_result_set_id(sbtc_result_add(root, cfg->no_peers_state,
 				"Stacks node has no neighbours: its tip cannot be compared (%s at %lld; /v3/health "
 				"knows no neighbour)",
-				peer, (long long)h->node_stacks_tip_height);
+				peer, (long long)h->node_stacks_tip_height), "stacks_peer_lag");
 	} else if (st == SBTC_FETCH_OK) {
 		sbtc_thresholds t = lag_thresholds(cfg, SRC_STACKS, BLOCKS_STX);
 		int64_t lag = h->difference_from_max_peer > 0 ? h->difference_from_max_peer : 0;
 		sbtc_state s = sbtc_thresholds_eval(&t, (double)lag);
 		if (lag > 0)
-			sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
+			sbtc_result_set_id(sbtc_result_add(root, s, "%s against its peers: %lld Stacks block%s behind (%lld of %lld)", peer,
 					(long long)lag, lag == 1 ? "" : "s", (long long)h->node_stacks_tip_height,
-					(long long)h->max_stacks_height_of_neighbors);
+					(long long)h->max_stacks_height_of_neighbors), "stacks_peer_lag");
 		else
-			sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
-					(long long)h->node_stacks_tip_height);
-		sbtc_perf_add(root, "stacks_peer_lag", (double)lag, "", &t, 0, NAN);
+			sbtc_result_set_id(sbtc_result_add(root, s, "%s against its peers: level at %lld", peer,
+					(long long)h->node_stacks_tip_height), "stacks_peer_lag");
+		sbtc_perf_add_count(root, "stacks_peer_lag", (double)lag, "blocks", &t, 0, NAN);
 	} else if (st == SBTC_FETCH_ERROR && h->http_status == 500) {
 		/* 3.1.0.0.13 to 3.2.0.0.1 answer 500 when they know no neighbour to compare with. */
-		sbtc_result_add(root, cfg->no_peers_state, "Stacks node has no neighbours: its tip cannot be compared (%s)",
-				m->health_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, cfg->no_peers_state, "Stacks node has no neighbours: its tip cannot be compared (%s)",
+				m->health_oc.msg), "stacks_peer_lag");
 	} else if (st == SBTC_FETCH_ERROR && h->http_status == 404) {
 		/* Nodes before 3.1.0.0.13 have no /v3/health: nothing to judge. */
-		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s has no /v3/health (before 3.1.0.0.13)", peer);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "no peer comparison: %s has no /v3/health (before 3.1.0.0.13)", peer), "stacks_peer_lag");
 	} else if (st == SBTC_FETCH_ERROR) {
-		sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", m->health_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "no peer comparison: %s", m->health_oc.msg), "stacks_peer_lag");
 	} else {
-		failed(root, &m->health_oc);
+		failed(root, &m->health_oc, "stacks_peer_lag");
 	}
 }
 
@@ -766,7 +766,7 @@ static void add_stx_tip_age(sbtc_result *root, const config *cfg, double age, co
 		age = 0; /* a block time ahead of this host's clock */
 	sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, age);
 	sbtc_format_duration(age, text, sizeof text);
-	sbtc_result_add(root, s, "%s: Stacks tip %s%s%s", peer, before, text, after);
+	sbtc_result_set_id(sbtc_result_add(root, s, "%s: Stacks tip %s%s%s", peer, before, text, after), "stacks_tip_age");
 	sbtc_perf_add(root, "stacks_tip_age", round(age), "s", &cfg->stx_tip_age, 0, NAN);
 }
 
@@ -780,17 +780,17 @@ static void judge_tip_age_by_height(sbtc_result *root, const config *cfg, const 
 		snprintf(how, sizeof how, "%lld has not changed for ", (long long)height);
 		add_stx_tip_age(root, cfg, difftime(time(NULL), hm->since), peer, how, "");
 	} else if (hm->failed) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, hm->err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "no Stacks tip age for %s: %s (--state-dir)", peer, hm->err), "stacks_tip_age");
 	} else if (hm->r == 1) {
 		/* It moved between the last run and this one: the age starts again. */
 		sbtc_state s = sbtc_thresholds_eval(&cfg->stx_tip_age, 0);
-		sbtc_result_add(root, s, "%s: Stacks tip moved to %lld since the last run", peer, (long long)height);
+		sbtc_result_set_id(sbtc_result_add(root, s, "%s: Stacks tip moved to %lld since the last run", peer, (long long)height), "stacks_tip_age");
 		sbtc_perf_add(root, "stacks_tip_age", 0, "s", &cfg->stx_tip_age, 0, NAN);
 	} else {
-		sbtc_result_add(root, SBTC_OK,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK,
 				"%s: no Stacks tip age yet: height %lld recorded in %s; later runs measure how long it "
 				"stays%s%s",
-				peer, (long long)height, hm->where, hm->r < 0 ? "; " : "", hm->r < 0 ? hm->err : "");
+				peer, (long long)height, hm->where, hm->r < 0 ? "; " : "", hm->r < 0 ? hm->err : ""), "stacks_tip_age");
 	}
 }
 
@@ -800,7 +800,7 @@ static void judge_stacks_tip_age(sbtc_result *root, const config *cfg, const mea
 {
 	const sbtc_outcome *oc = &m->tip_oc;
 	if (!tip_age_by_height(m)) {
-		if (!failed(root, oc)) {
+		if (!failed(root, oc, "stacks_tip_age")) {
 			char how[80];
 			snprintf(how, sizeof how, "block %lld is ", (long long)m->tip.chain_length);
 			add_stx_tip_age(root, cfg, difftime(time(NULL), (time_t)m->tip.timestamp), peer, how, " old");
@@ -809,26 +809,26 @@ static void judge_stacks_tip_age(sbtc_result *root, const config *cfg, const mea
 	}
 	/* 404 before 3.3.0.0.4, an Epoch 2 header, or no answer: the height method. */
 	if (oc->done && cfg->verbose > 0)
-		sbtc_result_add(root, SBTC_OK, "no Stacks tip timestamp: %s",
-				oc->status == SBTC_FETCH_OK ? "an Epoch 2 block header" : oc->msg);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "no Stacks tip timestamp: %s",
+				oc->status == SBTC_FETCH_OK ? "an Epoch 2 block header" : oc->msg), "stacks_tip_age");
 	judge_tip_age_by_height(root, cfg, peer, m->stx.stacks_tip_height, &m->memory);
 }
 
 static void judge_stacks_reference(sbtc_result *root, const config *cfg, const measured *m, const char *peer,
 				   int stx_main)
 {
-	if (failed(root, &m->sref_oc))
+	if (failed(root, &m->sref_oc, "stacks_reference"))
 		return;
 	const sbtc_stacks_reference *r = &m->sref;
 	int ref_main = r->has_network ? network_id_is_mainnet(r->network_id) : -1;
 	char *rp = peer_name("Stacks reference", cfg->stacks_ref);
 	if (ref_main >= 0 && stx_main >= 0 && ref_main != stx_main) {
-		sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, mainnet_word(stx_main),
-				rp, mainnet_word(ref_main));
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s", peer, mainnet_word(stx_main),
+				rp, mainnet_word(ref_main)), "chain");
 	} else {
 		char what[400];
 		snprintf(what, sizeof what, "%s against %s", peer, rp);
-		sbtc_perf_add(root, "stacks_reference_height", (double)r->height, "", NULL, 0, NAN);
+		sbtc_perf_add_count(root, "stacks_reference_height", (double)r->height, "blocks", NULL, 0, NAN);
 		add_lag(root, cfg, SRC_STACKS, BLOCKS_STX, "stacks_reference_lag", r->height, m->stx.stacks_tip_height, what);
 	}
 	free(rp);
@@ -839,14 +839,14 @@ static void judge_stacks(sbtc_result *root, judgement *j)
 	const config *cfg = j->cfg;
 	const measured *m = j->m;
 	const char *peer = j->stacks_peer;
-	if (failed(root, &m->stx_oc)) {
+	if (failed(root, &m->stx_oc, "stacks_node")) {
 		perf_time(root, "stacks_time", m->time[SRC_STACKS]);
 		return;
 	}
 	j->have_stacks = true;
 	const sbtc_stacks_info *si = &m->stx;
-	sbtc_perf_add(root, "stacks_height", (double)si->stacks_tip_height, "", NULL, 0, NAN);
-	sbtc_perf_add(root, "stacks_burn_height", (double)si->burn_block_height, "", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "stacks_height", (double)si->stacks_tip_height, "blocks", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "stacks_burn_height", (double)si->burn_block_height, "blocks", NULL, 0, NAN);
 
 	int stx_main = network_id_is_mainnet(si->network_id);
 	int btc_main = j->have_bitcoin ? chain_is_mainnet(m->btc.chain) : -1;
@@ -854,21 +854,21 @@ static void judge_stacks(sbtc_result *root, judgement *j)
 	snprintf(detail, sizeof detail, "network_id 0x%llx", (unsigned long long)si->network_id);
 	wrong_network(root, cfg, peer, stx_main, detail);
 	if (stx_main >= 0 && btc_main >= 0 && stx_main != btc_main) {
-		sbtc_result_add(root, SBTC_CRITICAL,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL,
 				"chain mismatch: %s is on %s (network_id 0x%llx), %s on %s (%s): the lag is meaningless",
 				peer, mainnet_word(stx_main), (unsigned long long)si->network_id, j->bitcoin_peer,
-				mainnet_word(btc_main), m->btc.chain);
+				mainnet_word(btc_main), m->btc.chain), "chain");
 	} else if (j->have_bitcoin) {
 		char what[400];
 		snprintf(what, sizeof what, "%s's Bitcoin view against %s", peer, j->bitcoin_peer);
 		add_lag(root, cfg, SRC_STACKS, BLOCKS_BTC, "stacks_burn_lag", m->btc.blocks, si->burn_block_height, what);
 	} else {
-		sbtc_result_add(root, SBTC_OK, "%s: Stacks height %lld, Bitcoin height %lld", peer,
-				(long long)si->stacks_tip_height, (long long)si->burn_block_height);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s: Stacks height %lld, Bitcoin height %lld", peer,
+				(long long)si->stacks_tip_height, (long long)si->burn_block_height), "stacks_node");
 	}
 	if (si->has_is_fully_synced && !si->is_fully_synced)
-		sbtc_result_add(root, SBTC_WARNING, "%s is not fully synced (is_fully_synced false) at Stacks height %lld",
-				peer, (long long)si->stacks_tip_height);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s is not fully synced (is_fully_synced false) at Stacks height %lld",
+				peer, (long long)si->stacks_tip_height), "stacks_sync");
 	judge_stacks_peers(root, cfg, m, peer);
 	judge_stacks_tip_age(root, cfg, m, peer);
 	if (cfg->stacks_ref != NULL)
@@ -888,14 +888,14 @@ static void signer_tip_lag(sbtc_result *root, judgement *j, const char *peer, bl
 	const char *hl = kind == BLOCKS_BTC ? "signer_bitcoin_height" : "signer_stacks_height";
 	const char *ll = kind == BLOCKS_BTC ? "signer_bitcoin_lag" : "signer_stacks_lag";
 	if (!node_tip->known)
-		sbtc_result_add(root, SBTC_WARNING, "%s reports no %s node tip: it cannot reach its %s node", peer, chain,
-				chain);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s reports no %s node tip: it cannot reach its %s node", peer, chain,
+				chain), ll);
 	if (!signer_tip->known) {
-		sbtc_result_add(root, kind == BLOCKS_BTC ? SBTC_CRITICAL : SBTC_WARNING,
-				"%s has no %s tip: it has recorded no %s block", peer, chain, chain);
+		sbtc_result_set_id(sbtc_result_add(root, kind == BLOCKS_BTC ? SBTC_CRITICAL : SBTC_WARNING,
+				"%s has no %s tip: it has recorded no %s block", peer, chain, chain), ll);
 		return;
 	}
-	sbtc_perf_add(root, hl, (double)signer_tip->height, "", NULL, 0, NAN);
+	sbtc_perf_add_count(root, hl, (double)signer_tip->height, "blocks", NULL, 0, NAN);
 	if (kind == BLOCKS_BTC) {
 		j->have_signer_btc = true;
 		j->signer_btc = signer_tip->height;
@@ -916,7 +916,7 @@ static void signer_tip_lag(sbtc_result *root, judgement *j, const char *peer, bl
 static void judge_signer_api(sbtc_result *root, judgement *j)
 {
 	const measured *m = j->m;
-	if (failed(root, &m->signer_oc))
+	if (failed(root, &m->signer_oc, "signer_api"))
 		return;
 	const sbtc_signer_info *si = &m->signer;
 	char *peer = peer_name("signer", j->cfg->signer_url);
@@ -930,8 +930,8 @@ static void judge_signer_api(sbtc_result *root, judgement *j)
 		 (int)sizeof si->network, si->bitcoin_node_chain[0] ? si->bitcoin_node_chain : si->network);
 	wrong_network(root, j->cfg, peer, sc, detail);
 	if (sc >= 0 && bc >= 0 && sc != bc)
-		sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer, mainnet_word(sc),
-				j->bitcoin_peer, mainnet_word(bc), m->btc.chain);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "chain mismatch: %s is on %s, %s on %s (%s)", peer, mainnet_word(sc),
+				j->bitcoin_peer, mainnet_word(bc), m->btc.chain), "chain");
 	else
 		signer_tip_lag(root, j, peer, BLOCKS_BTC, &si->bitcoin_signer_tip, &si->bitcoin_node_tip, j->have_bitcoin,
 			       j->have_bitcoin ? m->btc.blocks : 0, j->bitcoin_peer);
@@ -945,22 +945,22 @@ static void judge_signer_db(sbtc_result *root, judgement *j)
 	const measured *m = j->m;
 	const config *cfg = j->cfg;
 	char age[32];
-	if (failed(root, &m->db_oc))
+	if (failed(root, &m->db_oc, "signer_database"))
 		return;
 	if (m->db_query_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(m->db_query_oc.status), "signer database %s: %s", m->db_oc.msg,
-				m->db_query_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(m->db_query_oc.status), "signer database %s: %s", m->db_oc.msg,
+				m->db_query_oc.msg), "signer_database");
 		return;
 	}
 	if (PQntuples(m->db_res) == 0) {
-		sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", m->db_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "signer database %s has recorded no Bitcoin block", m->db_oc.msg), "signer_database");
 		return;
 	}
 	long long height = strtoll(PQgetvalue(m->db_res, 0, 0), NULL, 10);
 	double a = strtod(PQgetvalue(m->db_res, 0, 1), NULL);
 	if (a < 0)
 		a = 0;
-	sbtc_perf_add(root, "signer_bitcoin_height", (double)height, "", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "signer_bitcoin_height", (double)height, "blocks", NULL, 0, NAN);
 	j->have_signer_btc = true;
 	j->signer_btc = height;
 	if (j->have_bitcoin) {
@@ -970,7 +970,7 @@ static void judge_signer_db(sbtc_result *root, judgement *j)
 	}
 	sbtc_state s = sbtc_thresholds_eval(&cfg->tip_age, a);
 	sbtc_format_duration(a, age, sizeof age);
-	sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", m->db_oc.msg, height, age);
+	sbtc_result_set_id(sbtc_result_add(root, s, "signer database %s: tip %lld, last block recorded %s ago", m->db_oc.msg, height, age), "signer_last_block_age");
 	sbtc_perf_add(root, "signer_last_block_age", round(a), "s", &cfg->tip_age, 0, NAN);
 }
 

@@ -392,29 +392,29 @@ static size_t evaluate_quic(sbtc_result *root, const config *cfg, const sbtc_qui
 		/* Up to LIST_MAX lines of each state; the rest are counted. */
 		if (reachable && !permitted(cfg, p->port)) {
 			if (n_crit++ < LIST_MAX)
-				sbtc_result_add(root, SBTC_CRITICAL, "unexpected open UDP port on %s: %s", host,
-						sbtc_strbuf_str(&b));
+				sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "unexpected open UDP port on %s: %s", host,
+						sbtc_strbuf_str(&b)), "unexpected_open");
 		} else if (p->state != SBTC_QUIC_ANSWERS && sbtc_portset_has(&cfg->require, p->port)) {
 			if (n_warn++ < LIST_MAX)
-				sbtc_result_add(root, SBTC_WARNING, "%s: peers reach the signer over TCP only",
-						sbtc_strbuf_str(&b));
+				sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s: peers reach the signer over TCP only",
+						sbtc_strbuf_str(&b)), "required_udp");
 		} else if (n_ok++ < LIST_MAX) {
-			sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&b));
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s", sbtc_strbuf_str(&b)), "quic");
 		}
 		sbtc_strbuf_free(&b);
 	}
 	if (n_crit > LIST_MAX)
-		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more unexpected open UDP ports on %s", n_crit - LIST_MAX,
-				host);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "and %zu more unexpected open UDP ports on %s", n_crit - LIST_MAX,
+				host), "unexpected_open");
 	if (n_warn > LIST_MAX)
-		sbtc_result_add(root, SBTC_WARNING, "and %zu more required UDP ports that do not answer QUIC",
-				n_warn - LIST_MAX);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "and %zu more required UDP ports that do not answer QUIC",
+				n_warn - LIST_MAX), "required_udp");
 	if (n_ok > LIST_MAX)
-		sbtc_result_add(root, SBTC_OK, "and %zu more UDP ports probed for QUIC", n_ok - LIST_MAX);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "and %zu more UDP ports probed for QUIC", n_ok - LIST_MAX), "quic");
 	if (unprobed > 0)
-		sbtc_result_add(root, sbtc_deadline_timeout_state(),
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_deadline_timeout_state(),
 				"QUIC probe cut short by the %g s deadline: %zu of %zu UDP ports undecided (raise -t)",
-				sbtc_deadline_seconds(), unprobed, q->n);
+				sbtc_deadline_seconds(), unprobed, q->n), "scan");
 	return open;
 }
 
@@ -500,8 +500,8 @@ static void judge_scan(sbtc_result *root, const config *cfg, const remote_measur
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	size_t n_unexpected = ports_append(&b, r, SBTC_PORT_OPEN, cfg, unexpected);
 	if (n_unexpected > 0)
-		sbtc_result_add(root, SBTC_CRITICAL, "%zu unexpected open port%s on %s: %s", n_unexpected,
-				n_unexpected == 1 ? "" : "s", host, sbtc_strbuf_str(&b));
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "%zu unexpected open port%s on %s: %s", n_unexpected,
+				n_unexpected == 1 ? "" : "s", host, sbtc_strbuf_str(&b)), "unexpected_open");
 	sbtc_strbuf_free(&b);
 
 	char pt[32];
@@ -521,16 +521,16 @@ static void judge_scan(sbtc_result *root, const config *cfg, const remote_measur
 			snprintf(whybuf, sizeof whybuf, "filtered (no answer within %s)", pt);
 		else
 			sbtc_strlcpy(whybuf, "not scanned before the deadline", sizeof whybuf);
-		sbtc_result_add(root, SBTC_CRITICAL, "required port %s on %s is not open: %s", sbtc_strbuf_str(&b), host,
-				whybuf);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "required port %s on %s is not open: %s", sbtc_strbuf_str(&b), host,
+				whybuf), "required_open");
 	}
 	sbtc_strbuf_free(&b);
 
 	if (r->deadline_hit)
-		sbtc_result_add(root, sbtc_deadline_timeout_state(),
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_deadline_timeout_state(),
 				"scan cut short by the %g s deadline: %zu of %zu ports not scanned (raise -t, or "
 				"--max-parallel)",
-				sbtc_deadline_seconds(), r->unscanned, asked);
+				sbtc_deadline_seconds(), r->unscanned, asked), "scan");
 
 	/* An allowed port the firewall lets through answers closed when its service is down:
 	 * that says nothing about the firewall. Any other refused port does. */
@@ -539,40 +539,40 @@ static void judge_scan(sbtc_result *root, const config *cfg, const remote_measur
 		if (r->state[p] == SBTC_PORT_CLOSED && !permitted(cfg, p))
 			refused++;
 	if (cfg->drop_check && refused > 0)
-		sbtc_result_add(root, SBTC_WARNING,
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING,
 				"%s refuses %zu port%s (closed) instead of dropping them: no default-deny firewall",
-				host, refused, refused == 1 ? "" : "s");
+				host, refused, refused == 1 ? "" : "s"), "default_deny");
 
 	v->n_allowed = ports_append(&b, r, SBTC_PORT_OPEN, cfg, permitted);
 	if (v->n_allowed > 0)
-		sbtc_result_add(root, SBTC_OK, "open and allowed: %s", sbtc_strbuf_str(&b));
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "open and allowed: %s", sbtc_strbuf_str(&b)), "allowed");
 	sbtc_strbuf_free(&b);
 
 	v->n_quic = evaluate_quic(root, cfg, &m->quic, host, &v->quic_open);
 
 	char t[32];
 	snprintf(t, sizeof t, "%.2f s", m->took);
-	sbtc_result_add(root, SBTC_OK, "scanned %zu TCP ports of %s in %s, up to %u at once: %zu open, %zu closed, %zu filtered",
-			asked - r->unscanned, host, t, r->parallel, r->open, r->closed, r->filtered);
+	sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "scanned %zu TCP ports of %s in %s, up to %u at once: %zu open, %zu closed, %zu filtered",
+			asked - r->unscanned, host, t, r->parallel, r->open, r->closed, r->filtered), "scan");
 
-	sbtc_perf_add(root, "open", (double)r->open, "", NULL, 0, (double)asked);
-	sbtc_perf_add(root, "unexpected_open", (double)n_unexpected, "", NULL, 0, (double)asked);
-	sbtc_perf_add(root, "closed", (double)r->closed, "", NULL, 0, (double)asked);
-	sbtc_perf_add(root, "filtered", (double)r->filtered, "", NULL, 0, (double)asked);
-	sbtc_perf_add(root, "quic_open", (double)v->n_quic, "", NULL, 0, (double)m->quic.n);
+	sbtc_perf_add_count(root, "open", (double)r->open, "ports", NULL, 0, (double)asked);
+	sbtc_perf_add_count(root, "unexpected_open", (double)n_unexpected, "ports", NULL, 0, (double)asked);
+	sbtc_perf_add_count(root, "closed", (double)r->closed, "ports", NULL, 0, (double)asked);
+	sbtc_perf_add_count(root, "filtered", (double)r->filtered, "ports", NULL, 0, (double)asked);
+	sbtc_perf_add_count(root, "quic_open", (double)v->n_quic, "ports", NULL, 0, (double)m->quic.n);
 	v->judged = true;
 }
 
 static void judge_remote(sbtc_result *root, const config *cfg, const remote_measured *m, remote_verdict *v)
 {
 	if (!m->resolved) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "%s", m->err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "%s", m->err), "scan");
 		return;
 	}
 	if (m->quic_failed)
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot probe %s for QUIC: %s", m->host, m->quic_err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "cannot probe %s for QUIC: %s", m->host, m->quic_err), "quic");
 	if (m->scan_rc < 0)
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", m->host, m->err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "cannot scan %s: %s", m->host, m->err), "scan");
 	else if (m->scan_rc == 0 && !m->quic_failed)
 		judge_scan(root, cfg, m, v);
 }
@@ -617,10 +617,10 @@ static void firewall_family(sbtc_result *root, const char *source, const char *i
 	/* Docker's published ports are DNAT'd in prerouting and forwarded: input never sees them. */
 	const char *bypass = docker ? "; Docker's published ports do not pass input (judged by the forward path)" : "";
 	if (f->deny)
-		sbtc_result_add(root, SBTC_OK, "%s: %s input drops by default (%s)%s", source, ipver, f->how, bypass);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s: %s input drops by default (%s)%s", source, ipver, f->how, bypass), "default_deny");
 	else
-		sbtc_result_add(root, SBTC_WARNING, "%s: %s input accepts by default (%s): no default-deny firewall%s",
-				source, ipver, f->how, bypass);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_WARNING, "%s: %s input accepts by default (%s): no default-deny firewall%s",
+				source, ipver, f->how, bypass), "default_deny");
 }
 
 static void evaluate_firewall(sbtc_result *root, const sbtc_fw_policy *pol, bool docker)
@@ -700,7 +700,7 @@ static void local_measured_free(local_measured *m)
 static void judge_local(sbtc_result *root, const config *cfg, const local_measured *m, local_verdict *v)
 {
 	if (!m->listed) {
-		sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", m->err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "cannot list the listening sockets: %s", m->err), "sockets");
 		return;
 	}
 	const sbtc_socket_list *lst = &m->list;
@@ -728,7 +728,7 @@ static void judge_local(sbtc_result *root, const config *cfg, const local_measur
 		sbtc_strbuf_printf(&b, " published by Docker to %s, %s", pp->to, pp->how);
 		if (!permitted(cfg, pp->port)) {
 			if (n_unexpected < LIST_MAX)
-				sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b));
+				sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b)), "unexpected_open");
 			n_unexpected++;
 			n_pub_unexpected++;
 		} else {
@@ -750,7 +750,7 @@ static void judge_local(sbtc_result *root, const config *cfg, const local_measur
 		socket_describe(&b, s);
 		if (!permitted(cfg, s->port)) {
 			if (n_unexpected < LIST_MAX)
-				sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b));
+				sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "%s", sbtc_strbuf_str(&b)), "unexpected_open");
 			n_unexpected++;
 		} else {
 			if (n_ok < LIST_MAX)
@@ -760,8 +760,8 @@ static void judge_local(sbtc_result *root, const config *cfg, const local_measur
 		sbtc_strbuf_free(&b);
 	}
 	if (n_unexpected > LIST_MAX)
-		sbtc_result_add(root, SBTC_CRITICAL, "and %zu more ports outside --allow reachable from the network",
-				n_unexpected - LIST_MAX);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "and %zu more ports outside --allow reachable from the network",
+				n_unexpected - LIST_MAX), "unexpected_open");
 	SBTC_PORTSET_FOREACH(p, &cfg->require) {
 		bool any = false, loop = false;
 		const sbtc_published_port *blocked = NULL;
@@ -787,40 +787,40 @@ static void judge_local(sbtc_result *root, const config *cfg, const local_measur
 		sbtc_strbuf b = SBTC_STRBUF_INIT;
 		port_name_append(&b, p, true);
 		if (blocked != NULL)
-			sbtc_result_add(root, SBTC_CRITICAL, "required port %s: published by Docker, but %s",
-					sbtc_strbuf_str(&b), blocked->how);
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "required port %s: published by Docker, but %s",
+					sbtc_strbuf_str(&b), blocked->how), "required_open");
 		else
-			sbtc_result_add(root, SBTC_CRITICAL, "required port %s: %s", sbtc_strbuf_str(&b),
+			sbtc_result_set_id(sbtc_result_add(root, SBTC_CRITICAL, "required port %s: %s", sbtc_strbuf_str(&b),
 					loop ? "listens on loopback only, unreachable from the network"
-					     : "nothing listens on it");
+					     : "nothing listens on it"), "required_open");
 		sbtc_strbuf_free(&b);
 	}
 	if (n_ok > 0)
-		sbtc_result_add(root, SBTC_OK, "allowed: %s%s", sbtc_strbuf_str(&ok), n_ok > LIST_MAX ? "; ..." : "");
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "allowed: %s%s", sbtc_strbuf_str(&ok), n_ok > LIST_MAX ? "; ..." : ""), "allowed");
 	if (n_dropped > 0)
-		sbtc_result_add(root, SBTC_OK, "not reachable: %s%s", sbtc_strbuf_str(&dropped),
-				n_dropped > LIST_MAX ? "; ..." : "");
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "not reachable: %s%s", sbtc_strbuf_str(&dropped),
+				n_dropped > LIST_MAX ? "; ..." : ""), "dropped");
 	sbtc_strbuf_free(&ok);
 	sbtc_strbuf_free(&dropped);
-	sbtc_result_add(root, SBTC_OK, "%zu listening sockets, %zu on loopback only, %zu on other addresses%s",
+	sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%zu listening sockets, %zu on loopback only, %zu on other addresses%s",
 			lst->n, n_loopback, lst->n - n_loopback,
-			m->denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : "");
+			m->denied > 0 ? "; some owners not visible to this user (run as root to name them all)" : ""), "sockets");
 	if (pub_ok && pub->nat_found)
-		sbtc_result_add(root, SBTC_OK, "Docker publishes %zu port%s on non-loopback addresses (rules read with %s)",
-				n_published, n_published == 1 ? "" : "s", pub->source);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "Docker publishes %zu port%s on non-loopback addresses (rules read with %s)",
+				n_published, n_published == 1 ? "" : "s", pub->source), "published");
 
 	/* The firewall. */
 	if (cfg->firewall && !pol_ok)
-		sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", m->fw_err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "firewall not readable: %s", m->fw_err), "firewall");
 	else if (cfg->firewall)
 		evaluate_firewall(root, &m->pol, pub_ok && m->pub.nat_found);
 	if (cfg->firewall && pol_ok && !pub_ok)
-		sbtc_result_add(root, SBTC_UNKNOWN, "Docker's published ports not readable: %s", m->pub_err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "Docker's published ports not readable: %s", m->pub_err), "published");
 
-	sbtc_perf_add(root, "listening", (double)lst->n, "", NULL, 0, NAN);
-	sbtc_perf_add(root, "exposed", (double)exposed, "", NULL, 0, NAN);
-	sbtc_perf_add(root, "unexpected", (double)n_unexpected, "", NULL, 0, NAN);
-	sbtc_perf_add(root, "published", (double)n_published, "", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "listening", (double)lst->n, "sockets", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "exposed", (double)exposed, "ports", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "unexpected", (double)n_unexpected, "ports", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "published", (double)n_published, "ports", NULL, 0, NAN);
 	v->n_unexpected = n_unexpected;
 	v->n_pub_unexpected = n_pub_unexpected;
 }

@@ -866,7 +866,7 @@ static void add_perf(sbtc_result *r, const config *cfg, comp_id id, double relea
 {
 	char label[64];
 	snprintf(label, sizeof label, "%s_releases_behind", COMP[id].name);
-	sbtc_perf_add(r, label, releases_behind, "", NULL, 0, NAN);
+	sbtc_perf_add_count(r, label, releases_behind, "releases", NULL, 0, NAN);
 	snprintf(label, sizeof label, "%s_behind", COMP[id].name);
 	sbtc_perf_add(r, label, isnan(behind) ? NAN : round(behind), "s", &cfg->thresholds, 0, NAN);
 }
@@ -892,7 +892,7 @@ static void judge_component(sbtc_result *root, const component *c, int verbose, 
 	const running_version *rv = &c->rv;
 	comp_id id = c->id;
 	if (c->run_oc.status != SBTC_FETCH_OK) {
-		sbtc_result_add(root, sbtc_fetch_state(c->run_oc.status), "%s", c->run_oc.msg);
+		sbtc_result_set_id(sbtc_result_add(root, sbtc_fetch_state(c->run_oc.status), "%s", c->run_oc.msg), COMP[id].name);
 		add_perf(root, cfg, id, NAN, NAN);
 		return;
 	}
@@ -900,10 +900,10 @@ static void judge_component(sbtc_result *root, const component *c, int verbose, 
 	snprintf(revision, sizeof revision, "revision '%s'", rv->raw);
 	const char *shown = rv->no_release ? revision : rv->is_commit ? rv->raw : rv->v.text;
 	if (c->rel_oc.status != SBTC_FETCH_OK) {
-		sbtc_result *r = sbtc_result_add(root, c->rel_oc.status == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state()
+		sbtc_result *r = sbtc_result_set_id(sbtc_result_add(root, c->rel_oc.status == SBTC_FETCH_TIMEOUT ? sbtc_deadline_timeout_state()
 											      : SBTC_UNKNOWN,
 						 "%s %s: newest release of %s unknown: %s", COMP[id].label, shown, c->repo,
-						 c->rel_oc.msg);
+						 c->rel_oc.msg), COMP[id].name);
 		if (c->rel_src.note[0])
 			sbtc_result_add(r, SBTC_OK, "%s", c->rel_src.note);
 		add_perf(root, cfg, id, NAN, NAN);
@@ -911,7 +911,7 @@ static void judge_component(sbtc_result *root, const component *c, int verbose, 
 	}
 	release_set rs;
 	select_releases(&c->all, rv->is_commit ? false : rv->v.signer_prefix, &rs);
-	sbtc_result *comp = sbtc_result_add(root, SBTC_OK, "%s", COMP[id].label);
+	sbtc_result *comp = sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "%s", COMP[id].label), COMP[id].name);
 	source_lines(comp, c, verbose);
 	if (rs.newest == NULL) {
 		sbtc_result_set(comp, SBTC_UNKNOWN, "%s %s: %s lists no stable release (%zu releases, %zu drafts, "
@@ -948,7 +948,7 @@ static void judge_component(sbtc_result *root, const component *c, int verbose, 
 static void judge(sbtc_result *root, const config *cfg, const measurement *m, int verbose)
 {
 	if (m->cache_err[0])
-		sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", m->cache_err);
+		sbtc_result_set_id(sbtc_result_add(root, SBTC_UNKNOWN, "%s: GitHub is asked at every run", m->cache_err), "cache");
 	time_t now = time(NULL);
 	for (int id = 0; id < NCOMP; id++)
 		if (cfg->wanted[id])

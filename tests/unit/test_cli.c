@@ -233,8 +233,11 @@ static void test_help_text(void **unused)
 		"\n -t, --timeout=SECONDS[:STATE]\n    Deadline for the whole run in seconds, and the state to report when it\n"
 		"    passes (OK, WARNING, CRITICAL or UNKNOWN; UNKNOWN when no state is given).\n"
 		"    Default: 15\n --output-format=FORMAT\n",
-		"\n --output-format=FORMAT\n    multi-line, one-line, or json (versioned document; the exit code is the\n"
-		"    state in every format).\n    Default: multi-line\n --extra-opts",
+		"\n --output-format=FORMAT\n    multi-line, one-line, json (versioned document), or prometheus (text\n"
+		"    exposition format, as the node exporter's textfile collector reads it). The\n"
+		"    exit code is the state in every format.\n    Default: multi-line\n --output-file=FILE\n",
+		"\n --output-file=FILE\n    Write the output to FILE instead of standard output, atomically: into a\n",
+		"    FILE must not be a symbolic link.\n --extra-opts",
 		"\n --extra-opts[=[SECTION][@FILE]]\n    ",
 		/* the plugin's: the Default line last, as written, only where there is one */
 		"\n -u, --url=URL\n    The node's URL.\n    Default: http://127.0.0.1:1\n -n, --number",
@@ -432,7 +435,7 @@ static void test_usage_errors(void **unused)
 		/* shared option values */
 		{{"-t", "0"}, "invalid timeout '0': expected SECONDS[:STATE] with 0 < SECONDS <= 86400"},
 		{{"--timeout=10:crit"}, "invalid timeout state 'crit': use OK, WARNING, CRITICAL or UNKNOWN"},
-		{{"--output-format=xml"}, "invalid --output-format 'xml': use multi-line, one-line or json"},
+		{{"--output-format=xml"}, "invalid --output-format 'xml': use multi-line, one-line, json or prometheus"},
 		/* the handler's own message */
 		{{"--fail=because"}, "handler refused 'because'"},
 		{{"-u", "http://a", "--fail", "no way"}, "handler refused 'no way'"},
@@ -649,8 +652,8 @@ static void test_long_arguments_are_cut(void **unused)
 	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - unexpected argument '%s'\n" USAGE_LINES, cut);
 	expect_run(ARGS(arg), NULL, 3, want);
 	free(want);
-	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid --output-format '%s': use multi-line, one-line "
-			      "or json\n" USAGE_LINES, cut);
+	want = sbtc_xasprintf("SBTC DEMO UNKNOWN - invalid --output-format '%s': use multi-line, one-line, "
+			      "json or prometheus\n" USAGE_LINES, cut);
 	char *fmt = sbtc_xasprintf("--output-format=%s", arg);
 	expect_run(ARGS(fmt), NULL, 3, want);
 	free(fmt);

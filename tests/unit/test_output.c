@@ -12,12 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "deadline.h"
 #include "output.h"
+#include "output_file.h"
+#include "output_prometheus.h"
+#include "range.h"
 #include "strbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -941,6 +946,230 @@ static void test_ids_and_unit_words(void **unused)
 	}
 }
 
+
+/* ---- --output-format=prometheus ----------------------------------------------------- */
+
+static sbtc_range range_of(const char *text)
+{
+	sbtc_range r;
+	char err[200];
+	if (sbtc_range_parse(text, SBTC_UNIT_NONE, &r, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	return r;
+}
+
+#define FAMILY(name, help) "# HELP " name " " help "\n# TYPE " name " gauge\n"
+#define STATE_HELP "State of the check (sub: of one sub-check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as its exit code."
+#define HEAD(check, state, dur, wall) \
+	FAMILY("sbtc_check_state", STATE_HELP) "sbtc_check_state{check=\"" check "\"} " state "\n"
+#define TAIL(check, dur, wall) \
+	FAMILY("sbtc_check_duration_seconds", "Seconds the check's run took.") \
+	"sbtc_check_duration_seconds{check=\"" check "\"} " dur "\n" \
+	FAMILY("sbtc_check_last_run_timestamp_seconds", "Unix time at which the check's run ended.") \
+	"sbtc_check_last_run_timestamp_seconds{check=\"" check "\"} " wall "\n"
+#define WARN_HELP "Warning threshold of the gauge named without _warning_threshold: the state is WARNING above it."
+#define CRIT_HELP "Critical threshold of the gauge named without _critical_threshold: the state is CRITICAL above it."
+
+static void test_prom_format(void **unused)
+{
+	(void)unused;
+	assert_int_equal(sbtc_format_parse("prometheus"), SBTC_FORMAT_PROMETHEUS);
+	assert_int_equal(sbtc_format_parse("Prometheus"), -1);
+
+	sbtc_result *root = sbtc_result_new();
+	/* The same id twice, in different branches: one series, the worst state. */
+	sbtc_result *a = sbtc_result_set_id(sbtc_result_add(root, SBTC_OK, "bitcoin: level"), "lag");
+	sbtc_result *b = sbtc_result_add(root, SBTC_OK, "stacks");
+	sbtc_result_set_id(sbtc_result_add(b, SBTC_WARNING, "behind \"x\" \\ y"), "lag");
+	sbtc_result_set_id(b, "stacks_node");
+	sbtc_result_add(root, SBTC_CRITICAL, "no id: counts in the check only");
+	sbtc_thresholds t = {range_of("10"), range_of("~:20")};
+	sbtc_perf_add(a, "age", 12, "s", &t, 0, NAN);
+	/* Lower bounds, ranges and '@' give no threshold series. */
+	sbtc_thresholds lower = {range_of("5:"), range_of("@1:3")};
+	sbtc_perf_add(a, "free", 7, "B", &lower, 0, NAN);
+	sbtc_thresholds span = {range_of("1:9"), range_of("0:9")};
+	sbtc_perf_add(root, "used", 42.5, "%", &span, 0, 100);
+	/* A label that ends in its unit word does not get it twice; counts get it. */
+	sbtc_perf_add_count(root, "verified_shares", 3, "shares", NULL, 0, NAN);
+	sbtc_perf_add_count(root, "bitcoin_lag", -2, "blocks", NULL, 0, NAN);
+	sbtc_perf_add(root, "ratio_plain", 0.25, "", NULL, NAN, NAN);
+	/* Undetermined: no sample, no garbage. */
+	sbtc_perf_add(root, "unknown", NAN, "s", &t, 0, NAN);
+	/* Same series again: the first stands. */
+	sbtc_perf_add(b, "age", 99, "s", NULL, 0, NAN);
+	sbtc_perf_add(b, "age_seconds", 98, "", NULL, 0, NAN);
+	sbtc_perf_add(b, "odd label=1", 1e20, "", NULL, 0, NAN);
+
+	char *out = sbtc_prom_render(root, "LAG", 0.1234567, 1796000000.5);
+	const char *want =
+		HEAD("lag", "2", "", "")
+		"sbtc_check_state{check=\"lag\",sub=\"lag\"} 1\n"
+		"sbtc_check_state{check=\"lag\",sub=\"stacks_node\"} 1\n"
+		TAIL("lag", "0.123457", "1796000000.5")
+		FAMILY("sbtc_lag_used_ratio", "Performance data used of the check, in ratio.")
+		"sbtc_lag_used_ratio{check=\"lag\"} 0.425\n"
+		FAMILY("sbtc_lag_used_ratio_critical_threshold", CRIT_HELP)
+		"sbtc_lag_used_ratio_critical_threshold{check=\"lag\"} 0.09\n"
+		FAMILY("sbtc_lag_verified_shares", "Performance data verified_shares of the check, in shares.")
+		"sbtc_lag_verified_shares{check=\"lag\"} 3\n"
+		FAMILY("sbtc_lag_bitcoin_lag_blocks", "Performance data bitcoin_lag of the check, in blocks.")
+		"sbtc_lag_bitcoin_lag_blocks{check=\"lag\"} -2\n"
+		FAMILY("sbtc_lag_ratio_plain", "Performance data ratio_plain of the check.")
+		"sbtc_lag_ratio_plain{check=\"lag\"} 0.25\n"
+		FAMILY("sbtc_lag_age_seconds", "Performance data age of the check, in seconds.")
+		"sbtc_lag_age_seconds{check=\"lag\"} 12\n"
+		FAMILY("sbtc_lag_age_seconds_warning_threshold", WARN_HELP)
+		"sbtc_lag_age_seconds_warning_threshold{check=\"lag\"} 10\n"
+		FAMILY("sbtc_lag_age_seconds_critical_threshold", CRIT_HELP)
+		"sbtc_lag_age_seconds_critical_threshold{check=\"lag\"} 20\n"
+		FAMILY("sbtc_lag_free_bytes", "Performance data free of the check, in bytes.")
+		"sbtc_lag_free_bytes{check=\"lag\"} 7\n"
+		"# sbtc: dropped perfdata age: series sbtc_lag_age_seconds is given already\n"
+		"# sbtc: dropped perfdata age_seconds: series sbtc_lag_age_seconds is given already\n"
+		FAMILY("sbtc_lag_odd_label_1", "Performance data odd_label_1 of the check.")
+		"sbtc_lag_odd_label_1{check=\"lag\"} 100000000000000000000\n";
+	assert_string_equal(out, want);
+	free(out);
+	/* Deterministic: the same tree, the same text. */
+	out = sbtc_prom_render(root, "LAG", 0.1234567, 1796000000.5);
+	assert_string_equal(out, want);
+	free(out);
+
+	/* Label values escaped as the format requires; names keep to [a-z0-9_]. */
+	out = sbtc_prom_render(root, "A\"B\\C\nD", 0, 0);
+	assert_non_null(strstr(out, "sbtc_check_state{check=\"a\\\"b\\\\c\\nd\"} 2\n"));
+	assert_non_null(strstr(out, "sbtc_a_b_c_d_age_seconds{check=\"a\\\"b\\\\c\\nd\"} 12\n"));
+	assert_null(strstr(out, "NaN"));
+	assert_null(strstr(out, "Inf"));
+	assert_null(strstr(out, "behind"));
+	free(out);
+	sbtc_result_free(root);
+
+	/* Through sbtc_render: no sub-check, and the clock's values. */
+	root = sbtc_result_new();
+	out = sbtc_render(root, "X", SBTC_FORMAT_PROMETHEUS);
+	assert_memory_equal(out, HEAD("x", "0", "", ""), strlen(HEAD("x", "0", "", "")));
+	assert_non_null(strstr(out, "\nsbtc_check_last_run_timestamp_seconds{check=\"x\"} 1"));
+	free(out);
+	sbtc_result_free(root);
+}
+
+static void test_prom_status_cut(void **unused)
+{
+	(void)unused;
+	char buf[1024];
+	size_t n = sbtc_prom_render_status(buf, sizeof buf, "BACKUP", SBTC_UNKNOWN, 1.5, 1796000000);
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(buf, HEAD("backup", "3", "", "") TAIL("backup", "1.5", "1796000000"));
+	/* Too small: whole lines only. */
+	char small[200];
+	n = sbtc_prom_render_status(small, sizeof small, "BACKUP", SBTC_UNKNOWN, 1.5, 1796000000);
+	assert_int_equal(n, strlen(small));
+	assert_true(n > 0 && small[n - 1] == '\n');
+	assert_memory_equal(small, buf, n);
+}
+
+struct prom_args {
+	int how; /* 0 die, 1 print_status, 2 finish, 3 backstop */
+	const char *file; /* --output-file, or NULL */
+};
+
+static void child_prom(const void *arg)
+{
+	const struct prom_args *a = arg;
+	sbtc_output_setup("PROM", SBTC_FORMAT_PROMETHEUS);
+	if (a->file != NULL) {
+		char err[600];
+		if (sbtc_output_file_setup(a->file, err, sizeof err) != 0) {
+			printf("setup: %s\n", err);
+			exit(98);
+		}
+	}
+	sbtc_deadline_start(a->how == 3 ? 0.2 : 10, SBTC_CRITICAL);
+	sbtc_deadline_activity("reading \"secret\" things");
+	switch (a->how) {
+	case 0:
+		sbtc_die(SBTC_WARNING, "died with \"text\" | here");
+	case 1:
+		sbtc_print_status(SBTC_UNKNOWN, "status text");
+		exit(3);
+	case 2: {
+		sbtc_result *r = sbtc_result_new();
+		sbtc_result_set_id(sbtc_result_add(r, SBTC_CRITICAL, "bad"), "thing");
+		sbtc_perf_add(r, "age", 5, "s", NULL, 0, NAN);
+		exit(sbtc_finish(r));
+	}
+	default:
+		for (;;)
+			pause();
+	}
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	sbtc_strbuf b = SBTC_STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sbtc_strbuf_append(&b, buf, n);
+	fclose(f);
+	return sbtc_strbuf_steal(&b);
+}
+
+/* Every path that prints gives an exposition with the check's state, also into a file. */
+static void test_prom_print_paths(void **unused)
+{
+	(void)unused;
+	static const struct {
+		int how;
+		int code;
+		const char *state_line;
+	} cases[] = {
+		{0, 1, "sbtc_check_state{check=\"prom\"} 1\n"},
+		{1, 3, "sbtc_check_state{check=\"prom\"} 3\n"},
+		{2, 2, "sbtc_check_state{check=\"prom\"} 2\nsbtc_check_state{check=\"prom\",sub=\"thing\"} 2\n"},
+		{3, 2, "sbtc_check_state{check=\"prom\"} 2\n"},
+	};
+	char dir[] = "/tmp/sbtc-test-prom-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *file = sbtc_xasprintf("%s/sbtc_prom.prom", dir);
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		for (int to_file = 0; to_file < 2; to_file++) {
+			struct prom_args a = {cases[i].how, to_file ? file : NULL};
+			int code = -1;
+			char *out = run_in_child(child_prom, &a, &code);
+			assert_int_equal(code, cases[i].code);
+			if (to_file) {
+				assert_string_equal(out, ""); /* stdout stays silent */
+				free(out);
+				out = read_file(file);
+				assert_non_null(out);
+			}
+			const char *head = "# HELP sbtc_check_state ";
+			assert_memory_equal(out, head, strlen(head));
+			assert_non_null(strstr(out, cases[i].state_line));
+			assert_non_null(strstr(out, "\nsbtc_check_duration_seconds{check=\"prom\"} "));
+			assert_non_null(strstr(out, "\nsbtc_check_last_run_timestamp_seconds{check=\"prom\"} 1"));
+			/* No free text: neither the message nor the activity. */
+			assert_null(strstr(out, "text"));
+			assert_null(strstr(out, "secret"));
+			assert_int_equal(out[strlen(out) - 1], '\n');
+			free(out);
+		}
+	}
+	/* Only the file is left: the temporary one is renamed or gone. */
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(dir), 0); /* fails when a temporary file is left */
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -963,6 +1192,9 @@ int main(void)
 		cmocka_unit_test(test_unicode_line_breaks),
 		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_ids_and_unit_words),
+		cmocka_unit_test(test_prom_format),
+		cmocka_unit_test(test_prom_status_cut),
+		cmocka_unit_test(test_prom_print_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
