@@ -446,8 +446,8 @@ static void judge_directories(sbtc_result *root, const sbtc_guarded_file *g, con
 			break;
 		case SBTC_DIR_STICKY_SHARED:
 			problem(root, t, id, fl->via_symlink ? SBTC_CRITICAL : SBTC_WARNING,
-				"%s is shared by all users (mode %04o, sticky): a file there can be pre-empted or "
-				"replaced when it is recreated; keep secrets in a directory of their own", w, mode);
+				"%s is shared by all users (mode %04o, sticky): keep secrets in a directory of their "
+				"own", w, mode);
 			break;
 		}
 		sbtc_strbuf_free(&where);
@@ -469,8 +469,8 @@ static void judge_secret_file(sbtc_result *root, const config *cfg, const conf_f
 		const char *by = (g->mode & (S_IRGRP | S_IWGRP)) && (g->mode & (S_IROTH | S_IWOTH)) ? "group and others"
 				 : (g->mode & (S_IRGRP | S_IWGRP))                                   ? "group"
 												     : "others";
-		problem(root, t, ID_MODE, SBTC_CRITICAL, "%s holds %s and is %s by %s (mode %04o): chmod 600 %s", name, w,
-			(g->mode & (S_IRGRP | S_IROTH)) ? "readable" : "writable", by, mode, name);
+		problem(root, t, ID_MODE, SBTC_CRITICAL, "%s holds %s and is %s by %s (mode %04o): chmod 600 it", name, w,
+			(g->mode & (S_IRGRP | S_IROTH)) ? "readable" : "writable", by, mode);
 	}
 	if (g->uid != 0 && g->uid != cfg->owner) {
 		char who[80];
@@ -548,11 +548,11 @@ static void judge(sbtc_result *root, const config *cfg, const measurement *m, ta
 		    t->files_read == 1 ? "" : "s", t->secret_files, t->secret_files == 1 ? "s" : "", t->secrets,
 		    t->secrets == 1 ? "" : "s");
 	static const char *const ok_text[] = {
-		[ID_MODE] = "no file holding a secret is readable or writable by group or others",
-		[ID_OWNER] = "every file holding a secret is owned by root or the signer's user",
-		[ID_DIRECTORIES] = "no directory above a secret is writable by another user",
-		[ID_SYMLINK] = "no secret is reached through a symlink into a place others may write",
-		[ID_INLINE] = "no secret is inline in a compose file or a unit's Environment=",
+		[ID_MODE] = "no secret readable or writable by group or others",
+		[ID_OWNER] = "secrets owned by root or the signer's user",
+		[ID_DIRECTORIES] = "no directory above a secret writable by another user",
+		[ID_SYMLINK] = "no symlink into a place others may write",
+		[ID_INLINE] = "no secret inline in a compose file or Environment=",
 	};
 	for (int id = ID_MODE; id <= ID_INLINE; id++)
 		if (t->problems[id] == 0)

@@ -200,7 +200,7 @@ class KeyfileCase(unittest.TestCase):
         p = self.write("etc/sbtc/signer-config.toml", TOML, mode=0o644)
         r = self.check("--config", p, all_formats=True)
         self.assertResult(r, 2, "%s holds private_key line 10, db_endpoint line 11 and is readable by group and "
-                          "others (mode 0644): chmod 600 %s" % (p, p), files=1, secrets=2)
+                          "others (mode 0644): chmod 600 it" % p, files=1, secrets=2)
 
     def test_key_file_group_readable(self):
         p = self.write("etc/sbtc/signer-config.toml", TOML, mode=0o640, gid=OTHER_GID)
@@ -235,7 +235,7 @@ class KeyfileCase(unittest.TestCase):
         r = self.check("--config", link, all_formats=True)
         self.assertResult(r, 2, "%s is a symlink to %s, and directory %s above it is writable by others"
                           % (link, target, os.path.dirname(target)), files=1, secrets=2)
-        self.assertIn("[OK] no directory above a secret is writable by another user", r.stdout)
+        self.assertIn("[OK] no directory above a secret writable by another user", r.stdout)
 
     def test_symlink_into_safe_place_ok(self):
         target = self.write("etc/sbtc/real/signer-config.toml", TOML)
