@@ -348,6 +348,38 @@ def logs_scenarios(env):
               inner + "/logrotate.conf"], env)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+def keyfile_scenarios(env):
+    """check_sbtc_keyfile: a signer's config, environment file and unit in a private folder
+    (under /run when this runs as root, so that /tmp's sticky folder is not in the way),
+    loosened one way after the other. The key is a made-up one and never shown."""
+    base = "/run" if os.geteuid() == 0 else None
+    root = tempfile.mkdtemp(prefix="sandbox-keyfile-", dir=base)
+    os.chmod(root, 0o755)
+    key = "41634762d89dfa09133a4a8e9c1378d0161d29cd0a9433b51f1e3d32947a73dc"
+    try:
+        etc = os.path.join(root, "etc", "sbtc")
+        os.makedirs(etc, mode=0o755)
+        toml = os.path.join(etc, "signer-config.toml")
+        with open(toml, "w") as f:
+            f.write('[signer]\nprivate_key = "%s"\n'
+                    'db_endpoint = "postgresql://postgres:sandbox-pw@127.0.0.1:5432/signer"\n' % key)
+        os.chmod(toml, 0o600)
+        kf = "check_sbtc_keyfile"
+        uid = str(os.geteuid())
+        show("The signer's config, mode 0600, owned by the signer's user", [kf, "--config", toml, "--owner", uid], env)
+        os.chmod(toml, 0o644)
+        show("The same config readable by everyone", [kf, "--config", toml, "--owner", uid], env)
+        os.chmod(toml, 0o600)
+        unit = os.path.join(root, "sbtc-signer.service")
+        with open(unit, "w") as f:
+            f.write("[Service]\nEnvironment=SIGNER_SIGNER__PRIVATE_KEY=%s\n"
+                    "ExecStart=/usr/local/bin/signer --config %s\n" % (key, toml))
+        os.chmod(unit, 0o600)
+        show("The key written into a unit's Environment= (systemctl show prints it)",
+             [kf, "--config", toml, "--config", unit, "--owner", uid], env)
+        show("A config file that is not there", [kf, "--config", os.path.join(etc, "moved.toml")], env)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main():
@@ -410,6 +442,7 @@ def main():
         signer_scenarios(cluster, env)
         ssh_scenarios(env)
         logs_scenarios(env)
+        keyfile_scenarios(env)
 
         if keep:
             print("\nThe sandbox stays up; try the commands above (export PGPASSFILE=%s)."

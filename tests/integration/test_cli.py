@@ -47,6 +47,7 @@ def minimal_args(prog, scratch):
         "check_sbtc_ssh": ["--sshd-config", os.path.join(scratch, "sshd_config")],
         "check_sbtc_logs": ["--file", os.path.join(scratch, "signer.log"), "--logrotate-conf",
                             os.path.join(scratch, "logrotate.conf")],
+        "check_sbtc_keyfile": ["--config", os.path.join(scratch, "signer-config.toml")],
     }[prog]
 
 

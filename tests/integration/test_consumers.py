@@ -297,6 +297,38 @@ def with_default_lines(program, defaults):
     return gen.parse_help("\n".join(out), program)
 
 
+class _KeyfileFolder:
+    """A folder anyone may read, with a signer config without the key and one with the
+    key (a made-up one) at mode 0644."""
+
+    def __init__(self):
+        self.dir = None
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="sbtc-consumers-keyfile-")
+        os.chmod(self.dir, 0o755)
+        for name, text in (("no-key.toml", '[signer]\nnetwork = "mainnet"\n'),
+                           ("signer-config.toml", '[signer]\nprivate_key = "%s"\n' % ("ab" * 32))):
+            path = os.path.join(self.dir, name)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o644)
+        return self
+
+    def stop(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def keyfile_no_key(ctx):
+    folder = ctx.fixture("keyfile", _KeyfileFolder)
+    return Invocation({"config": os.path.join(folder.dir, "no-key.toml")})
+
+
+def keyfile_world_readable(ctx):
+    folder = ctx.fixture("keyfile", _KeyfileFolder)
+    return Invocation({"config": os.path.join(folder.dir, "signer-config.toml")})
+
+
 def ports_ok(ctx):
     p2p = ctx.fixture("listener-p2p", _Listener).port
     return Invocation({"hostname": "127.0.0.1", "ports": str(p2p), "allow": str(p2p),
@@ -398,6 +430,14 @@ SCENARIOS = {
                  lambda ctx: ssh_options(ctx, False)),
         Scenario("critical", 2, "SBTC SSH CRITICAL - password authentication is on",
                  lambda ctx: ssh_options(ctx, True)),
+    ],
+    # The daemons' users may read neither a key file of mode 0600 nor anything of root's,
+    # so the scenarios are what any user can see: a config without the key (WARNING) and
+    # a key file of mode 0644 (CRITICAL).
+    "check_sbtc_keyfile": [
+        Scenario("warning", 1, "SBTC KEYFILE WARNING - none of the 1 files read holds the signer's private key",
+                 keyfile_no_key),
+        Scenario("critical", 2, "SBTC KEYFILE CRITICAL - ", keyfile_world_readable),
     ],
 }
 
