@@ -67,18 +67,6 @@ sbtc_format sbtc_output_format(void)
 	return g_format;
 }
 
-struct sbtc_result {
-	sbtc_state state; /* this node's own state; rendering combines it with the children's */
-	char *text;       /* for the root: the summary (NULL: derived from the worst children) */
-	char *ok_text;    /* for the root: the summary when the run ends OK */
-	char *id;         /* stable sub-check name (sbtc_result_set_id); NULL when none */
-	sbtc_result **children;
-	size_t nchildren;
-	size_t children_cap;
-	sbtc_perf *perf;
-	size_t nperf;
-	size_t perf_cap;
-};
 
 int sbtc_format_parse(const char *text)
 {
@@ -95,225 +83,44 @@ int sbtc_format_parse(const char *text)
 	return -1;
 }
 
-sbtc_result *sbtc_result_new(void)
-{
-	sbtc_result *r = sbtc_xcalloc(1, sizeof *r);
-	r->state = SBTC_OK;
-	return r;
-}
-
-void sbtc_result_free(sbtc_result *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->nchildren; i++)
-		sbtc_result_free(r->children[i]);
-	free(r->children);
-	for (size_t i = 0; i < r->nperf; i++)
-		free(r->perf[i].label);
-	free(r->perf);
-	free(r->text);
-	free(r->ok_text);
-	free(r->id);
-	free(r);
-}
-
-__attribute__((format(printf, 2, 0))) static void set_text(sbtc_result *r, const char *fmt, va_list ap)
-{
-	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	sbtc_strbuf_vprintf(&b, fmt, ap);
-	free(r->text);
-	r->text = sbtc_strbuf_steal(&b);
-}
-
-sbtc_result *sbtc_result_add(sbtc_result *parent, sbtc_state state, const char *fmt, ...)
-{
-	sbtc_result *r = sbtc_result_new();
-	va_list ap;
-	r->state = state;
-	va_start(ap, fmt);
-	set_text(r, fmt, ap);
-	va_end(ap);
-	if (parent->nchildren == parent->children_cap) {
-		parent->children_cap = parent->children_cap ? parent->children_cap * 2 : 4;
-		parent->children = sbtc_xrealloc(parent->children,
-						 parent->children_cap * sizeof *parent->children);
-	}
-	parent->children[parent->nchildren++] = r;
-	return r;
-}
-
-void sbtc_result_set(sbtc_result *r, sbtc_state state, const char *fmt, ...)
-{
-	va_list ap;
-	r->state = state;
-	va_start(ap, fmt);
-	set_text(r, fmt, ap);
-	va_end(ap);
-}
-
-void sbtc_result_set_summary(sbtc_result *root, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	set_text(root, fmt, ap);
-	va_end(ap);
-}
-
-void sbtc_result_set_ok_summary(sbtc_result *root, const char *fmt, ...)
-{
-	va_list ap;
-	sbtc_strbuf b = SBTC_STRBUF_INIT;
-	va_start(ap, fmt);
-	sbtc_strbuf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(root->ok_text);
-	root->ok_text = sbtc_strbuf_steal(&b);
-}
-
-const char *sbtc_result_text(const sbtc_result *r)
-{
-	return r->text != NULL ? r->text : "";
-}
-
-sbtc_state sbtc_result_own_state(const sbtc_result *r)
-{
-	return r->state;
-}
-
-size_t sbtc_result_nchildren(const sbtc_result *r)
-{
-	return r->nchildren;
-}
-
-sbtc_result *sbtc_result_child(const sbtc_result *r, size_t i)
-{
-	return i < r->nchildren ? r->children[i] : NULL;
-}
-
-size_t sbtc_result_nperf(const sbtc_result *r)
-{
-	return r->nperf;
-}
-
-const sbtc_perf *sbtc_result_perf(const sbtc_result *r, size_t i)
-{
-	return i < r->nperf ? &r->perf[i] : NULL;
-}
-
-sbtc_state sbtc_result_state(const sbtc_result *r)
-{
-	sbtc_state s = r->state;
-	for (size_t i = 0; i < r->nchildren; i++)
-		s = sbtc_state_worst(s, sbtc_result_state(r->children[i]));
-	return s;
-}
-
-void sbtc_perf_add(sbtc_result *r, const char *label, double value, const char *uom,
-		   const sbtc_thresholds *t, double min, double max)
-{
-	if (r->nperf == r->perf_cap) {
-		r->perf_cap = r->perf_cap ? r->perf_cap * 2 : 8;
-		r->perf = sbtc_xrealloc(r->perf, r->perf_cap * sizeof *r->perf);
-	}
-	sbtc_perf *p = &r->perf[r->nperf++];
-	memset(p, 0, sizeof *p);
-	p->label = sbtc_xstrdup(label);
-	p->value = value;
-	sbtc_strlcpy(p->uom, uom ? uom : "", sizeof p->uom);
-	if (t != NULL) {
-		p->warning = t->warning;
-		p->critical = t->critical;
-	}
-	p->min = min;
-	p->max = max;
-}
-
-/* [a-z] first, then [a-z0-9_] (digits only when allowed), 1..max characters. */
-static bool plain_name(const char *s, size_t max, bool digits_and_underscore)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max || !(s[0] >= 'a' && s[0] <= 'z'))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (digits_and_underscore && ((c >= '0' && c <= '9') || c == '_'))))
-			return false;
-	}
-	return true;
-}
-
-sbtc_result *sbtc_result_set_id(sbtc_result *r, const char *id)
-{
-	if (!plain_name(id, 48, true))
-		sbtc_die(SBTC_UNKNOWN, "internal error: sub-check id '%.60s' is not [a-z][a-z0-9_]*", id);
-	free(r->id);
-	r->id = sbtc_xstrdup(id);
-	return r;
-}
-
-const char *sbtc_result_id(const sbtc_result *r)
-{
-	return r->id;
-}
-
-void sbtc_perf_add_count(sbtc_result *r, const char *label, double value, const char *unit_word,
-			 const sbtc_thresholds *t, double min, double max)
-{
-	if (!plain_name(unit_word, sizeof r->perf[0].unit_word - 1, false))
-		sbtc_die(SBTC_UNKNOWN, "internal error: unit word '%.60s' is not [a-z]+", unit_word);
-	sbtc_perf_add(r, label, value, "", t, min, max);
-	sbtc_strlcpy(r->perf[r->nperf - 1].unit_word, unit_word, sizeof r->perf[0].unit_word);
-}
-
-void sbtc_perf_add_seconds(sbtc_result *r, const char *label, double seconds)
-{
-	sbtc_perf_add(r, label, round(seconds * 1e6) / 1e6, "s", NULL, 0, NAN);
-}
-
-void sbtc_perf_add_time(sbtc_result *r)
-{
-	sbtc_perf_add_seconds(r, "time", sbtc_elapsed());
-}
-
 /* Children in the order they are shown: worst first, otherwise as added. */
 static const sbtc_result **sorted_children(const sbtc_result *r)
 {
-	const sbtc_result **v = sbtc_xcalloc(r->nchildren + 1, sizeof *v);
+	const sbtc_result **v = sbtc_xcalloc(sbtc_result_nchildren(r) + 1, sizeof *v);
 	size_t n = 0;
 	for (int rank = 3; rank >= 0; rank--)
-		for (size_t i = 0; i < r->nchildren; i++)
-			if (sbtc_state_rank(sbtc_result_state(r->children[i])) == rank)
-				v[n++] = r->children[i];
+		for (size_t i = 0; i < sbtc_result_nchildren(r); i++)
+			if (sbtc_state_rank(sbtc_result_state(sbtc_result_child(r, i))) == rank)
+				v[n++] = sbtc_result_child(r, i);
 	return v;
 }
 
 /* The summary: the root's own text, or the texts of the children in the worst state. */
 static void summary_append(sbtc_strbuf *b, const sbtc_result *root)
 {
-	if (root->text != NULL && root->text[0] != '\0') {
-		sbtc_sanitize_append(b, root->text, strlen(root->text), LINE_MAX_BYTES);
+	if (sbtc_result_summary(root) != NULL && sbtc_result_summary(root)[0] != '\0') {
+		sbtc_sanitize_append(b, sbtc_result_summary(root), strlen(sbtc_result_summary(root)), LINE_MAX_BYTES);
 		return;
 	}
-	if (root->ok_text != NULL && root->ok_text[0] != '\0' && sbtc_result_state(root) == SBTC_OK) {
-		sbtc_sanitize_append(b, root->ok_text, strlen(root->ok_text), LINE_MAX_BYTES);
+	if (sbtc_result_ok_summary(root) != NULL && sbtc_result_ok_summary(root)[0] != '\0' && sbtc_result_state(root) == SBTC_OK) {
+		sbtc_sanitize_append(b, sbtc_result_ok_summary(root), strlen(sbtc_result_ok_summary(root)), LINE_MAX_BYTES);
 		return;
 	}
 	/* The worst state among the children, not the root's own: a root that is worse
 	 * than all its children must still be summarised by its worst children. */
 	sbtc_state worst = SBTC_OK;
-	for (size_t i = 0; i < root->nchildren; i++)
-		worst = sbtc_state_worst(worst, sbtc_result_state(root->children[i]));
+	for (size_t i = 0; i < sbtc_result_nchildren(root); i++)
+		worst = sbtc_state_worst(worst, sbtc_result_state(sbtc_result_child(root, i)));
 	size_t before = b->len;
-	for (size_t i = 0; i < root->nchildren; i++) {
-		const sbtc_result *c = root->children[i];
-		if (sbtc_result_state(c) != worst || c->text == NULL)
+	for (size_t i = 0; i < sbtc_result_nchildren(root); i++) {
+		const sbtc_result *c = sbtc_result_child(root, i);
+		if (sbtc_result_state(c) != worst || sbtc_result_summary(c) == NULL)
 			continue;
 		size_t mark = b->len;
 		if (b->len > before)
 			sbtc_strbuf_puts(b, "; ");
 		size_t start = b->len;
-		sbtc_sanitize_append(b, c->text, strlen(c->text), LINE_MAX_BYTES);
+		sbtc_sanitize_append(b, sbtc_result_summary(c), strlen(sbtc_result_summary(c)), LINE_MAX_BYTES);
 		if (b->len == start) {
 			/* A text that sanitises to nothing adds no separator either. */
 			b->len = mark;
@@ -326,19 +133,19 @@ static void summary_append(sbtc_strbuf *b, const sbtc_result *root)
 
 static void collect_perf(sbtc_strbuf *b, const sbtc_result *r)
 {
-	for (size_t i = 0; i < r->nperf; i++) {
+	for (size_t i = 0; i < sbtc_result_nperf(r); i++) {
 		if (b->len > 0)
 			sbtc_strbuf_putc(b, ' ');
-		sbtc_perf_append(b, &r->perf[i]);
+		sbtc_perf_append(b, sbtc_result_perf(r, i));
 	}
-	for (size_t i = 0; i < r->nchildren; i++)
-		collect_perf(b, r->children[i]);
+	for (size_t i = 0; i < sbtc_result_nchildren(r); i++)
+		collect_perf(b, sbtc_result_child(r, i));
 }
 
 static void lines_append(sbtc_strbuf *b, const sbtc_result *r, int depth, const char *sep)
 {
 	const sbtc_result **kids = sorted_children(r);
-	for (size_t i = 0; i < r->nchildren; i++) {
+	for (size_t i = 0; i < sbtc_result_nchildren(r); i++) {
 		const sbtc_result *c = kids[i];
 		if (sep != NULL) {
 			sbtc_strbuf_puts(b, sep);
@@ -348,8 +155,8 @@ static void lines_append(sbtc_strbuf *b, const sbtc_result *r, int depth, const 
 				sbtc_strbuf_puts(b, "  ");
 		}
 		sbtc_strbuf_printf(b, "[%s] ", sbtc_state_name(sbtc_result_state(c)));
-		if (c->text != NULL)
-			sbtc_sanitize_append(b, c->text, strlen(c->text), LINE_MAX_BYTES);
+		if (sbtc_result_summary(c) != NULL)
+			sbtc_sanitize_append(b, sbtc_result_summary(c), strlen(sbtc_result_summary(c)), LINE_MAX_BYTES);
 		lines_append(b, c, depth + 1, sep);
 	}
 	free(kids);
@@ -399,15 +206,15 @@ static json_object *json_checks(const sbtc_result *r)
 {
 	json_object *arr = json_object_new_array();
 	const sbtc_result **kids = sorted_children(r);
-	for (size_t i = 0; i < r->nchildren; i++) {
+	for (size_t i = 0; i < sbtc_result_nchildren(r); i++) {
 		const sbtc_result *c = kids[i];
 		sbtc_state s = sbtc_result_state(c);
 		json_object *o = json_object_new_object();
-		if (c->id != NULL)
-			json_object_object_add(o, "id", json_object_new_string(c->id));
+		if (sbtc_result_id(c) != NULL)
+			json_object_object_add(o, "id", json_object_new_string(sbtc_result_id(c)));
 		json_object_object_add(o, "state", json_object_new_int(s));
 		json_object_object_add(o, "state_text", json_object_new_string(sbtc_state_name(s)));
-		json_object_object_add(o, "text", json_text(c->text));
+		json_object_object_add(o, "text", json_text(sbtc_result_summary(c)));
 		json_object_object_add(o, "checks", json_checks(c));
 		json_object_array_add(arr, o);
 	}
@@ -417,8 +224,8 @@ static json_object *json_checks(const sbtc_result *r)
 
 static void json_perf(json_object *arr, const sbtc_result *r)
 {
-	for (size_t i = 0; i < r->nperf; i++) {
-		const sbtc_perf *p = &r->perf[i];
+	for (size_t i = 0; i < sbtc_result_nperf(r); i++) {
+		const sbtc_perf *p = sbtc_result_perf(r, i);
 		json_object *o = json_object_new_object();
 		json_object *wr, *cr;
 		json_object_object_add(o, "label", json_object_new_string(p->label));
@@ -432,8 +239,8 @@ static void json_perf(json_object *arr, const sbtc_result *r)
 		json_object_object_add(o, "max", json_number(p->max));
 		json_object_array_add(arr, o);
 	}
-	for (size_t i = 0; i < r->nchildren; i++)
-		json_perf(arr, r->children[i]);
+	for (size_t i = 0; i < sbtc_result_nchildren(r); i++)
+		json_perf(arr, sbtc_result_child(r, i));
 }
 
 static char *render_json(const sbtc_result *root, const char *check_label)
@@ -477,7 +284,7 @@ char *sbtc_render(const sbtc_result *root, const char *check_label, sbtc_format 
 	if (perf.len > 0) {
 		/* After the long output, so every consumer sees the first line whole;
 		 * Nagios and Icinga 2 read perfdata from any line after a '|'. */
-		sbtc_strbuf_puts(&b, format == SBTC_FORMAT_ONE_LINE || root->nchildren == 0 ? " | " : "\n| ");
+		sbtc_strbuf_puts(&b, format == SBTC_FORMAT_ONE_LINE || sbtc_result_nchildren(root) == 0 ? " | " : "\n| ");
 		sbtc_strbuf_append(&b, perf.data, perf.len);
 	}
 	sbtc_strbuf_putc(&b, '\n');

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "output.h"
+#include "result.h"
 
 /* The whole exposition (malloc'd). duration: seconds since the deadline started;
  * wall_now: Unix seconds. A perfdata item whose series another item gave already is
