@@ -20,13 +20,27 @@ least one test ran.
 
 Test modules share one PostgreSQL cluster through harness.shared_cluster();
 the runner stops it at the end (and on SIGTERM/SIGINT).
+
+--jobs N (or SBTC_TEST_JOBS=N) runs up to N modules at once, each in a runner
+process of its own (its own shared cluster, its own daemons): most modules
+wait on timeouts, daemons and sockets far more than they compute, so the
+waiting overlaps. Each module's lines are printed together when it ends (in
+the order the modules end), a module's runner that dies without its summary
+is an ERROR of that module, and the last line is the same sum. The modules
+start longest first: by their seconds in --timings FILE (JSON, written back
+at the end), else by the size of their source. --alone MODULE runs that
+module first, with no other at once.
 """
 
 import argparse
 import importlib
+import json
 import os
+import re
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import unittest
@@ -141,20 +155,27 @@ def _marked_for_valgrind(test):
     return bool(getattr(method, "under_valgrind", False))
 
 
-def discover(test_dir, filters, result, exclude=()):
-    """Import test_*.py from test_dir (but the modules named in exclude); return a
-    suite of the selected tests. A module that fails to import is reported as an
-    ERROR line."""
+def module_names(test_dir, exclude=(), only=None):
+    """The test modules in test_dir, by name (test_*.py), but those in exclude;
+    only the one named only when it is given."""
+    names = []
+    for fname in sorted(os.listdir(test_dir)):
+        if fname.startswith("test_") and fname.endswith(".py"):
+            modname = fname[:-3]
+            if modname not in exclude and (only is None or modname == only):
+                names.append(modname)
+    return names
+
+
+def discover(test_dir, filters, result, exclude=(), only=None):
+    """Import test_*.py from test_dir (but the modules named in exclude; only the
+    module named only when it is given); return a suite of the selected tests. A
+    module that fails to import is reported as an ERROR line."""
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     if test_dir not in sys.path:
         sys.path.insert(0, test_dir)
-    for fname in sorted(os.listdir(test_dir)):
-        if not (fname.startswith("test_") and fname.endswith(".py")):
-            continue
-        modname = fname[:-3]
-        if modname in exclude:
-            continue
+    for modname in module_names(test_dir, exclude, only):
         try:
             module = importlib.import_module(modname)
         except Exception:
@@ -175,13 +196,142 @@ def discover(test_dir, filters, result, exclude=()):
     return suite
 
 
+SUMMARY_PREFIX = "time by module: "
+
+
+def _read_timings(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return {k: float(v) for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _write_timings(path, seconds):
+    known = _read_timings(path)
+    known.update(seconds)
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as f:
+            json.dump(known, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError as e:
+        sys.stderr.write("run.py: cannot write the timings to %s: %s\n" % (path, e))
+
+
+class ModuleRun:
+    """One module run by a runner process of its own, its output in a temporary file."""
+
+    def __init__(self, modname, argv, env):
+        self.modname = modname
+        self.out = tempfile.TemporaryFile(mode="w+", prefix="sbtc-run-")
+        self.started = time.monotonic()
+        self.seconds = 0.0
+        # stdin closed: a test never waits on the terminal of the run
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.out,
+                                     stderr=subprocess.STDOUT, env=env)
+
+    def finish(self, result):
+        """Print the module's lines and add its counts to result."""
+        self.seconds = time.monotonic() - self.started
+        self.out.seek(0)
+        lines = self.out.read().splitlines()
+        self.out.close()
+        summary = None
+        body = []
+        for line in lines:
+            m = re.match(r"^(\d+) passed, (\d+) failed$", line)
+            if m:
+                summary = (int(m.group(1)), int(m.group(2)))
+            elif not line.startswith(SUMMARY_PREFIX):
+                body.append(line)
+        if body:
+            result.stream.write("\n".join(body) + "\n")
+        if summary is None:
+            result.failed += 1
+            result._emit("ERROR %s (its runner ended with status %s and no summary)"
+                         % (self.modname, self.proc.returncode))
+        else:
+            result.passed += summary[0]
+            result.failed += summary[1]
+        result.module_seconds[self.modname] = self.seconds
+        result.stream.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
+
+def run_parallel(args, test_dir, result, jobs):
+    """Run each module in a runner process of its own, up to jobs at once."""
+    modules = module_names(test_dir, set(args.exclude))
+    timings = _read_timings(args.timings) if args.timings else {}
+
+    def cost(name):
+        if name in timings:
+            return (0, -timings[name])
+        return (1, -os.path.getsize(os.path.join(test_dir, name + ".py")))
+
+    # the modules that run alone first, one after the other; then the others, jobs at once
+    pending = sorted(modules, key=lambda name: (name not in args.alone, cost(name)))
+    running = []
+    base = [sys.executable, os.path.abspath(__file__), "--dir", test_dir]
+    env = dict(os.environ)
+    env.pop("SBTC_TEST_JOBS", None)
+    try:
+        while pending or running:
+            while pending and len(running) < jobs and \
+                    not any(r.modname in args.alone for r in running) and \
+                    not (pending[0] in args.alone and running):
+                name = pending.pop(0)
+                running.append(ModuleRun(name, base + ["--only", name] + list(args.filters), env))
+            # the runner's only children are the modules' runners
+            pid, status = os.wait()
+            for run in [r for r in running if r.proc.pid == pid]:
+                run.proc.returncode = os.waitstatus_to_exitcode(status)
+                running.remove(run)
+                run.finish(result)
+    finally:
+        # interrupted: each module's runner stops its own cluster and daemons on SIGTERM
+        for run in running:
+            run.stop()
+        for run in running:
+            try:
+                run.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                run.proc.kill()
+                run.proc.wait()
+            run.finish(result)
+        if args.timings:
+            _write_timings(args.timings, result.module_seconds)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Run the integration tests.")
     parser.add_argument("filters", nargs="*", help="module or test-name substrings")
     parser.add_argument("--exclude", action="append", default=[], metavar="MODULE",
                         help="leave out this test module (test_consumers, ...)")
+    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                        help="run up to N modules at once, each in a process of its own "
+                             "(default: $SBTC_TEST_JOBS, else 1)")
+    parser.add_argument("--alone", action="append", default=[], metavar="MODULE",
+                        help="with --jobs: run this module with no other at once (its "
+                             "timing does not hold beside the others)")
+    parser.add_argument("--timings", metavar="FILE",
+                        help="seconds per module (JSON): read to start the longest first, "
+                             "written back at the end")
     parser.add_argument("--dir", default=HERE, help=argparse.SUPPRESS)
+    parser.add_argument("--only", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    jobs = args.jobs
+    if jobs is None:
+        try:
+            jobs = int(os.environ.get("SBTC_TEST_JOBS", "1"))
+        except ValueError:
+            parser.error("SBTC_TEST_JOBS: not a number: %s" % os.environ["SBTC_TEST_JOBS"])
+    if jobs < 1:
+        parser.error("--jobs: at least 1")
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
@@ -199,8 +349,16 @@ def main(argv=None):
                    if not os.path.exists(os.path.join(test_dir, m + ".py"))]
         if unknown:
             parser.error("--exclude: no test module %s" % ", ".join(unknown))
-        suite = discover(test_dir, args.filters, result, exclude=set(args.exclude))
-        suite.run(result)
+        unknown = [m for m in args.alone
+                   if not os.path.exists(os.path.join(test_dir, m + ".py"))]
+        if unknown:
+            parser.error("--alone: no test module %s" % ", ".join(unknown))
+        if jobs > 1 and args.only is None:
+            run_parallel(args, test_dir, result, jobs)
+        else:
+            suite = discover(test_dir, args.filters, result, exclude=set(args.exclude),
+                             only=args.only)
+            suite.run(result)
     except KeyboardInterrupt as e:
         interrupted = True
         result.failed += 1
@@ -214,11 +372,11 @@ def main(argv=None):
                 result.failed += 1
                 result._emit("ERROR stopping the shared cluster", traceback.format_exc())
     ran = result.passed + result.failed
-    if ran == 0 and not interrupted:
+    if ran == 0 and not interrupted and args.only is None:
         sys.stderr.write("no tests matched %s\n" % (" ".join(args.filters) or "(all)"))
     slowest = sorted(result.module_seconds.items(), key=lambda kv: -kv[1])[:8]
     if slowest:
-        sys.stdout.write("time by module: %s\n" % ", ".join("%s %.0fs" % kv for kv in slowest))
+        sys.stdout.write(SUMMARY_PREFIX + ", ".join("%s %.0fs" % kv for kv in slowest) + "\n")
     sys.stdout.write("%d passed, %d failed\n" % (result.passed, result.failed))
     sys.stdout.flush()
     return 0 if result.failed == 0 and ran > 0 else 1

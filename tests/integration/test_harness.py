@@ -579,11 +579,12 @@ SAMPLE_TESTS = textwrap.dedent("""\
 
 class TestRunnerTest(unittest.TestCase):
 
-    def run_runner(self, *args, env=None):
+    def run_runner(self, *args, env=None, modules=None):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp, True)
-        with open(os.path.join(tmp, "test_sample.py"), "w") as f:
-            f.write(SAMPLE_TESTS)
+        for name, text in (modules or {"test_sample": SAMPLE_TESTS}).items():
+            with open(os.path.join(tmp, name + ".py"), "w") as f:
+                f.write(text)
         full_env = dict(os.environ)
         full_env.pop("SBTC_ALLOW_SKIP", None)
         full_env.update(env or {})
@@ -610,6 +611,50 @@ class TestRunnerTest(unittest.TestCase):
         r = self.run_runner("no_such_test")
         self.assertEqual(r.stdout.splitlines()[-1], "0 passed, 0 failed")
         self.assertEqual(r.returncode, 1)
+
+    def test_modules_at_once(self):
+        # --jobs: each module in a runner of its own, at the same time (each of the four
+        # slow ones waits until all four have started); each module's lines together, the
+        # same sum; a module whose runner dies without its summary is an ERROR; a module
+        # --alone runs with no other (its test sees none of the others' files).
+        meet = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, meet, True)
+        slow = textwrap.dedent("""\
+            import os, time, unittest
+
+            class Slow(unittest.TestCase):
+                def test_meets_the_others(self):
+                    open(os.path.join(%r, __name__), "w").close()
+                    end = time.monotonic() + 60
+                    while len(os.listdir(%r)) < 4 and time.monotonic() < end:
+                        time.sleep(0.05)
+                    self.assertGreaterEqual(len(os.listdir(%r)), 4)
+            """) % (meet, meet, meet)
+        alone = textwrap.dedent("""\
+            import os, unittest
+
+            class Alone(unittest.TestCase):
+                def test_no_other_runs(self):
+                    self.assertEqual(os.listdir(%r), [])
+            """) % meet
+        modules = {"test_sample": SAMPLE_TESTS, "test_dies": "import os\nos._exit(5)\n",
+                   "test_zalone": alone}
+        modules.update(("test_slow%d" % i, slow) for i in range(4))
+        r = self.run_runner("--jobs", "4", "--alone", "test_zalone", modules=modules)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[-1], "6 passed, 4 failed", r.stdout)
+        self.assertEqual(r.returncode, 1)
+        for i in range(4):
+            self.assertIn("ok test_slow%d.Slow.test_meets_the_others" % i, lines)
+        self.assertIn("ok test_zalone.Alone.test_no_other_runs", lines)
+        self.assertIn("ERROR test_dies (its runner ended with status 5 and no summary)", lines)
+        sample = [l for l in lines if l.split(" ")[-1].startswith("test_sample.")]
+        first = lines.index(sample[0])
+        self.assertIn("noise from the test", "\n".join(lines[first:first + 12]))
+        self.assertEqual(len([l for l in lines if l.startswith("time by module: ")]), 1)
+        r = self.run_runner("--jobs", "2", "test_a", "no_such", env={"SBTC_ALLOW_SKIP": "1"},
+                            modules=modules)
+        self.assertEqual(r.stdout.splitlines()[-1], "1 passed, 1 failed", r.stdout)
 
 
 class StateAssertionsTest(harness.StateAssertions, unittest.TestCase):
