@@ -85,7 +85,9 @@ char *sbtc_url_mask(const char *url)
 			sbtc_strbuf_append(&b, authority, (size_t)(colon - authority));
 			sbtc_strbuf_puts(&b, ":***");
 		} else {
-			sbtc_strbuf_append(&b, authority, (size_t)(at - authority));
+			/* A user without a password is a token more often than a name
+			 * (https://TOKEN@host, Emily's http://KEY@host): hidden as a whole. */
+			sbtc_strbuf_puts(&b, "***");
 		}
 		sbtc_strbuf_append(&b, at, (size_t)(rest - at));
 	} else {

@@ -28,7 +28,7 @@ static void test_mask(void **unused)
 		/* user:password masked, user alone kept */
 		{"http://user:pass@host:1/p", "http://user:***@host:1/p"},
 		{"https://user:pass@host", "https://user:***@host"},
-		{"http://user@host/p", "http://user@host/p"},
+		{"http://user@host/p", "http://***@host/p"}, /* a lone user is often a token */
 		{"http://:pass@host", "http://:***@host"},
 		{"http://user:@host", "http://user:***@host"},
 		{"http://u:p:q@host", "http://u:***@host"},
@@ -42,7 +42,7 @@ static void test_mask(void **unused)
 		{"http://host#a:b@c", "http://host#a:b@c"},
 		/* but a URL inside a parameter is masked as well */
 		{"http://host/p?next=http://u:pw@other/", "http://host/p?next=http://u:***@other/"},
-		{"http://host/p?a=1&next=https://u@other/x#f", "http://host/p?a=1&next=https://u@other/x#f"},
+		{"http://host/p?a=1&next=https://u@other/x#f", "http://host/p?a=1&next=https://***@other/x#f"},
 		/* without a scheme the authority starts at the beginning */
 		{"user:pass@host:5432", "user:***@host:5432"},
 		{"host/p?next=http://u:pw@other/", "host/p?next=http://u:***@other/"},
@@ -84,7 +84,7 @@ static void test_origin(void **unused)
 		{"https://api.hiro.so?x", "https://api.hiro.so"},
 		{"https://api.hiro.so#f", "https://api.hiro.so"},
 		{"https://u:p@host:8443/x?token=t", "https://u:***@host:8443"},
-		{"http://u@host/x", "http://u@host"},
+		{"http://u@host/x", "http://***@host"},
 		{"http://[::1]:20443/v2", "http://[::1]:20443"},
 		{"host:1234/path", "host:1234"},
 		{"", ""},
@@ -153,7 +153,7 @@ static void test_check(void **unused)
 		{"http://:80", "invalid --url 'http://:80':" EXPECTED},
 		{"http://?x", "invalid --url 'http://?x':" EXPECTED},
 		{"http://#f", "invalid --url 'http://#f':" EXPECTED},
-		{"http://user@", "invalid --url 'http://user@':" EXPECTED},
+		{"http://user@", "invalid --url 'http://***@':" EXPECTED},
 		{"http://u:secret@/x", "invalid --url 'http://u:***@/x':" EXPECTED},
 		{"http://u:secret@:80", "invalid --url 'http://u:***@:80':" EXPECTED},
 		{"127.0.0.1:20443", "invalid --url '127.0.0.1:20443':" EXPECTED},
