@@ -101,6 +101,27 @@ static int finish_open_or_error(int fd, int e)
 	return s;
 }
 
+/* How a probe's connect ended, asked again: connecting again returns the outcome, and
+ * after a failure leaves the socket reset for another connect (Linux:
+ * inet_stream_connect's error path). The port's state, or UNDECIDED while no answer has
+ * come; *err: the connect's errno (0 when open). */
+#define UNDECIDED (-2)
+static int probe_outcome(const probe *q, struct sockaddr_storage *target, socklen_t addrlen, int *err)
+{
+	if (target->ss_family == AF_INET)
+		((struct sockaddr_in *)target)->sin_port = htons(q->port);
+	else
+		((struct sockaddr_in6 *)target)->sin6_port = htons(q->port);
+	int e = connect(q->fd, (struct sockaddr *)target, addrlen) == 0 ? 0 : errno;
+	if (e == EISCONN)
+		e = 0;
+	*err = e;
+	if (e == EALREADY || e == EINPROGRESS)
+		return UNDECIDED;
+	int s = finish_open_or_error(q->fd, e);
+	return s < 0 ? SBTC_PORT_FILTERED : s;
+}
+
 /* One worker's share: every nth port of the list, its own epoll set and budget. */
 typedef struct {
 	const struct sockaddr *addr;
@@ -229,20 +250,10 @@ static int scan(const struct sockaddr *addr, socklen_t addrlen, const uint16_t *
 			probe *q = &pr[events[i].data.u64];
 			if (q->fd < 0)
 				continue;
-			/* Connecting again returns the outcome, and after a failure leaves the socket
-			 * reset for another connect (Linux: inet_stream_connect's error path). */
-			if (target.ss_family == AF_INET)
-				((struct sockaddr_in *)&target)->sin_port = htons(q->port);
-			else
-				((struct sockaddr_in6 *)&target)->sin6_port = htons(q->port);
-			int e = connect(q->fd, (struct sockaddr *)&target, addrlen) == 0 ? 0 : errno;
-			if (e == EISCONN)
-				e = 0;
-			if (e == EALREADY || e == EINPROGRESS)
-				continue; /* not decided yet */
-			int s = finish_open_or_error(q->fd, e);
-			if (s < 0)
-				s = SBTC_PORT_FILTERED;
+			int e;
+			int s = probe_outcome(q, &target, addrlen, &e);
+			if (s == UNDECIDED)
+				continue;
 			if (e == ECONNREFUSED && nspare < parallel)
 				spare[nspare++] = q->fd;
 			else
@@ -258,10 +269,16 @@ static int scan(const struct sockaddr *addr, socklen_t addrlen, const uint16_t *
 			if (q->fd >= 0) {
 				if (now - q->started < timeout)
 					break;
+				/* Its answer may be waiting all the same: one round carries at most
+				 * EVENTS_MAX events, and after a stall longer than the timeout (a
+				 * starved CPU) every probe in flight looks expired. Ask the kernel
+				 * before calling it filtered, or an open port would be missed. */
+				int e;
+				int s = probe_outcome(q, &target, addrlen, &e);
 				close(q->fd);
 				q->fd = -1;
 				inflight--;
-				set_state(r, q->port, SBTC_PORT_FILTERED);
+				set_state(r, q->port, s == UNDECIDED ? SBTC_PORT_FILTERED : (sbtc_port_state)s);
 			}
 			head++;
 		}

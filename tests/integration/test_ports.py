@@ -343,6 +343,31 @@ class Loopback(PortsCase):
         self.assertLessEqual(pd["filtered"].value, 2, r)
         self.assertEqual(pd["unexpected_open"].value, 0, r)
 
+    def test_a_stalled_scan_misses_no_answer(self):
+        # The scanner stopped (a starved CPU) for longer than --port-timeout while thousands
+        # of connects are in flight: on resuming every probe looks expired, and one round of
+        # events carries only some of the answers that came meanwhile. Each probe is asked
+        # before it is called filtered (lib/portscan.c, probe_outcome), so on loopback,
+        # which answers every port, none is filtered and the open port is seen.
+        argv = [plugin_path(CHECK), "-H", "127.0.0.1", "--allow", "1-65535", "--require", str(self.allowed),
+                "--no-drop-check", "--port-timeout", "0.3", "-t", "30"]
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.1)
+            os.kill(p.pid, signal.SIGSTOP)
+            time.sleep(1.0)
+            os.kill(p.pid, signal.SIGCONT)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        r = Result(argv, p.returncode, out, err, 0)
+        self.assertState(r, 0, "127.0.0.1: only allowed ports open")
+        pd = r.perfdata
+        self.assertEqual(pd["open"].value + pd["closed"].value + pd["filtered"].value, 65535, r)
+        self.assertLessEqual(pd["filtered"].value, 2, r)
+
     def test_descriptor_limit(self):
         # a soft limit of 100 that cannot be raised: 36 connects in flight (64 kept back),
         # and the scan is still whole and right
