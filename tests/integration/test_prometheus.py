@@ -119,7 +119,8 @@ class UnitsTest(unittest.TestCase):
                                ("ReadWritePaths", TEXTFILE_DIR)):
                 self.assertEqual(svc[key], [value], (c, key))
             # No shell anywhere: the check writes its file itself.
-            self.assertNotIn("sh", os.path.basename(argv[0]))
+            self.assertNotIn(os.path.basename(argv[0]), ("sh", "bash", "dash"))
+            self.assertFalse({"|", ">", "&&"} & set(argv), argv)
             timer = read_unit(os.path.join(UNITS, unit_name(c) + ".timer"))
             self.assertEqual(timer["Timer"]["OnCalendar"], ["minutely"])
             self.assertEqual(timer["Install"]["WantedBy"], ["timers.target"])
@@ -127,9 +128,18 @@ class UnitsTest(unittest.TestCase):
                 self.assertIn("--local", argv)
                 self.assertEqual(svc["User"], ["root"])
                 self.assertIn("CAP_NET_ADMIN", svc["CapabilityBoundingSet"][0])
+            elif c in ("ssh", "keyfile"):
+                # sshd -T loads the host keys; the key file is the signer's, mode 0600: root,
+                # with only the capability to read (and, for keyfile, other users' /proc).
+                self.assertEqual(svc["User"], ["root"])
+                caps = set(svc["CapabilityBoundingSet"][0].split())
+                self.assertIn("CAP_DAC_READ_SEARCH", caps)
+                self.assertLessEqual(caps, {"CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"})
             else:
                 self.assertEqual(svc["User"], ["nagios"])
                 self.assertEqual(svc["CapabilityBoundingSet"], [""])
+                if c == "logs":
+                    self.assertEqual(svc["SupplementaryGroups"], ["systemd-journal adm"])
 
     def test_systemd_analyze_verify(self):
         """Every unit as systemd reads it, with the built checks in place of the installed
