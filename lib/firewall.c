@@ -2,7 +2,6 @@
 #include "firewall.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,32 +305,7 @@ int sbtc_fw_run_tool(const char *path, char *const argv[], char **out, size_t *o
 	}
 	sbtc_strbuf b = SBTC_STRBUF_INIT;
 	bool too_big = false, timed_out = false;
-	for (;;) {
-		long ms = sbtc_deadline_remaining_ms();
-		if (ms <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pfd = {.fd = c.out_fd, .events = POLLIN};
-		int pr = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0)
-			break;
-		if (pr == 0)
-			continue;
-		char buf[65536];
-		ssize_t n = read(c.out_fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b.len + (size_t)n > OUTPUT_MAX) {
-			too_big = true;
-			break;
-		}
-		sbtc_strbuf_append(&b, buf, (size_t)n);
-	}
+	sbtc_child_read_output(&c, OUTPUT_MAX, &b, &timed_out, &too_big);
 	if (timed_out || too_big) {
 		sbtc_child_kill(&c);
 		sbtc_strbuf_free(&b);

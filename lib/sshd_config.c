@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <glob.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,32 +544,7 @@ int sbtc_sshd_T_finish(sbtc_sshd_T_run *run, sbtc_sshd_settings *s, char *err, s
 	sbtc_strbuf out = SBTC_STRBUF_INIT;
 	sbtc_deadline_activity(shown);
 	bool timed_out = false, too_big = false;
-	for (;;) {
-		long ms = sbtc_deadline_remaining_ms();
-		if (ms <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pfd = {.fd = c->out_fd, .events = POLLIN};
-		int pr = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0)
-			break;
-		if (pr == 0)
-			continue;
-		char b[16384];
-		ssize_t got = read(c->out_fd, b, sizeof b);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		if (out.len + (size_t)got > SSHD_OUTPUT_MAX) {
-			too_big = true;
-			break;
-		}
-		sbtc_strbuf_append(&out, b, (size_t)got);
-	}
+	sbtc_child_read_output(c, SSHD_OUTPUT_MAX, &out, &timed_out, &too_big);
 	if (timed_out || too_big) {
 		sbtc_child_kill(c);
 		snprintf(err, errlen, too_big ? "%s: output larger than 1 MB" : "%s did not finish before the deadline",

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +175,36 @@ char *sbtc_find_in_path(const char *name)
 			p++;
 	}
 	return NULL;
+}
+
+void sbtc_child_read_output(sbtc_child *c, size_t max, sbtc_strbuf *out, bool *timed_out, bool *too_big)
+{
+	*timed_out = *too_big = false;
+	for (;;) {
+		long ms = sbtc_deadline_remaining_ms();
+		if (ms <= 0) {
+			*timed_out = true;
+			return;
+		}
+		/* Waits of a second at most, so that the deadline is looked at again. */
+		struct pollfd pfd = {.fd = c->out_fd, .events = POLLIN};
+		int pr = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return;
+		if (pr == 0)
+			continue;
+		char b[65536];
+		ssize_t got = read(c->out_fd, b, sizeof b);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return;
+		if (out->len + (size_t)got > max) {
+			*too_big = true;
+			return;
+		}
+		sbtc_strbuf_append(out, b, (size_t)got);
+	}
 }

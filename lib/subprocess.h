@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "strbuf.h"
+
 typedef struct {
 	pid_t pid;    /* 0 when not running */
 	int out_fd;   /* read end of the child's standard output */
@@ -26,6 +28,11 @@ int sbtc_child_spawn(const char *path, char *const argv[], char *const envp[], s
  * the start of its standard error in errtext (sanitised), or -1 with *timed_out set
  * when it was killed at the deadline. Closes the descriptors. */
 int sbtc_child_finish(sbtc_child *c, int *exit_code, bool *timed_out, char *errtext, size_t errlen);
+
+/* Reads the child's standard output into out until it ends. Stops early, with
+ * *timed_out when the deadline passes, or with *too_big when the output would grow past
+ * max bytes: the caller then kills the child (sbtc_child_kill). */
+void sbtc_child_read_output(sbtc_child *c, size_t max, sbtc_strbuf *out, bool *timed_out, bool *too_big);
 
 /* Kills (SIGKILL) and reaps a child that is still running; closes the descriptors. */
 void sbtc_child_kill(sbtc_child *c);
