@@ -152,6 +152,26 @@ void sbtc_sshd_settings_copy(sbtc_sshd_settings *dst, const sbtc_sshd_settings *
 
 enum { K_PASSWORD = 1, K_KBD = 2, K_ROOT = 4, K_PUBKEY = 8, K_AKF = 16, K_AKC = 32, K_METHODS = 64 };
 
+/* The keywords judged, as sshd_config(5) spells them; sshd -T writes them in lower case
+ * and sshd reads them in any case. ChallengeResponseAuthentication is the older name of
+ * KbdInteractiveAuthentication. 0 for any other keyword. */
+static unsigned keyword_bit(const char *k)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} keywords[] = {
+		{"PasswordAuthentication", K_PASSWORD},   {"KbdInteractiveAuthentication", K_KBD},
+		{"ChallengeResponseAuthentication", K_KBD}, {"PubkeyAuthentication", K_PUBKEY},
+		{"PermitRootLogin", K_ROOT},              {"AuthorizedKeysFile", K_AKF},
+		{"AuthorizedKeysCommand", K_AKC},         {"AuthenticationMethods", K_METHODS},
+	};
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+		if (strcasecmp(k, keywords[i].name) == 0)
+			return keywords[i].bit;
+	return 0;
+}
+
 #define WORDS_MAX 64
 
 int sbtc_sshd_parse_T(const char *text, size_t len, sbtc_sshd_settings *s, char *err, size_t errlen)
@@ -174,21 +194,8 @@ int sbtc_sshd_parse_T(const char *text, size_t len, sbtc_sshd_settings *s, char 
 		const char *k = w[0];
 		unsigned bit = 0;
 		bool v = false;
-		if (strcmp(k, "passwordauthentication") == 0)
-			bit = K_PASSWORD;
-		else if (strcmp(k, "kbdinteractiveauthentication") == 0 || strcmp(k, "challengeresponseauthentication") == 0)
-			bit = K_KBD;
-		else if (strcmp(k, "pubkeyauthentication") == 0)
-			bit = K_PUBKEY;
-		else if (strcmp(k, "permitrootlogin") == 0)
-			bit = K_ROOT;
-		else if (strcmp(k, "authorizedkeysfile") == 0)
-			bit = K_AKF;
-		else if (strcmp(k, "authorizedkeyscommand") == 0)
-			bit = K_AKC;
-		else if (strcmp(k, "authenticationmethods") == 0)
-			bit = K_METHODS;
-		else
+		bit = keyword_bit(k);
+		if (bit == 0)
 			continue;
 		if (nw < 2) {
 			snprintf(err, errlen, "sshd -T output line %zu: %s has no value", lineno, k);
@@ -350,23 +357,8 @@ static int parse_config_text(config_state *st, const char *text, size_t len, con
 					return -1;
 			continue;
 		}
-		unsigned bit = 0;
-		if (strcasecmp(key, "PasswordAuthentication") == 0)
-			bit = K_PASSWORD;
-		else if (strcasecmp(key, "KbdInteractiveAuthentication") == 0 ||
-			 strcasecmp(key, "ChallengeResponseAuthentication") == 0)
-			bit = K_KBD;
-		else if (strcasecmp(key, "PubkeyAuthentication") == 0)
-			bit = K_PUBKEY;
-		else if (strcasecmp(key, "PermitRootLogin") == 0)
-			bit = K_ROOT;
-		else if (strcasecmp(key, "AuthorizedKeysFile") == 0)
-			bit = K_AKF;
-		else if (strcasecmp(key, "AuthorizedKeysCommand") == 0)
-			bit = K_AKC;
-		else if (strcasecmp(key, "AuthenticationMethods") == 0)
-			bit = K_METHODS;
-		else
+		unsigned bit = keyword_bit(key);
+		if (bit == 0)
 			continue;
 		if (nw < 1) {
 			snprintf(err, errlen, "%s line %zu: %s has no value", name, lineno, key);
