@@ -80,15 +80,7 @@ static const char shares_pre0012_sql[] =
 /* A key as encode(aggregate_key, 'hex') gives it: a compressed public key. */
 static bool key_from_hex(const char *text, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
 {
-	if (strlen(text) != 2 * SBTC_AGGREGATE_KEY_LEN)
-		return false;
-	for (size_t i = 0; i < SBTC_AGGREGATE_KEY_LEN; i++) {
-		int hi = sbtc_hex_digit((unsigned char)text[2 * i]), lo = sbtc_hex_digit((unsigned char)text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return key[0] == 0x02 || key[0] == 0x03;
+	return sbtc_hex_decode_exact(text, key, SBTC_AGGREGATE_KEY_LEN) && (key[0] == 0x02 || key[0] == 0x03);
 }
 
 /* The shares' rows (shares_sql's columns) into out, newest first. */

@@ -21,6 +21,19 @@ int sbtc_hex_digit(unsigned char c)
 	return -1;
 }
 
+bool sbtc_hex_decode_exact(const char *text, uint8_t *dst, size_t n)
+{
+	if (strlen(text) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int hi = sbtc_hex_digit((unsigned char)text[2 * i]), lo = sbtc_hex_digit((unsigned char)text[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		dst[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
 static void set_err(char *err, size_t errlen, const char *msg)
 {
 	if (err != NULL && errlen > 0)

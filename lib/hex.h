@@ -3,6 +3,7 @@
 #ifndef SBTC_HEX_H
 #define SBTC_HEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,10 @@
  * *out is never NULL on success (an empty string decodes to a zero-length, non-NULL
  * buffer); free it with free(). */
 int sbtc_hex_decode(const char *text, uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
+/* Decodes text that is exactly 2*n hex digits (either case, no prefix) into dst[n]. False,
+ * with dst undefined, for any other text. No allocation. */
+bool sbtc_hex_decode_exact(const char *text, uint8_t *dst, size_t n);
 
 /* Writes lower-case hex of len bytes into dst (needs 2*len+1 bytes); returns dst. */
 char *sbtc_hex_encode(const uint8_t *bytes, size_t len, char *dst);

@@ -206,18 +206,6 @@ static long long to_ll(const PGresult *r, int row, int col, long long dflt)
 	return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-static bool key_from_hex(const char *text, uint8_t key[SBTC_AGGREGATE_KEY_LEN])
-{
-	if (strlen(text) != 2 * SBTC_AGGREGATE_KEY_LEN)
-		return false;
-	for (size_t i = 0; i < SBTC_AGGREGATE_KEY_LEN; i++) {
-		int hi = sbtc_hex_digit((unsigned char)text[2 * i]), lo = sbtc_hex_digit((unsigned char)text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
 
 /* A txid as the signer stores it (internal byte order) in Bitcoin's display order. */
 static void txid_display(const char *hex, char *dst, size_t dstlen)
@@ -261,7 +249,7 @@ static void read_part(job *j, int part, const PGresult *r)
 			if (n < sizeof hex) {
 				memcpy(hex, p, n);
 				hex[n] = '\0';
-				if (key_from_hex(hex, f->set_keys[f->nset]))
+				if (sbtc_hex_decode_exact(hex, f->set_keys[f->nset], SBTC_AGGREGATE_KEY_LEN))
 					f->nset++;
 			}
 			p += n;

@@ -138,6 +138,21 @@ static void test_encode(void **state)
 	free(back);
 }
 
+/* Exactly 2*n digits, no prefix, either case; anything else is refused. */
+static void test_decode_exact(void **unused)
+{
+	(void)unused;
+	uint8_t b[3];
+	assert_true(sbtc_hex_decode_exact("00aBfF", b, 3));
+	assert_int_equal(b[0], 0x00);
+	assert_int_equal(b[1], 0xab);
+	assert_int_equal(b[2], 0xff);
+	const char *bad[] = {"", "00abf", "00abff00", "0x00ab", "00abfg", "00 abf", "-0abff"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(sbtc_hex_decode_exact(bad[i], b, 3));
+	assert_true(sbtc_hex_decode_exact("", b, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_decode_odd_65),
 		cmocka_unit_test(test_decode_null_and_small_err),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_decode_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
