@@ -541,6 +541,11 @@ static void judge_method(sbtc_result *root, const measurement *m, const char *id
 		r = sbtc_result_add(root, SBTC_CRITICAL, "%s is on for %s%s (%s yes%s): set %s no", what,
 				    n == asked ? "every login user: " : "", sbtc_strbuf_str(&users), keyword,
 				    direct && match ? " in a Match block" : "", keyword);
+	else if (m->have_global && on(&m->global) && !m->global.methods_require_pubkey)
+		/* On in the configuration, though no account checked may use it now (root with
+		 * prohibit-password, a narrow --users): any other account with a password could. */
+		r = sbtc_result_add(root, SBTC_CRITICAL, "%s is on (%s yes), though no account checked may use it: set %s no",
+				    what, keyword, keyword);
 	else
 		r = sbtc_result_add(root, SBTC_OK, "%s is off%s", what,
 				    asked > 0 && on(&m->v[0].settings) ? " (AuthenticationMethods requires publickey)" : "");

@@ -164,6 +164,17 @@ class SshCase(harness.StateAssertions, unittest.TestCase):
                          "set PasswordAuthentication no")
         self.assertCounts(r, 2, 0, 2)
 
+    def test_password_on_though_only_root_is_asked(self):
+        # Root may not use a password (prohibit-password) and is the only account asked:
+        # the configuration still lets any account with a password in, so it is no OK.
+        config = SAFE.replace("PasswordAuthentication no", "PasswordAuthentication yes")
+        args = self.scenario(config, {"alice": [sk_ed25519(1)], "bob": [sk_ecdsa()]})
+        for more in (["--users", "root"], ["--users", "root", "--sshd-config", os.path.join(self.root, "sshd_config")]):
+            with self.subTest(more=more):
+                r = self.run_check(args + more)
+                self.assertState(r, 2, "password authentication is on (PasswordAuthentication yes), though no "
+                                 "account checked may use it: set PasswordAuthentication no")
+
     def test_password_in_match_block(self):
         # sshd -T -C user=NAME applies Match User: only alice gets passwords.
         args = self.scenario(SAFE + "Match User alice\n  PasswordAuthentication yes\n",
