@@ -105,8 +105,8 @@ static const sbtc_option options[] = {
 	 "Read the journal files in DIR instead of the local system's journal.", NULL},
 	{"journald-conf", 0, SBTC_ARG_REQUIRED, "FILE", OPT_JOURNALD_CONF,
 	 "journald's configuration; its drop-ins are read from FILE.d/*.conf (with the default,\n"
-	 "also from /run, /usr/local/lib and /usr/lib/systemd/journald.conf.d, as systemd\n"
-	 "does).", DEFAULT_JOURNALD_CONF},
+	 "also from journald.conf.d in /run/systemd, /usr/local/lib/systemd and\n"
+	 "/usr/lib/systemd, as systemd does).", DEFAULT_JOURNALD_CONF},
 	{"logrotate-conf", 0, SBTC_ARG_REQUIRED, "FILE", OPT_LOGROTATE_CONF,
 	 "logrotate's configuration (the files it includes are read too).", DEFAULT_LOGROTATE_CONF},
 	{"docker-root", 0, SBTC_ARG_REQUIRED, "DIR", OPT_DOCKER_ROOT,
