@@ -314,9 +314,15 @@ def ssh_scenarios(env):
              {"alice": [alice, plain], "bob": [bob]}),
             ("One administrator only", test_ssh.SAFE, {"alice": [alice], "bob": None}),
         ]
+        # Installed into a root without sshd (the package test): the config is read directly.
+        direct = bool(CHROOT) and not os.access(os.path.join(CHROOT, test_ssh.SSHD.lstrip("/")), os.X_OK)
         for i, (title, config, users) in enumerate(cases):
             _, args = test_ssh.make_root(os.path.join(tmp, "s%d" % i), config, users, plain)
-            show(title, ["check_sbtc_ssh"] + args + ["--host-key", hostkey], env)
+            if direct:
+                args = [("--sshd-config" if a == "-f" else a) for a in args]
+            else:
+                args = args + ["--host-key", hostkey]
+            show(title, ["check_sbtc_ssh"] + args, env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 def logs_scenarios(env):
@@ -353,8 +359,14 @@ def keyfile_scenarios(env):
     (under /run when this runs as root, so that /tmp's sticky folder is not in the way),
     loosened one way after the other. The key is a made-up one and never shown."""
     base = "/run" if os.geteuid() == 0 else None
+    if CHROOT and base:
+        base = os.path.join(CHROOT, "run")  # the installed checks see it as /run
     root = tempfile.mkdtemp(prefix="sandbox-keyfile-", dir=base)
     os.chmod(root, 0o755)
+
+    def inner(path):
+        """path as the check sees it (inside the package test's root)."""
+        return "/" + os.path.relpath(path, CHROOT) if CHROOT and path.startswith(CHROOT + "/") else path
     key = "41634762d89dfa09133a4a8e9c1378d0161d29cd0a9433b51f1e3d32947a73dc"
     try:
         etc = os.path.join(root, "etc", "sbtc")
@@ -366,18 +378,18 @@ def keyfile_scenarios(env):
         os.chmod(toml, 0o600)
         kf = "check_sbtc_keyfile"
         uid = str(os.geteuid())
-        show("The signer's config, mode 0600, owned by the signer's user", [kf, "--config", toml, "--owner", uid], env)
+        show("The signer's config, mode 0600, owned by the signer's user", [kf, "--config", inner(toml), "--owner", uid], env)
         os.chmod(toml, 0o644)
-        show("The same config readable by everyone", [kf, "--config", toml, "--owner", uid], env)
+        show("The same config readable by everyone", [kf, "--config", inner(toml), "--owner", uid], env)
         os.chmod(toml, 0o600)
         unit = os.path.join(root, "sbtc-signer.service")
         with open(unit, "w") as f:
             f.write("[Service]\nEnvironment=SIGNER_SIGNER__PRIVATE_KEY=%s\n"
-                    "ExecStart=/usr/local/bin/signer --config %s\n" % (key, toml))
+                    "ExecStart=/usr/local/bin/signer --config %s\n" % (key, inner(toml)))
         os.chmod(unit, 0o600)
         show("The key written into a unit's Environment= (systemctl show prints it)",
-             [kf, "--config", toml, "--config", unit, "--owner", uid], env)
-        show("A config file that is not there", [kf, "--config", os.path.join(etc, "moved.toml")], env)
+             [kf, "--config", inner(toml), "--config", inner(unit), "--owner", uid], env)
+        show("A config file that is not there", [kf, "--config", inner(os.path.join(etc, "moved.toml"))], env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
