@@ -978,13 +978,17 @@ static void scan_compose(cursor *c, sbtc_secret_scan *s)
 				compose_env(s, &anchors, k, klen, &v, alias, !empty_value, line);
 			}
 		} else if (in_env_file && item) {
-			if (v.len > 0)
+			/* a name with a NUL byte is no file name: unread, said as such */
+			if (v.len > 0 && memchr(sbtc_strbuf_str(&v), '\0', v.len) == NULL)
 				add_env_file(s, sbtc_strbuf_str(&v), v.len, false);
 			else
 				bad(s, line, "an env_file entry this reader does not follow");
 		} else if (is_key && depth == 2 && strcmp(stack[0].key, "services") == 0 && klen == 8 &&
 			   memcmp(k, "env_file", 8) == 0 && v.len > 0) {
-			add_env_file(s, sbtc_strbuf_str(&v), v.len, false);
+			if (memchr(sbtc_strbuf_str(&v), '\0', v.len) == NULL)
+				add_env_file(s, sbtc_strbuf_str(&v), v.len, false);
+			else
+				bad(s, line, "an env_file entry this reader does not follow");
 		} else if (is_key && depth == 2 && strcmp(stack[0].key, "services") == 0 && klen == 11 &&
 			   memcmp(k, "environment", 11) == 0 && !empty_value) {
 			bad(s, line, "environment: given as %s, which this reader does not follow",

@@ -601,7 +601,12 @@ char *sbtc_sshd_expand_akf(const char *pattern, const char *home, const char *us
 		case 'U': sbtc_strbuf_printf(&b, "%lu", uid); break;
 		default: {
 			char *shown = sbtc_sanitize(pattern, 100);
-			snprintf(err, errlen, "AuthorizedKeysFile '%s': unknown token %%%c", shown, p[1] ? p[1] : ' ');
+			char tok = p[1];
+			/* the token itself only when it can stand in a message (not '|', no control) */
+			if (tok > ' ' && tok < 0x7f && tok != '|')
+				snprintf(err, errlen, "AuthorizedKeysFile '%s': unknown token %%%c", shown, tok);
+			else
+				snprintf(err, errlen, "AuthorizedKeysFile '%s': unknown token after '%%'", shown);
 			free(shown);
 			sbtc_strbuf_free(&b);
 			return NULL;

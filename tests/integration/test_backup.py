@@ -340,7 +340,10 @@ class Formats(BackupCase):
         start = time.monotonic()
         r = self.check("--path", path, "-t", "1")
         elapsed = time.monotonic() - start
-        self.assertState(r, 3, "timed out after 1 s while reading huge.sql (plain SQL dump)")
+        # The check's own line, or the backstop's when the read held the CPU past the grace
+        # (a loaded machine): either way UNKNOWN at the deadline, naming the file.
+        self.assertState(r, 3, "timed out after 1 s while reading")
+        self.assertIn("huge.sql", r.text, r)
         self.assertLess(elapsed, 8, r)
         r = self.check("--path", path, "-t", "1:CRITICAL")
         self.assertState(r, 2, "timed out after 1 s while reading huge.sql")
@@ -760,7 +763,7 @@ class VerifyKey(BackupCase):
                 r = self.verify(path, "-t", "4", timeout=20)
                 elapsed = time.monotonic() - start
                 self.assertState(r, 3, "no answer from Stacks node %s within the deadline of 4 s" % self.node.url)
-                self.assertLess(elapsed, 4.5, r)
+                self.assertLess(elapsed, 5.5, r)  # -t 4: the deadline, with room for a loaded machine
                 self.assertTrue(any("newest backup %s is 1h 0m old" % name in l for l in r.long_text), r)
                 self.assertTrue(any(re.search(r"\bsize \d", l) for l in r.long_text), r)
                 self.assertTrue(any(what in l for l in r.long_text), r)
@@ -805,7 +808,7 @@ class VerifyKey(BackupCase):
             r = self.verify(path, "-d", conninfo, "-t", "4", timeout=20)
             elapsed = time.monotonic() - start
         self.assertState(r, 3)
-        self.assertLess(elapsed, 4.5, r)
+        self.assertLess(elapsed, 5.5, r)  # -t 4: the deadline, with room for a loaded machine
         self.assertTrue(any("on-chain key %s is the newest verified share in the backup" % short(CUR) in l
                             for l in r.long_text), r)
         self.assertPerf(r, HOUR, os.path.getsize(path), 1)
