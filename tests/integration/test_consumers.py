@@ -1369,19 +1369,30 @@ class Zabbix(ConsumerCase):
         self.assertIn(master, items, "the template has no item for %s" % key)
         dependent = [i for i in template["items"] if i.get("master_item", {}).get("key") == master]
         self.assertTrue(dependent)
-        expected = {"%s.state" % key: str(p.scenario.rc), "%s.summary" % key: doc["summary"]}
+        status = "%s: %s" % (doc["state_text"], doc["summary"])
+        expected = {"%s.state" % key: str(p.scenario.rc), "%s.summary" % key: doc["summary"],
+                    "%s.status" % key: status}
         for item in dependent:
-            path = item["preprocessing"][0]["parameters"][0]
-            got = zabbix_value(jsonpath(doc, path))
+            step = item["preprocessing"][0]
+            if step["type"] == "JAVASCRIPT":
+                # the status item's script (run by a real server in test_zabbix_server):
+                # here, what it is written to make of this document
+                self.assertEqual(step["parameters"][0], gen.ZABBIX_STATUS_SCRIPT, item["key"])
+                self.assertEqual(item["key"], "%s.status" % key)
+                continue
+            got = zabbix_value(jsonpath(doc, step["parameters"][0]))
             self.assertEqual(got, expected[item["key"]], item["key"])
-        # the triggers on the state item: exactly the one for this state fires (none for OK)
+        self.assertEqual(sorted(i["key"] for i in dependent), sorted(expected))
+        # the triggers on the status item: exactly the one for this state fires (none for OK)
         fired = []
         for t in self.export["triggers"]:
-            m = re.fullmatch(r"last\(/[^/]+/([^)]+)\)=(\d)", t["expression"])
-            if m and m.group(1) == "%s.state" % key:
-                if int(m.group(2)) == doc["state"]:
+            m = re.fullmatch(r'find\(/[^/]+/([^,]+),,"regexp","([^"]+)"\)=1', t["expression"])
+            if m and m.group(1) == "%s.status" % key:
+                if re.search(m.group(2), status):
                     fired.append(t["name"])
-        self.assertEqual(len(fired), 0 if doc["state"] == 0 else 1, fired)
+                    self.assertEqual(t["event_name"], "sBTC %s is {ITEM.VALUE}" % key.split(".", 1)[1])
+        self.assertEqual(fired, [] if doc["state"] == 0 else
+                         ["sBTC %s is %s" % (key.split(".", 1)[1], doc["state_text"])])
         # the discovery rule: one item per perfdata label, each read by its JSONPath
         rules = [r for r in template["discovery_rules"] if r["master_item"]["key"] == master]
         self.assertEqual(len(rules), 1)

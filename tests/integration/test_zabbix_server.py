@@ -12,8 +12,9 @@ through contrib/zabbix/sbtc_ports_remote. Then, from the server's own data (the 
 - the items hold each check's state and summary, and the check's JSON with the
   thresholds the host's user macros gave it;
 - the perfdata items the discovery rule creates carry the check's units and values;
-- the problems are named with the check's own summary (the template's event names read
-  the summary item of the problem's host, {HOST.HOST}).
+- the problems are named with the check's own summary: the triggers read the status item
+  ("CRITICAL: <summary>", made by the template's JavaScript from the same JSON as the
+  state) and name the problem with the value that raised it ({ITEM.VALUE}).
 
 Everything started here is stopped by its PID; the temporary folders are removed.
 """
@@ -255,8 +256,10 @@ class ZabbixServer(unittest.TestCase):
                 rc, ref = WORLD["refs"][name]
                 state = self.item("sbtc.%s.state" % name)
                 summary = self.item("sbtc.%s.summary" % name)
+                status = self.item("sbtc.%s.status" % name)  # the server's own JavaScript
                 self.assertEqual(int(state["lastvalue"]), rc, ref)
                 self.assertEqual(summary["lastvalue"], ref["summary"])
+                self.assertEqual(status["lastvalue"], "%s: %s" % (ref["state_text"], ref["summary"]))
         self.assertEqual(WORLD["refs"]["backup"][0], 2)
         self.assertEqual(WORLD["refs"]["version"][0], 0)
         self.assertEqual(WORLD["refs"]["ports_remote"][0], 2)
@@ -329,6 +332,13 @@ class ZabbixServer(unittest.TestCase):
     def test_master_items_keep_an_hour_of_json(self):
         items = self.api("item.get", {"hostids": WORLD["hostid"], "output": ["key_", "history", "type"],
                                       "filter": {"value_type": 4}})
+        # the text items are the masters and the dependent status items (a week of them)
+        status = [i for i in items if i["type"] == "18"]
+        self.assertEqual(sorted(i["key_"] for i in status),
+                         sorted("%s.status" % k for k in OFF_ITEMS + ("sbtc.backup", "sbtc.version",
+                                                                     "sbtc.ports_remote")))
+        self.assertEqual({i["history"] for i in status}, {"7d"})
+        items = [i for i in items if i["type"] != "18"]
         self.assertEqual(len(items), len(OFF_ITEMS) + 3, items)
         for item in items:
             with self.subTest(key=item["key_"]):
