@@ -299,7 +299,9 @@ def with_default_lines(program, defaults):
 
 class _KeyfileFolder:
     """A folder anyone may read, with a signer config without the key and one with the
-    key (a made-up one) at mode 0644."""
+    key (a made-up one) at mode 0644, and an empty folder the scenarios read as /proc:
+    the processes of the modules that run at the same time (test_keyfile starts one with
+    a key on its command line) are not this test's to see."""
 
     def __init__(self):
         self.dir = None
@@ -313,6 +315,7 @@ class _KeyfileFolder:
             with open(path, "w") as f:
                 f.write(text)
             os.chmod(path, 0o644)
+        os.mkdir(os.path.join(self.dir, "proc"), 0o755)
         return self
 
     def stop(self):
@@ -321,12 +324,14 @@ class _KeyfileFolder:
 
 def keyfile_no_key(ctx):
     folder = ctx.fixture("keyfile", _KeyfileFolder)
-    return Invocation({"config": os.path.join(folder.dir, "no-key.toml")})
+    return Invocation({"config": os.path.join(folder.dir, "no-key.toml"),
+                       "proc": os.path.join(folder.dir, "proc")})
 
 
 def keyfile_world_readable(ctx):
     folder = ctx.fixture("keyfile", _KeyfileFolder)
-    return Invocation({"config": os.path.join(folder.dir, "signer-config.toml")})
+    return Invocation({"config": os.path.join(folder.dir, "signer-config.toml"),
+                       "proc": os.path.join(folder.dir, "proc")})
 
 
 def ports_ok(ctx):
@@ -944,7 +949,7 @@ class Icinga2(ConsumerCase):
             try:
                 synced = agent.wait_for_objects("checkcommands", ["sbtc_%s" % c.name
                                                                   for c in WORLD["checks"].values()])
-                results = master.wait_for_results(list(names.values()), since=synced)
+                results = master.wait_for_results(list(names.values()), since=synced, nudge=15)
             except AssertionError as e:
                 raise AssertionError("%s\nagent:\n%s" % (e, agent.log()))
         for p, name in names.items():

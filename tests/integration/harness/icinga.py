@@ -156,11 +156,22 @@ class Icinga2(ManagedDaemon):
         raise AssertionError("Icinga 2 %s has no %s %s after %ds\n%s"
                              % (self.name, kind, sorted(names), timeout, self.log()))
 
-    def wait_for_results(self, names, timeout=90, since=0):
+    def reschedule(self, names):
+        """Checks each "host!service" in names now, as "Check now" does."""
+        for name in names:
+            self.api("/v1/actions/reschedule-check", method="POST",
+                     body={"type": "Service", "service": name, "force": True})
+
+    def wait_for_results(self, names, timeout=90, since=0, nudge=None):
         """Waits until each "host!service" in names has a check result (one that started
-        at or after the Unix time since); returns {name: last_check_result}."""
+        at or after the Unix time since); returns {name: last_check_result}. With nudge=N,
+        those still without one are checked anew every N seconds: a check a master sent
+        to an agent that was reloading is lost, and Icinga sends it again only after the
+        command's timeout + 30 s (lib/icinga/checkable-check.cpp, ExecuteCheck:
+        SetNextCheck(now + GetCheckCommand()->GetTimeout() + 30))."""
         deadline = time.monotonic() + timeout
         last_error = None
+        nudged = time.monotonic()
         while time.monotonic() < deadline:
             if self.daemon.proc.poll() is not None:
                 raise DaemonError("icinga2 exited with %s:\n%s" % (self.daemon.proc.returncode, self.log()))
@@ -172,6 +183,9 @@ class Icinga2(ManagedDaemon):
                 if len(results) == len(names):
                     return results
                 last_error = "results for %s of %s" % (sorted(results), sorted(names))
+                if nudge is not None and time.monotonic() - nudged >= nudge:
+                    self.reschedule([n for n in names if n not in results])
+                    nudged = time.monotonic()
             except OSError as e:
                 last_error = repr(e)
             time.sleep(0.5)
