@@ -455,7 +455,9 @@ class FailureTest(BlockLagCase):
         self.btc.set(mood="stall", stall_seconds=30)
         start = time.monotonic()
         r = self.check(*self.all_args(), "-t", "5")
-        self.assertLess(time.monotonic() - start, 5.5, r)
+        # the deadline, and what a loaded machine adds to starting and ending a process
+        self.assertLess(time.monotonic() - start, 6.5, r)
+        self.assertLess(r.perfdata["time"].value, 5, r)
         self.assertState(r, 3, "Bitcoin Core", "within the deadline of 5 s")
         self.assertLine(r, "UNKNOWN", "Bitcoin Core")
         self.assertLine(r, "OK", "against its peers: level at 1832097")
