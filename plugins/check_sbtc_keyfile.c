@@ -118,11 +118,13 @@ static const sbtc_plugin_info info = {
 		"            check_file_age: the key moved where nobody watches).\n"
 		"  UNKNOWN   bad arguments; a file that cannot be read (the message says what to\n"
 		"            grant); a line of a file this check cannot read (a secret there would go\n"
-		"            unseen); none of the default files exists.\n"
+		"            unseen); none of the default files exists; --proc shows no process\n"
+		"            but the check's own (a PID namespace of its own: the signer unseen).\n"
 		"Run it as root or as the signer's user: the secrets are readable by nobody else. Through\n"
 		"NRPE, allow the nagios user to run exactly this command with sudo (README.md,\n"
 		"check_sbtc_keyfile). Processes: other users' command lines are read unless /proc is\n"
-		"mounted with hidepid, which the message then says (not checked).\n"
+		"mounted with hidepid, which the message then says (not checked). In a container, run\n"
+		"it in the host's PID namespace (docker run --pid=host).\n"
 		"\n"
 		"Perfdata: files (count read), secrets (count found), time (s).\n"
 		"\n"
@@ -496,12 +498,21 @@ static void judge_secret_file(sbtc_result *root, const config *cfg, const conf_f
 	sbtc_strbuf_free(&what);
 }
 
-static void judge_processes(sbtc_result *root, const measurement *m, tally *t)
+static void judge_processes(sbtc_result *root, const config *cfg, const measurement *m, tally *t)
 {
 	const sbtc_cmdline_scan *p = &m->procs;
 	if (m->proc_rc != 0) {
 		char *e = sbtc_sanitize(m->proc_err, 300);
 		problem(root, t, ID_CMDLINE, SBTC_UNKNOWN, "command lines not checked: %s", e);
+		free(e);
+		return;
+	}
+	if (p->scanned == 0 && !p->hidden) {
+		/* Not even init or the shell that started the check: not the host's /proc (a
+		 * folder, or a PID namespace of the check's own), so nothing was looked at. */
+		char *e = sbtc_sanitize(cfg->proc, 200);
+		problem(root, t, ID_CMDLINE, SBTC_UNKNOWN, "command lines not checked: no other process in %s "
+			"(not the host's /proc: a PID namespace of the check's own?)", e);
 		free(e);
 		return;
 	}
@@ -557,7 +568,7 @@ static void judge(sbtc_result *root, const config *cfg, const measurement *m, ta
 	for (int id = ID_MODE; id <= ID_INLINE; id++)
 		if (t->problems[id] == 0)
 			add(root, ids[id], SBTC_OK, "%s", ok_text[id]);
-	judge_processes(root, m, t);
+	judge_processes(root, cfg, m, t);
 }
 
 static void present(sbtc_result *root, const measurement *m, const tally *t)

@@ -357,7 +357,10 @@ def logs_scenarios(env):
 def keyfile_scenarios(env):
     """check_sbtc_keyfile: a signer's config, environment file and unit in a private folder
     (under /run when this runs as root, so that /tmp's sticky folder is not in the way),
-    loosened one way after the other. The key is a made-up one and never shown."""
+    loosened one way after the other. The key is a made-up one and never shown. The
+    processes are a stand-in /proc in the same folder (--proc): the same in every run,
+    inside the package test's root (which has no /proc) and beside tests that start a
+    process with a key on its command line."""
     base = "/run" if os.geteuid() == 0 else None
     if CHROOT and base:
         base = os.path.join(CHROOT, "run")  # the installed checks see it as /run
@@ -376,11 +379,20 @@ def keyfile_scenarios(env):
             f.write('[signer]\nprivate_key = "%s"\n'
                     'db_endpoint = "postgresql://postgres:sandbox-pw@127.0.0.1:5432/signer"\n' % key)
         os.chmod(toml, 0o600)
-        kf = "check_sbtc_keyfile"
+        proc = os.path.join(root, "proc")
+
+        def process(pid, *argv):
+            os.makedirs(os.path.join(proc, str(pid)), mode=0o755)
+            for name, text in (("cmdline", "\0".join(argv) + "\0"), ("comm", os.path.basename(argv[0]) + "\n")):
+                with open(os.path.join(proc, str(pid), name), "w") as f:
+                    f.write(text)
+        process(1, "/sbin/init")
+        process(4242, "/usr/local/bin/signer", "--config", inner(toml))
+        kf = ["check_sbtc_keyfile", "--proc", inner(proc)]
         uid = str(os.geteuid())
-        show("The signer's config, mode 0600, owned by the signer's user", [kf, "--config", inner(toml), "--owner", uid], env)
+        show("The signer's config, mode 0600, owned by the signer's user", kf + ["--config", inner(toml), "--owner", uid], env)
         os.chmod(toml, 0o644)
-        show("The same config readable by everyone", [kf, "--config", inner(toml), "--owner", uid], env)
+        show("The same config readable by everyone", kf + ["--config", inner(toml), "--owner", uid], env)
         os.chmod(toml, 0o600)
         unit = os.path.join(root, "sbtc-signer.service")
         with open(unit, "w") as f:
@@ -388,8 +400,11 @@ def keyfile_scenarios(env):
                     "ExecStart=/usr/local/bin/signer --config %s\n" % (key, inner(toml)))
         os.chmod(unit, 0o600)
         show("The key written into a unit's Environment= (systemctl show prints it)",
-             [kf, "--config", inner(toml), "--config", inner(unit), "--owner", uid], env)
-        show("A config file that is not there", [kf, "--config", inner(os.path.join(etc, "moved.toml"))], env)
+             kf + ["--config", inner(toml), "--config", inner(unit), "--owner", uid], env)
+        process(4343, "/usr/bin/env", "SIGNER_SIGNER__PRIVATE_KEY=" + key, "/usr/local/bin/signer")
+        show("A signer started with the key on its command line (/proc shows it to every user)",
+             kf + ["--config", inner(toml), "--owner", uid], env)
+        show("A config file that is not there", kf + ["--config", inner(os.path.join(etc, "moved.toml"))], env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

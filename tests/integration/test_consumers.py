@@ -299,9 +299,9 @@ def with_default_lines(program, defaults):
 
 class _KeyfileFolder:
     """A folder anyone may read, with a signer config without the key and one with the
-    key (a made-up one) at mode 0644, and an empty folder the scenarios read as /proc:
-    the processes of the modules that run at the same time (test_keyfile starts one with
-    a key on its command line) are not this test's to see."""
+    key (a made-up one) at mode 0644, and a folder the scenarios read as /proc, with one
+    harmless process: the processes of the modules that run at the same time (test_keyfile
+    starts one with a key on its command line) are not this test's to see."""
 
     def __init__(self):
         self.dir = None
@@ -315,7 +315,10 @@ class _KeyfileFolder:
             with open(path, "w") as f:
                 f.write(text)
             os.chmod(path, 0o644)
-        os.mkdir(os.path.join(self.dir, "proc"), 0o755)
+        os.makedirs(os.path.join(self.dir, "proc", "1"), 0o755)
+        with open(os.path.join(self.dir, "proc", "1", "cmdline"), "wb") as f:
+            f.write(b"/sbin/init\0")
+        os.chmod(os.path.join(self.dir, "proc", "1", "cmdline"), 0o644)
         return self
 
     def stop(self):

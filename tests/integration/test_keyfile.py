@@ -359,6 +359,23 @@ class KeyfileCase(unittest.TestCase):
 
     # ------------------------------------------------------------------ UNKNOWN
 
+    def test_no_other_process_is_not_a_clean_bill(self):
+        # A /proc that shows no process but the check's own (a PID namespace of its own, a
+        # container's) or none at all (a folder) has not shown the signer: nothing was
+        # checked, not "no process has the key".
+        p = self.write("etc/sbtc/signer-config.toml", TOML)
+        empty = self.folder("empty-proc", 0o755)
+        r = self.check("--config", p, "--proc", empty)
+        self.assertResult(r, 3, "command lines not checked: no other process in %s (not the host's /proc" % empty,
+                          files=1, secrets=2)
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            self.skipTest("unshare (util-linux) is needed")
+        out = subprocess.run([unshare, "--pid", "--fork", "--mount-proc", plugin_path(CHECK), "--config", p],
+                             capture_output=True, text=True, timeout=60)
+        r = harness.plugin.Result(["check_sbtc_keyfile"], out.returncode, out.stdout, out.stderr, 0)
+        self.assertResult(r, 3, "command lines not checked: no other process in /proc", files=1, secrets=2)
+
     def test_line_not_read(self):
         p = self.write("etc/sbtc/signer-config.toml", TOML + "this line is not TOML\n")
         r = self.check("--config", p)
