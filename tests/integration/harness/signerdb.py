@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 import subprocess
+import time
 
 __all__ = [
     "CURRENT_KEY", "PREVIOUS_KEY", "DKG_STATUSES", "REGISTRY_DEPLOYER",
@@ -618,6 +619,7 @@ class SignerSession:
     ended by its PID)."""
 
     def __init__(self, cluster, dbname):
+        self.cluster = cluster
         argv, env = cluster._psql_argv_env(dbname, None, None, None, False)
         env = dict(env, PGAPPNAME="sbtc-signer")
         self.proc = subprocess.Popen(argv + ["-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -643,6 +645,14 @@ class SignerSession:
                 self.proc.wait(10)
         if self.proc.stdout:
             self.proc.stdout.close()
+        # The server ends the backend after the client has gone: until then the session
+        # still shows in pg_stat_activity, and a check that follows would count it.
+        pid = getattr(self, "backend_pid", None)
+        deadline = time.monotonic() + 10
+        while pid is not None and time.monotonic() < deadline:
+            if self.cluster.query_value("SELECT count(*) FROM pg_stat_activity WHERE pid = %d" % pid) == "0":
+                break
+            time.sleep(0.05)
 
     def __enter__(self):
         return self
